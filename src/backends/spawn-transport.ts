@@ -1,0 +1,172 @@
+import { ReadBuffer, serializeMessage } from "@modelcontextprotocol/sdk/shared/stdio.js";
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import type { Subprocess } from "bun";
+import { errorMessage, GatewayError } from "../errors.ts";
+
+type Child = Subprocess<"pipe", "pipe", "pipe">;
+
+/** What spawning needs; `Bun.spawn` by default, injectable for tests. */
+export type SpawnFn = (argv: string[], options: Parameters<typeof Bun.spawn>[1]) => Child;
+
+/** Options for a stdio backend's child process. */
+export interface SpawnTransportOptions {
+  argv: string[];
+  env?: Record<string, string>;
+  cwd?: string | undefined;
+  /** Called with each line the child writes to stderr. */
+  onStderr?: (line: string) => void;
+  /** How long a child may take to exit after stdin closes before SIGTERM. @default 500 */
+  stdinGraceMs?: number;
+  /** How long after SIGTERM before SIGKILL. @default 2000 */
+  termGraceMs?: number;
+  spawn?: SpawnFn;
+}
+
+const STDERR_TAIL = 5;
+
+/**
+ * MCP over a child's stdin/stdout with newline-delimited JSON-RPC. The child gets its own process group so
+ * shutdown reaches grandchildren too (an `npx` wrapper's node process must not outlive the gateway).
+ */
+export class SpawnTransport implements Transport {
+  onmessage?: (message: JSONRPCMessage) => void;
+  onerror?: (error: Error) => void;
+  onclose?: () => void;
+
+  readonly #options: SpawnTransportOptions;
+  #child: Child | undefined;
+  #closing: Promise<void> | undefined;
+  #stderrTail: string[] = [];
+  #exitCode: number | null = null;
+
+  constructor(options: SpawnTransportOptions) {
+    this.#options = options;
+  }
+
+  /** Process id of the running child (also its process group id). */
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
+  /** Exit code once the child has exited, else null. */
+  get exitCode(): number | null {
+    return this.#exitCode;
+  }
+
+  /** The last few stderr lines, for error messages about a child that died. */
+  get stderrTail(): string[] {
+    return [...this.#stderrTail];
+  }
+
+  async start(): Promise<void> {
+    const { argv, env, cwd } = this.#options;
+    const spawn = this.#options.spawn ?? (Bun.spawn as unknown as SpawnFn);
+    try {
+      this.#child = spawn(argv, {
+        stdin: "pipe",
+        stdout: "pipe",
+        stderr: "pipe",
+        env: { ...process.env, ...env },
+        ...(cwd ? { cwd } : {}),
+        detached: true,
+      });
+    } catch (cause) {
+      throw new GatewayError("SPAWN_FAILED", `cannot start "${argv[0]}": ${errorMessage(cause)}`, { cause });
+    }
+    const child = this.#child;
+    void this.#pumpStdout(child);
+    void this.#pumpStderr(child);
+    void child.exited.then((code) => {
+      this.#exitCode = code;
+      this.onclose?.();
+    });
+  }
+
+  async send(message: JSONRPCMessage): Promise<void> {
+    const child = this.#child;
+    if (!child || this.#exitCode !== null) throw new Error("backend process is not running");
+    child.stdin.write(serializeMessage(message));
+    await child.stdin.flush();
+  }
+
+  /** Closes stdin, then SIGTERM, then SIGKILL to the whole process group, waiting a grace period between. */
+  close(): Promise<void> {
+    this.#closing ??= this.#shutdown();
+    return this.#closing;
+  }
+
+  async #shutdown(): Promise<void> {
+    const child = this.#child;
+    if (!child) return;
+    const exited = child.exited.then(() => true);
+    const within = (ms: number): Promise<boolean> =>
+      Promise.race([exited, new Promise<boolean>((r) => setTimeout(() => r(false), ms).unref?.())]);
+    try {
+      child.stdin.end();
+    } catch {
+      // Already closed: the child is on its way out.
+    }
+    if (!(await within(this.#options.stdinGraceMs ?? 500))) {
+      signalGroup(child.pid, "SIGTERM");
+      if (!(await within(this.#options.termGraceMs ?? 2000))) signalGroup(child.pid, "SIGKILL");
+      await within(1000);
+    }
+    // The leader may have exited while helpers it started live on in its group (npx → node).
+    signalGroup(child.pid, "SIGTERM");
+    setTimeout(() => signalGroup(child.pid, "SIGKILL"), this.#options.termGraceMs ?? 2000).unref?.();
+  }
+
+  async #pumpStdout(child: Child): Promise<void> {
+    const buffer = new ReadBuffer();
+    try {
+      for await (const chunk of child.stdout) {
+        buffer.append(Buffer.from(chunk));
+        for (;;) {
+          let message: JSONRPCMessage | null;
+          try {
+            message = buffer.readMessage();
+          } catch (err) {
+            // Some servers print banners on stdout; skip the line rather than kill the session.
+            this.#options.onStderr?.(
+              `(ignored non-JSON-RPC line on stdout: ${errorMessage(err).slice(0, 120)})`,
+            );
+            continue;
+          }
+          if (message === null) break;
+          this.onmessage?.(message);
+        }
+      }
+    } catch (err) {
+      this.onerror?.(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  async #pumpStderr(child: Child): Promise<void> {
+    const decoder = new TextDecoder();
+    let pending = "";
+    for await (const chunk of child.stderr) {
+      pending += decoder.decode(chunk, { stream: true });
+      const lines = pending.split("\n");
+      pending = lines.pop() ?? "";
+      for (const line of lines) this.#stderrLine(line);
+    }
+    if (pending) this.#stderrLine(pending);
+  }
+
+  #stderrLine(raw: string): void {
+    const line = raw.replace(/\r$/, "");
+    if (!line.trim()) return;
+    this.#stderrTail.push(line);
+    if (this.#stderrTail.length > STDERR_TAIL) this.#stderrTail.shift();
+    this.#options.onStderr?.(line);
+  }
+}
+
+function signalGroup(pgid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+    // ESRCH: the group is already gone, which is what we want.
+  }
+}

@@ -1,0 +1,23 @@
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const PATTERN = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/;
+
+/**
+ * Parses `100ms`, `30s`, `5m`, `1h`, `1d` or a plain number of seconds into milliseconds.
+ * Returns undefined for anything else so the caller can report it with its position.
+ */
+export function parseDuration(value: string | number): number | undefined {
+  if (typeof value === "number") return Number.isFinite(value) && value >= 0 ? value * 1000 : undefined;
+  const match = PATTERN.exec(value);
+  if (!match) return undefined;
+  const amount = Number(match[1]);
+  return Math.round(amount * (UNIT_MS[match[2] ?? "s"] ?? 1000));
+}
+
+/** Formats milliseconds back into the shortest exact duration string (`1500` → `1500ms`, `60000` → `1m`). */
+export function formatDuration(ms: number): string {
+  for (const unit of ["d", "h", "m", "s"] as const) {
+    const size = UNIT_MS[unit] ?? 1;
+    if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms}ms`;
+}

@@ -1,0 +1,117 @@
+import { readFileSync } from "node:fs";
+import { LineCounter, parseDocument } from "yaml";
+import type { z } from "zod";
+import { GatewayError } from "../errors.ts";
+import { didYouMean } from "../suggest.ts";
+import { interpolate } from "./interpolate.ts";
+import { type GatewayConfig, GatewayConfigSchema } from "./schema.ts";
+import { allowedKeys } from "./schema-keys.ts";
+import { locate } from "./yaml-position.ts";
+
+/** A config as loaded: validated values plus what the user should hear about. */
+export interface LoadedConfig {
+  config: GatewayConfig;
+  /** File it came from; undefined when none was found and defaults apply. */
+  path: string | undefined;
+  warnings: string[];
+}
+
+/** Top-level keys of the Python edition, still accepted (moved to their nested home with a warning). */
+const LEGACY_KEYS: Record<string, [string, string]> = {
+  port: ["server", "port"],
+  host: ["server", "host"],
+  enable_meta_mcp: ["meta_mcp", "enabled"],
+};
+
+function moveLegacyKeys(raw: Record<string, unknown>, warnings: string[]): void {
+  for (const [legacy, [section, key]] of Object.entries(LEGACY_KEYS)) {
+    if (!(legacy in raw)) continue;
+    const target = (raw[section] ?? {}) as Record<string, unknown>;
+    if (typeof target !== "object" || target === null) continue;
+    if (!(key in target)) target[key] = raw[legacy];
+    raw[section] = target;
+    delete raw[legacy];
+    warnings.push(`"${legacy}" at the top level is deprecated; write it as ${section}.${key}`);
+  }
+}
+
+/**
+ * Parses and validates config text. Every problem is reported at once, each naming its path and
+ * `file:line:col`, with a did-you-mean for unknown keys.
+ * @throws GatewayError CONFIG_INVALID
+ */
+export function parseConfig(
+  text: string,
+  options: { file: string; env?: Record<string, string | undefined> },
+): { config: GatewayConfig; warnings: string[] } {
+  const counter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false });
+  const where = (path: readonly PropertyKey[], key?: string): string => {
+    const pos = locate(doc, counter, path, key);
+    return pos ? `${options.file}:${pos.line}:${pos.col}` : options.file;
+  };
+  if (doc.errors.length > 0) {
+    const lines = doc.errors.map((e) => {
+      const pos = e.linePos?.[0];
+      return `${options.file}:${pos ? `${pos.line}:${pos.col}` : "?"}: ${e.message.split("\n")[0]}`;
+    });
+    throw new GatewayError("CONFIG_INVALID", `invalid YAML\n  ${lines.join("\n  ")}`);
+  }
+  const warnings: string[] = [];
+  const parsed: unknown = doc.toJS() ?? {};
+  if (typeof parsed !== "object" || Array.isArray(parsed) || parsed === null) {
+    throw new GatewayError("CONFIG_INVALID", `${where([])}: the config must be a mapping of sections`);
+  }
+  moveLegacyKeys(parsed as Record<string, unknown>, warnings);
+
+  const { value, missing } = interpolate(parsed, options.env ?? process.env);
+  const problems: string[] = missing.map(
+    (m) =>
+      `${where(m.path)}: ${m.path.join(".")} uses \${${m.variable}} but ${m.variable} is not set` +
+      ` (set it, or write \${${m.variable}:-default})`,
+  );
+  const result = GatewayConfigSchema.safeParse(value);
+  if (!result.success) problems.push(...result.error.issues.flatMap((issue) => describeIssue(issue, where)));
+  if (problems.length > 0 || !result.success) {
+    const count = problems.length === 1 ? "1 problem" : `${problems.length} problems`;
+    throw new GatewayError("CONFIG_INVALID", `invalid config (${count})\n  ${problems.join("\n  ")}`);
+  }
+  return { config: result.data, warnings };
+}
+
+function describeIssue(
+  issue: z.core.$ZodIssue,
+  where: (path: readonly PropertyKey[], key?: string) => string,
+): string[] {
+  const dotted = (path: readonly PropertyKey[]): string => path.map(String).join(".") || "(top level)";
+  if (issue.code === "unrecognized_keys") {
+    const known = allowedKeys(issue.path);
+    return issue.keys.map(
+      (key) =>
+        `${where(issue.path, key)}: unknown key "${key}" in ${dotted(issue.path)}${didYouMean(key, known)}` +
+        (known.length > 0 && didYouMean(key, known) === "" ? ` (allowed: ${known.join(", ")})` : ""),
+    );
+  }
+  return [`${where(issue.path)}: ${dotted(issue.path)}: ${issue.message}`];
+}
+
+/**
+ * Reads and validates a config file.
+ * @throws GatewayError CONFIG_NOT_FOUND when the file cannot be read, CONFIG_INVALID when it is wrong
+ */
+export function loadConfigFile(path: string, env?: Record<string, string | undefined>): LoadedConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (cause) {
+    throw new GatewayError("CONFIG_NOT_FOUND", `cannot read config ${path}: ${(cause as Error).message}`, {
+      cause,
+    });
+  }
+  return { ...parseConfig(text, { file: path, ...(env ? { env } : {}) }), path };
+}
+
+/** The configuration used when no file exists: no backends, every default. */
+export function defaultConfig(): GatewayConfig {
+  return GatewayConfigSchema.parse({});
+}

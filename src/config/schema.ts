@@ -1,0 +1,81 @@
+import { z } from "zod";
+import { parseDuration } from "./duration.ts";
+
+/** A duration written as `100ms`, `30s`, `5m`, `1h` or plain seconds; parsed to milliseconds. */
+export const Duration = z.union([z.number(), z.string()]).transform((value, ctx) => {
+  const ms = parseDuration(value);
+  if (ms === undefined) {
+    ctx.addIssue({ code: "custom", message: `invalid duration "${value}" (use e.g. 100ms, 30s, 5m, 1h)` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const BACKEND_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+export const ServerSchema = z
+  .strictObject({
+    host: z
+      .string()
+      .min(1)
+      .default("127.0.0.1")
+      .describe("Address to bind; keep loopback unless you add auth"),
+    port: z.number().int().min(0).max(65535).default(39400).describe("TCP port (0 picks a free one)"),
+    request_timeout: Duration.default(30_000).describe("Default per-request timeout for backends"),
+    shutdown_timeout: Duration.default(30_000).describe("How long in-flight calls may finish on shutdown"),
+    max_body_size: z
+      .number()
+      .int()
+      .positive()
+      .default(4 * 1024 * 1024)
+      .describe("Largest accepted POST body"),
+    allowed_origins: z
+      .array(z.string())
+      .default([])
+      .describe("Extra browser Origins allowed besides localhost (DNS-rebinding protection)"),
+  })
+  .describe("The gateway's own HTTP listener");
+
+export const MetaMcpSchema = z.strictObject({
+  enabled: z.boolean().default(true).describe("Expose 4 meta-tools instead of every backend tool"),
+  cache_tools: z.boolean().default(true).describe("Keep backend tool lists between requests"),
+  cache_ttl: Duration.default(300_000).describe("How long a cached tool list counts as fresh"),
+});
+
+export const BackendSchema = z
+  .strictObject({
+    command: z.string().min(1).optional().describe("Command line of a stdio server (quotes honoured)"),
+    args: z.array(z.string()).default([]).describe("Extra arguments appended to command"),
+    http_url: z.url().optional().describe("URL of a Streamable HTTP or SSE server"),
+    transport: z.enum(["stdio", "streamable-http", "sse"]).optional().describe("Force a transport"),
+    headers: z.record(z.string(), z.string()).default({}).describe("HTTP headers for http_url backends"),
+    description: z.string().default("").describe("Shown in gateway_list_servers and used by search"),
+    enabled: z.boolean().default(true),
+    timeout: Duration.optional().describe("Per-request timeout (defaults to server.request_timeout)"),
+    env: z.record(z.string(), z.string()).default({}).describe("Extra environment for the child process"),
+    cwd: z.string().optional().describe("Working directory for the child process"),
+  })
+  .superRefine((backend, ctx) => {
+    if (backend.command === undefined && backend.http_url === undefined) {
+      ctx.addIssue({ code: "custom", message: "needs either command (stdio) or http_url" });
+    }
+    if (backend.command !== undefined && backend.http_url !== undefined) {
+      ctx.addIssue({ code: "custom", message: "has both command and http_url; keep one" });
+    }
+  });
+
+export const GatewayConfigSchema = z.strictObject({
+  server: ServerSchema.default(ServerSchema.parse({})),
+  meta_mcp: MetaMcpSchema.default(MetaMcpSchema.parse({})),
+  backends: z
+    .record(
+      z.string().regex(BACKEND_NAME, "backend names use letters, digits, _ . - (max 64)"),
+      BackendSchema,
+    )
+    .default({}),
+});
+
+/** Validated configuration, durations in milliseconds. */
+export type GatewayConfig = z.output<typeof GatewayConfigSchema>;
+/** One validated backend entry. */
+export type BackendConfig = z.output<typeof BackendSchema>;

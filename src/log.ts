@@ -1,0 +1,48 @@
+import { type ConsolaInstance, type ConsolaReporter, createConsola, type LogObject } from "consola";
+
+/** Log verbosity accepted by `--log-level`. */
+export type LogLevelName = "debug" | "info" | "warn" | "error";
+/** Log line format accepted by `--log-format`. */
+export type LogFormat = "text" | "json";
+
+const LEVELS: Record<LogLevelName, number> = { error: 0, warn: 1, info: 3, debug: 4 };
+
+function jsonReporter(write: (line: string) => void): ConsolaReporter {
+  return {
+    log(entry: LogObject) {
+      const [first, ...rest] = entry.args;
+      const fields =
+        rest.length === 1 && typeof rest[0] === "object" && rest[0] !== null ? rest[0] : undefined;
+      const line: Record<string, unknown> = {
+        time: entry.date.toISOString(),
+        level: entry.type,
+        ...(entry.tag ? { tag: entry.tag } : {}),
+        msg: typeof first === "string" ? first : JSON.stringify(first),
+        ...(fields ?? (rest.length > 0 ? { args: rest } : {})),
+      };
+      write(`${JSON.stringify(line)}\n`);
+    },
+  };
+}
+
+function make(level: LogLevelName, format: LogFormat): ConsolaInstance {
+  const stderr = process.stderr;
+  return createConsola({
+    level: LEVELS[level],
+    // stdout belongs to MCP frames (stdio mode) and command output, never to logs.
+    stdout: stderr,
+    stderr,
+    ...(format === "json" ? { reporters: [jsonReporter((l) => stderr.write(l))] } : {}),
+    formatOptions: { date: true, colors: stderr.isTTY === true },
+  });
+}
+
+/** The gateway's one logger; everything goes to stderr. Call `withTag` at run time, after configureLog. */
+export const log: ConsolaInstance = make("info", "text");
+
+/** Reconfigures the shared logger in place (called by the CLI once flags and config are known). */
+export function configureLog(options: { level: LogLevelName; format: LogFormat }): void {
+  const next = make(options.level, options.format);
+  log.options.reporters.splice(0, log.options.reporters.length, ...next.options.reporters);
+  log.level = next.level;
+}

@@ -1,0 +1,132 @@
+import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
+import type { Server as BunServer } from "bun";
+import type { Gateway } from "../gateway.ts";
+import { log } from "../log.ts";
+import { didYouMean } from "../suggest.ts";
+import { healthReport } from "./health.ts";
+import { rejectForeignOrigin } from "./origin.ts";
+import type { Surface } from "./session-server.ts";
+import { SessionStore } from "./sessions.ts";
+
+/** Options for the HTTP front end. */
+export interface HttpFrontEndOptions {
+  host: string;
+  port: number;
+  /** What `/mcp` shows: the meta-tools or every tool (transparent). */
+  surface: Surface;
+  /** @default 4 MiB */
+  maxBodySize?: number;
+  allowedOrigins?: readonly string[];
+}
+
+/** A running HTTP front end. */
+export interface HttpFrontEnd {
+  url: URL;
+  sessions: SessionStore;
+  stop(): Promise<void>;
+}
+
+function jsonRpcError(
+  status: number,
+  code: number,
+  message: string,
+  headers: Record<string, string> = {},
+): Response {
+  return Response.json(
+    { jsonrpc: "2.0", error: { code, message }, id: null },
+    { status, headers: { ...headers } },
+  );
+}
+
+async function readJsonBody(request: Request, maxBodySize: number): Promise<unknown | Response> {
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > maxBodySize) return jsonRpcError(413, -32600, `Request body exceeds ${maxBodySize} bytes`);
+  const bytes = new Uint8Array(await request.arrayBuffer());
+  if (bytes.byteLength > maxBodySize)
+    return jsonRpcError(413, -32600, `Request body exceeds ${maxBodySize} bytes`);
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    return jsonRpcError(400, -32700, "Parse error: the body is not valid JSON");
+  }
+}
+
+function isInitialize(body: unknown): boolean {
+  return Array.isArray(body) ? body.some((m) => isInitializeRequest(m)) : isInitializeRequest(body);
+}
+
+/** Starts `Bun.serve` with `/mcp`, `/mcp/{backend}` and `/health`. */
+export function startHttpFrontEnd(gateway: Gateway, options: HttpFrontEndOptions): HttpFrontEnd {
+  const maxBodySize = options.maxBodySize ?? 4 * 1024 * 1024;
+  const sessions = new SessionStore(gateway, { maxBodySize });
+  const policy = { bindHost: options.host, allowedOrigins: options.allowedOrigins ?? [] };
+
+  async function handleMcp(request: Request, endpoint: string, surface: Surface): Promise<Response> {
+    if (!["GET", "POST", "DELETE"].includes(request.method)) {
+      return jsonRpcError(405, -32000, "Method not allowed", { allow: "GET, POST, DELETE" });
+    }
+    const sessionId = request.headers.get("mcp-session-id");
+    if (sessionId) {
+      const session = sessions.get(sessionId);
+      if (!session || session.endpoint !== endpoint) {
+        return jsonRpcError(
+          404,
+          -32001,
+          "Session not found (it expired or the gateway restarted): initialize again",
+        );
+      }
+      return session.transport.handleRequest(request);
+    }
+    if (request.method !== "POST") {
+      return jsonRpcError(400, -32000, "Bad Request: Mcp-Session-Id header is required");
+    }
+    const body = await readJsonBody(request, maxBodySize);
+    if (body instanceof Response) return body;
+    if (!isInitialize(body)) {
+      return jsonRpcError(400, -32000, "Bad Request: Mcp-Session-Id header is required (initialize first)");
+    }
+    const session = await sessions.open(endpoint, surface);
+    return session.transport.handleRequest(request, { parsedBody: body });
+  }
+
+  const server: BunServer<undefined> = Bun.serve({
+    hostname: options.host,
+    port: options.port,
+    // SSE streams stay quiet between messages; Bun's default 10 s idle timeout would cut them.
+    idleTimeout: 0,
+    maxRequestBodySize: maxBodySize + 1024,
+    fetch: async (request) => {
+      const url = new URL(request.url);
+      const path = url.pathname.replace(/\/+$/, "") || "/";
+      if (path === "/health" && request.method === "GET") return Response.json(healthReport(gateway));
+      if (path !== "/mcp" && !path.startsWith("/mcp/")) {
+        return Response.json({ error: `Not found: ${path}. MCP is served at /mcp` }, { status: 404 });
+      }
+      const rejection = rejectForeignOrigin(request, policy);
+      if (rejection) return jsonRpcError(403, -32000, `Forbidden: ${rejection}`);
+      if (path === "/mcp") return handleMcp(request, path, options.surface);
+      const backend = decodeURIComponent(path.slice("/mcp/".length));
+      if (!gateway.pool.get(backend)) {
+        return jsonRpcError(
+          404,
+          -32000,
+          `Unknown backend "${backend}"${didYouMean(backend, gateway.pool.names)}`,
+        );
+      }
+      return handleMcp(request, path, { kind: "direct", backend });
+    },
+    error: (error) => {
+      log.error(`HTTP handler failed: ${error.message}`);
+      return jsonRpcError(500, -32603, "Internal error");
+    },
+  });
+
+  return {
+    url: new URL(`http://${options.host.includes(":") ? `[${options.host}]` : options.host}:${server.port}`),
+    sessions,
+    stop: async () => {
+      await sessions.closeAll();
+      await server.stop(true);
+    },
+  };
+}

@@ -1,0 +1,162 @@
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { z } from "zod";
+import type { CallOptions } from "../backends/backend.ts";
+import { errorMessage } from "../errors.ts";
+import type { Gateway } from "../gateway.ts";
+import { suggest } from "../suggest.ts";
+import type { MetaToolName } from "./meta-tool-definitions.ts";
+
+type Result = CallToolResult & Record<string, unknown>;
+
+/** A JSON answer as both structuredContent and text, so clients without structured output see it too. */
+function structured(value: Record<string, unknown>): Result {
+  return { content: [{ type: "text", text: JSON.stringify(value) }], structuredContent: value };
+}
+
+/** A tool-level error the model can read and correct itself from. */
+export function toolError(message: string): Result {
+  return { content: [{ type: "text", text: message }], isError: true };
+}
+
+const ListToolsArgs = z.object({ server: z.string().min(1).optional() });
+const SearchArgs = z.object({
+  query: z.string().trim().min(1, "query must not be empty"),
+  limit: z.coerce.number().int().min(1).max(50).default(5),
+});
+const InvokeArgs = z.object({
+  server: z.string().min(1),
+  tool: z.string().min(1),
+  arguments: z
+    .union([z.record(z.string(), z.unknown()), z.string(), z.null()])
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value === null || value === "") return {};
+      if (typeof value !== "string") return value;
+      try {
+        const parsed: unknown = JSON.parse(value);
+        if (parsed && typeof parsed === "object" && !Array.isArray(parsed))
+          return parsed as Record<string, unknown>;
+      } catch {
+        // Reported below with the same message as a non-object.
+      }
+      ctx.addIssue({ code: "custom", message: "arguments must be a JSON object (or a string holding one)" });
+      return z.NEVER;
+    }),
+});
+
+function describeArgsError(tool: string, error: z.ZodError): Result {
+  const details = error.issues.map((i) => `${i.path.join(".") || "arguments"}: ${i.message}`).join("; ");
+  return toolError(`${tool}: invalid input: ${details}`);
+}
+
+function unknownServer(gateway: Gateway, server: string): Result {
+  const close = suggest(server, gateway.pool.names);
+  const hint = close.length > 0 ? ` Did you mean ${close.map((c) => `"${c}"`).join(" or ")}?` : "";
+  return toolError(
+    `Unknown server "${server}".${hint} Servers: ${gateway.pool.names.join(", ") || "(none)"}. ` +
+      "Use gateway_search_tools to find a tool by what it does.",
+  );
+}
+
+function unknownTool(gateway: Gateway, server: string, tool: string): Result {
+  const own = (gateway.catalog.toolsOf(server) ?? []).map((t) => t.name);
+  const close = suggest(tool, own);
+  const elsewhere = gateway.catalog
+    .entries()
+    .filter((e) => e.tool.name === tool && e.server !== server)
+    .map((e) => `"${e.server}"`);
+  const parts = [`Unknown tool "${tool}" on server "${server}".`];
+  if (close.length > 0) parts.push(`Did you mean ${close.map((c) => `"${c}"`).join(" or ")}?`);
+  if (elsewhere.length > 0) parts.push(`A tool with that name exists on ${elsewhere.join(", ")}.`);
+  parts.push("Use gateway_search_tools to find the right tool.");
+  return toolError(parts.join(" "));
+}
+
+async function listServers(gateway: Gateway): Promise<Result> {
+  await gateway.ready;
+  const servers = gateway.pool.snapshots().map((s) => ({
+    name: s.name,
+    description: s.description,
+    transport: s.transport,
+    status: s.status,
+    tools: s.tools,
+    ...(s.lastError ? { error: s.lastError } : {}),
+  }));
+  return structured({ servers });
+}
+
+async function listTools(gateway: Gateway, raw: unknown): Promise<Result> {
+  const args = ListToolsArgs.safeParse(raw ?? {});
+  if (!args.success) return describeArgsError("gateway_list_tools", args.error);
+  await gateway.ready;
+  const { server } = args.data;
+  if (server === undefined) {
+    const tools = gateway.catalog
+      .entries()
+      .map((e) => ({ server: e.server, name: e.tool.name, description: e.tool.description ?? "" }));
+    return structured({ tools });
+  }
+  const backend = gateway.pool.get(server);
+  if (!backend) return unknownServer(gateway, server);
+  const tools = backend.tools.map((t) => ({
+    name: t.name,
+    description: t.description ?? "",
+    inputSchema: t.inputSchema,
+    ...(t.annotations ? { annotations: t.annotations } : {}),
+  }));
+  const state = backend.snapshot();
+  const note = state.status === "error" ? { error: state.lastError } : {};
+  return structured({ server, tools, ...note });
+}
+
+async function searchTools(gateway: Gateway, raw: unknown): Promise<Result> {
+  const args = SearchArgs.safeParse(raw ?? {});
+  if (!args.success) return describeArgsError("gateway_search_tools", args.error);
+  await gateway.ready;
+  const matches = gateway.search.search(args.data.query, args.data.limit).map((m) => ({
+    server: m.entry.server,
+    tool: m.entry.tool.name,
+    description: m.entry.tool.description ?? "",
+    score: m.score,
+    inputSchema: m.entry.tool.inputSchema,
+  }));
+  return structured({ query: args.data.query, matches });
+}
+
+async function invoke(gateway: Gateway, raw: unknown, options: CallOptions): Promise<Result> {
+  const args = InvokeArgs.safeParse(raw ?? {});
+  if (!args.success) return describeArgsError("gateway_invoke", args.error);
+  const { server, tool, arguments: toolArgs } = args.data;
+  const backend = gateway.pool.get(server);
+  if (!backend) return unknownServer(gateway, server);
+  try {
+    if (backend.snapshot().status !== "running") await backend.start();
+  } catch (err) {
+    return toolError(`Server "${server}" is unavailable: ${errorMessage(err)}`);
+  }
+  if (!gateway.catalog.find(server, tool)) return unknownTool(gateway, server, tool);
+  try {
+    return (await backend.callTool(tool, toolArgs, options)) as Result;
+  } catch (err) {
+    return toolError(`Calling "${tool}" on "${server}" failed: ${errorMessage(err)}`);
+  }
+}
+
+/** Runs one meta-tool; every failure comes back as an `isError` result the model can act on. */
+export function callMetaTool(
+  gateway: Gateway,
+  name: MetaToolName,
+  args: unknown,
+  options: CallOptions = {},
+): Promise<Result> {
+  switch (name) {
+    case "gateway_list_servers":
+      return listServers(gateway);
+    case "gateway_list_tools":
+      return listTools(gateway, args);
+    case "gateway_search_tools":
+      return searchTools(gateway, args);
+    case "gateway_invoke":
+      return invoke(gateway, args, options);
+  }
+}
