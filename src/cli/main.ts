@@ -3,6 +3,7 @@ import { errorMessage, isGatewayError } from "../errors.ts";
 import { VERSION } from "../version.ts";
 import { serveArgs } from "./args.ts";
 import { serveCommand } from "./commands/serve.ts";
+import { assertKnownFlags } from "./flags.ts";
 import { writeErrorLine, writeOutput } from "./output.ts";
 
 const main = defineCommand({
@@ -31,6 +32,8 @@ export async function runCli(rawArgs: string[]): Promise<void> {
     return;
   }
   try {
+    // Bare flags mean `serve`: check them first, or citty reads the value of a misspelled flag as a command.
+    if (rawArgs[0]?.startsWith("-")) assertKnownFlags(rawArgs, serveArgs);
     await runCommand(main, { rawArgs });
   } catch (err) {
     writeErrorLine(`mcp-gateway: ${errorMessage(err)}`);

@@ -8,13 +8,12 @@ import { rejectForeignOrigin } from "./origin.ts";
 import type { Surface } from "./session-server.ts";
 import { SessionStore } from "./sessions.ts";
 
-/** Options for the HTTP front end. */
+/** Options for the HTTP front end; unset fields come from the gateway's `server` config. */
 export interface HttpFrontEndOptions {
-  host: string;
-  port: number;
+  host?: string;
+  port?: number;
   /** What `/mcp` shows: the meta-tools or every tool (transparent). */
   surface: Surface;
-  /** @default 4 MiB */
   maxBodySize?: number;
   allowedOrigins?: readonly string[];
 }
@@ -57,9 +56,11 @@ function isInitialize(body: unknown): boolean {
 
 /** Starts `Bun.serve` with `/mcp`, `/mcp/{backend}` and `/health`. */
 export function startHttpFrontEnd(gateway: Gateway, options: HttpFrontEndOptions): HttpFrontEnd {
-  const maxBodySize = options.maxBodySize ?? 4 * 1024 * 1024;
+  const defaults = gateway.config.server;
+  const host = options.host ?? defaults.host;
+  const maxBodySize = options.maxBodySize ?? defaults.max_body_size;
   const sessions = new SessionStore(gateway, { maxBodySize });
-  const policy = { bindHost: options.host, allowedOrigins: options.allowedOrigins ?? [] };
+  const policy = { bindHost: host, allowedOrigins: options.allowedOrigins ?? defaults.allowed_origins };
 
   async function handleMcp(request: Request, endpoint: string, surface: Surface): Promise<Response> {
     if (!["GET", "POST", "DELETE"].includes(request.method)) {
@@ -90,8 +91,8 @@ export function startHttpFrontEnd(gateway: Gateway, options: HttpFrontEndOptions
   }
 
   const server: BunServer<undefined> = Bun.serve({
-    hostname: options.host,
-    port: options.port,
+    hostname: host,
+    port: options.port ?? defaults.port,
     // SSE streams stay quiet between messages; Bun's default 10 s idle timeout would cut them.
     idleTimeout: 0,
     maxRequestBodySize: maxBodySize + 1024,
@@ -122,7 +123,7 @@ export function startHttpFrontEnd(gateway: Gateway, options: HttpFrontEndOptions
   });
 
   return {
-    url: new URL(`http://${options.host.includes(":") ? `[${options.host}]` : options.host}:${server.port}`),
+    url: new URL(`http://${host.includes(":") ? `[${host}]` : host}:${server.port}`),
     sessions,
     stop: async () => {
       await sessions.closeAll();

@@ -51,13 +51,7 @@ export async function runGateway(flags: ServeFlags & { stdio?: boolean | undefin
   }
 
   try {
-    http = startHttpFrontEnd(gateway, {
-      host: config.server.host,
-      port: config.server.port,
-      surface,
-      maxBodySize: config.server.max_body_size,
-      allowedOrigins: config.server.allowed_origins,
-    });
+    http = startHttpFrontEnd(gateway, { surface });
   } catch (err) {
     await gateway.stop();
     const message = errorMessage(err);
