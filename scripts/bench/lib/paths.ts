@@ -1,0 +1,22 @@
+import { existsSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+
+/** Repository root (two levels above this file). */
+export const ROOT = resolve(dirname(new URL(import.meta.url).pathname), "../../..");
+export const BENCH_DIR = join(ROOT, "scripts/bench");
+export const RESULTS_DIR = join(BENCH_DIR, "results");
+export const SHARED_DATA = resolve(ROOT, "../shared/data/livemcpbench");
+export const CATALOG_FIXTURE = join(ROOT, "test/fixtures/catalog-server.ts");
+export const GATEWAY_ENTRY = join(ROOT, "src/main.ts");
+
+/** Absolute path of an npm bin: bench-only packages first, then the root devDependencies. */
+export function bin(name: string): string {
+  for (const dir of [join(BENCH_DIR, "node_modules/.bin"), join(ROOT, "node_modules/.bin")]) {
+    const path = join(dir, name);
+    if (existsSync(path)) return path;
+  }
+  throw new Error(`${name} is not installed: run npm install --prefix scripts/bench --ignore-scripts`);
+}
+
+/** The bun binary this script runs on (so children use the same version). */
+export const BUN = process.execPath;
