@@ -32,6 +32,8 @@ export interface Backend {
   readonly transport: TransportKind;
   /** The last known tool list (empty until the first successful listing). */
   readonly tools: readonly Tool[];
+  /** When the tool list was last read from the backend (ms since epoch), if ever. */
+  readonly toolsListedAt: number | undefined;
   snapshot(): BackendSnapshot;
   /** Starts (or restarts) the backend and learns its tools; resolves once it can take calls. */
   start(): Promise<void>;

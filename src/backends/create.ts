@@ -19,7 +19,7 @@ export function transportKind(config: BackendConfig): TransportKind {
 export function createBackend(
   name: string,
   config: BackendConfig,
-  options: { defaultTimeoutMs: number; log: ConsolaInstance; spawn?: SpawnFn },
+  options: { defaultTimeoutMs: number; log: ConsolaInstance; spawn?: SpawnFn; now?: () => number },
 ): McpBackend {
   const kind = transportKind(config);
   const log = options.log;
@@ -47,5 +47,6 @@ export function createBackend(
     connect,
     timeoutMs: config.timeout ?? options.defaultTimeoutMs,
     log,
+    ...(options.now ? { now: options.now } : {}),
   });
 }

@@ -26,6 +26,8 @@ export interface McpBackendOptions {
   /** How long initialize + the first tools/list may take. @default timeoutMs */
   startTimeoutMs?: number;
   log: ConsolaInstance;
+  /** @default Date.now */
+  now?: () => number;
 }
 
 // Results are relayed untouched: a loose object keeps every field the backend sent.
@@ -41,11 +43,13 @@ export class McpBackend implements Backend {
   #status: BackendStatus = "stopped";
   #lastError: string | undefined;
   #tools: Tool[] = [];
+  #listedAt: number | undefined;
   #restarts = 0;
   #everStarted = false;
   #client: Client | undefined;
   #transport: BackendTransport | undefined;
   #starting: Promise<void> | undefined;
+  #refreshing: Promise<void> | undefined;
   #stopping = false;
   readonly #listeners = new Set<() => void>();
 
@@ -58,6 +62,10 @@ export class McpBackend implements Backend {
 
   get tools(): readonly Tool[] {
     return this.#tools;
+  }
+
+  get toolsListedAt(): number | undefined {
+    return this.#listedAt;
   }
 
   snapshot(): BackendSnapshot {
@@ -153,13 +161,24 @@ export class McpBackend implements Backend {
       cursor = result.nextCursor;
       if (!cursor) break;
     }
+    this.#listedAt = (this.#options.now ?? Date.now)();
     return tools;
   }
 
-  async refreshTools(): Promise<void> {
+  refreshTools(): Promise<void> {
+    this.#refreshing ??= this.#refresh().finally(() => {
+      this.#refreshing = undefined;
+    });
+    return this.#refreshing;
+  }
+
+  async #refresh(): Promise<void> {
     const client = this.#client;
     if (!client) return;
-    this.#tools = await this.#listAllTools(client);
+    const tools = await this.#listAllTools(client);
+    // Only a real change invalidates the catalog (and clients' caches via list_changed).
+    if (JSON.stringify(tools) === JSON.stringify(this.#tools)) return;
+    this.#tools = tools;
     this.#emit();
   }
 

@@ -52,8 +52,8 @@ export function parseConfig(
   };
   if (doc.errors.length > 0) {
     const lines = doc.errors.map((e) => {
-      const pos = e.linePos?.[0];
-      return `${options.file}:${pos ? `${pos.line}:${pos.col}` : "?"}: ${e.message.split("\n")[0]}`;
+      const pos = counter.linePos(e.pos[0]);
+      return `${options.file}:${pos.line}:${pos.col}: ${e.message.split("\n")[0]}`;
     });
     throw new GatewayError("CONFIG_INVALID", `invalid YAML\n  ${lines.join("\n  ")}`);
   }

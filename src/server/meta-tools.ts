@@ -89,6 +89,7 @@ async function listTools(gateway: Gateway, raw: unknown): Promise<Result> {
   const args = ListToolsArgs.safeParse(raw ?? {});
   if (!args.success) return describeArgsError("gateway_list_tools", args.error);
   await gateway.ready;
+  await gateway.freshenTools();
   const { server } = args.data;
   if (server === undefined) {
     const tools = gateway.catalog
@@ -113,6 +114,7 @@ async function searchTools(gateway: Gateway, raw: unknown): Promise<Result> {
   const args = SearchArgs.safeParse(raw ?? {});
   if (!args.success) return describeArgsError("gateway_search_tools", args.error);
   await gateway.ready;
+  await gateway.freshenTools();
   const matches = gateway.search.search(args.data.query, args.data.limit).map((m) => ({
     server: m.entry.server,
     tool: m.entry.tool.name,

@@ -18,7 +18,10 @@ export interface TestGateway {
 }
 
 /** Starts a gateway from YAML text and waits until every backend has started or failed. */
-export async function startTestGateway(yaml: string, surface: Surface = { kind: "meta" }): Promise<TestGateway> {
+export async function startTestGateway(
+  yaml: string,
+  surface: Surface = { kind: "meta" },
+): Promise<TestGateway> {
   const { config } = parseConfig(yaml, { file: "test.yaml" });
   const gateway = new Gateway(config);
   gateway.start();

@@ -18,7 +18,11 @@ export function childEnv(extra: Record<string, string> = {}): Record<string, str
   };
 }
 
-async function collect(stream: ReadableStream<Uint8Array>, sink: string[], onText: () => void): Promise<void> {
+async function collect(
+  stream: ReadableStream<Uint8Array>,
+  sink: string[],
+  onText: () => void,
+): Promise<void> {
   const decoder = new TextDecoder();
   for await (const chunk of stream) {
     sink.push(decoder.decode(chunk, { stream: true }));
@@ -55,7 +59,10 @@ export async function spawnGateway(
       throw new Error(`gateway exited with ${code} before listening:\n${err.join("")}`);
     }),
     new Promise<never>((_, reject) =>
-      setTimeout(() => reject(new Error(`gateway did not listen within ${deadline}ms:\n${err.join("")}`)), deadline),
+      setTimeout(
+        () => reject(new Error(`gateway did not listen within ${deadline}ms:\n${err.join("")}`)),
+        deadline,
+      ),
     ),
   ]);
   return { proc, url, stderr: () => err.join("") };

@@ -122,7 +122,9 @@ describe("Streamable HTTP front end", () => {
       headers: { "mcp-session-id": id, "mcp-protocol-version": "2025-11-25" },
     });
     expect(del.status).toBe(200);
-    const res = await post(JSON.stringify({ jsonrpc: "2.0", id: 2, method: "ping" }), { "mcp-session-id": id });
+    const res = await post(JSON.stringify({ jsonrpc: "2.0", id: 2, method: "ping" }), {
+      "mcp-session-id": id,
+    });
     expect(res.status).toBe(404);
   });
 
@@ -145,7 +147,10 @@ describe("Streamable HTTP front end", () => {
     const res = await fetch(new URL("/health", gw.http.url));
     expect(res.status).toBe(200);
     const body = (await res.json()) as Record<string, unknown>;
-    expect(body).toMatchObject({ status: "ok", backends: { everything: { status: "running", transport: "stdio" } } });
+    expect(body).toMatchObject({
+      status: "ok",
+      backends: { everything: { status: "running", transport: "stdio" } },
+    });
     expect(typeof body.version).toBe("string");
     expect(typeof body.uptime_s).toBe("number");
   });
@@ -180,7 +185,11 @@ describe("direct backend endpoint /mcp/{backend}", () => {
 
   test("a session id from /mcp is not valid on /mcp/{backend}", async () => {
     const { id } = await initSession();
-    const res = await post(JSON.stringify({ jsonrpc: "2.0", id: 2, method: "ping" }), { "mcp-session-id": id }, "/mcp/everything");
+    const res = await post(
+      JSON.stringify({ jsonrpc: "2.0", id: 2, method: "ping" }),
+      { "mcp-session-id": id },
+      "/mcp/everything",
+    );
     expect(res.status).toBe(404);
   });
 });
@@ -199,7 +208,10 @@ describe("transparent mode (--no-meta-mcp)", () => {
       );
       expect(JSON.stringify(result)).toContain("routed");
       const failed = await client
-        .request({ method: "tools/call", params: { name: "everything__ech", arguments: {} } }, z.looseObject({}))
+        .request(
+          { method: "tools/call", params: { name: "everything__ech", arguments: {} } },
+          z.looseObject({}),
+        )
         .catch((err: Error) => err);
       expect(String(failed)).toContain("everything__echo");
       await client.close();

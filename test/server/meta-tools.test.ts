@@ -1,10 +1,16 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { Client as SdkClient } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
-import { connectHttp, standardConfig, startTestGateway, type TestGateway, tempDir } from "../helpers/gateway.ts";
+import {
+  connectHttp,
+  standardConfig,
+  startTestGateway,
+  type TestGateway,
+  tempDir,
+} from "../helpers/gateway.ts";
 import { serverCommand } from "../helpers/paths.ts";
 
 type Json = Record<string, unknown>;
@@ -72,7 +78,10 @@ describe("gateway_list_servers", () => {
     expect(byName.everything).toMatchObject({ status: "running", transport: "stdio" });
     expect(byName.everything?.tools).toBeGreaterThan(10);
     expect(byName.memory).toMatchObject({ status: "running", tools: 9 });
-    expect(byName.filesystem).toMatchObject({ status: "running", description: "Files under a test directory" });
+    expect(byName.filesystem).toMatchObject({
+      status: "running",
+      description: "Files under a test directory",
+    });
     expect(byName.broken).toMatchObject({ status: "error", tools: 0 });
     expect(String(byName.broken?.error)).toContain("/nonexistent/mcp-server-that-does-not-exist");
   });
@@ -110,7 +119,9 @@ describe("gateway_list_tools", () => {
 
 describe("gateway_search_tools", () => {
   test("finds a tool by what it does, with its schema ready for invoke", async () => {
-    const out = structured(await call(client, "gateway_search_tools", { query: "read a text file", limit: 5 }));
+    const out = structured(
+      await call(client, "gateway_search_tools", { query: "read a text file", limit: 5 }),
+    );
     const matches = out.matches as Json[];
     expect(matches.length).toBeGreaterThan(0);
     expect(matches.length).toBeLessThanOrEqual(5);
@@ -200,14 +211,20 @@ describe("gateway_invoke", () => {
   });
 
   test("a tool that lives on another server says where it is", async () => {
-    const text = errorText(await call(client, "gateway_invoke", { server: "memory", tool: "read_text_file" }));
+    const text = errorText(
+      await call(client, "gateway_invoke", { server: "memory", tool: "read_text_file" }),
+    );
     expect(text).toContain('"filesystem"');
   });
 
   test("the broken backend answers with its error while the others keep serving", async () => {
     const text = errorText(await call(client, "gateway_invoke", { server: "broken", tool: "anything" }));
     expect(text).toContain("unavailable");
-    const ok = await call(client, "gateway_invoke", { server: "everything", tool: "echo", arguments: { message: "still here" } });
+    const ok = await call(client, "gateway_invoke", {
+      server: "everything",
+      tool: "echo",
+      arguments: { message: "still here" },
+    });
     expect(JSON.stringify(ok.content)).toContain("still here");
   });
 
@@ -225,7 +242,11 @@ describe("gateway_invoke", () => {
   test("20 concurrent invokes on one session each get their own answer", async () => {
     const results = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        call(client, "gateway_invoke", { server: "everything", tool: "get-sum", arguments: { a: i, b: 1000 } }),
+        call(client, "gateway_invoke", {
+          server: "everything",
+          tool: "get-sum",
+          arguments: { a: i, b: 1000 },
+        }),
       ),
     );
     results.forEach((result, i) => {
@@ -235,13 +256,15 @@ describe("gateway_invoke", () => {
   });
 
   test("an unknown meta-tool is a protocol error naming the real ones", async () => {
-    const failed = await client.request(
-      { method: "tools/call", params: { name: "gateway_invok", arguments: {} } },
-      CallToolResultSchema,
-    ).then(
-      () => undefined,
-      (err: Error) => err,
-    );
+    const failed = await client
+      .request(
+        { method: "tools/call", params: { name: "gateway_invok", arguments: {} } },
+        CallToolResultSchema,
+      )
+      .then(
+        () => undefined,
+        (err: Error) => err,
+      );
     expect(failed?.message).toContain("gateway_invoke");
   });
 });

@@ -4,7 +4,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { z } from "zod";
 import { connectHttp, tempDir } from "../helpers/gateway.ts";
-import { serverCommand, BUN, ENTRY } from "../helpers/paths.ts";
+import { BUN, ENTRY, serverCommand } from "../helpers/paths.ts";
 import { childEnv, isAlive, spawnGateway, waitFor } from "../helpers/process.ts";
 
 function writeConfig(dir: string, body: string): string {
@@ -16,7 +16,10 @@ function writeConfig(dir: string, body: string): string {
 /** Children of a process, from /proc (Linux). */
 async function descendants(pid: number): Promise<number[]> {
   const out = await Bun.$`ps -o pid= --ppid ${pid}`.nothrow().quiet().text();
-  const kids = out.split("\n").map((l) => Number(l.trim())).filter((n) => n > 0);
+  const kids = out
+    .split("\n")
+    .map((l) => Number(l.trim()))
+    .filter((n) => n > 0);
   const nested = await Promise.all(kids.map((k) => descendants(k)));
   return [...kids, ...nested.flat()];
 }
@@ -70,12 +73,21 @@ describe("gateway process", () => {
     const { tools } = await client.listTools();
     expect(tools.map((t) => t.name)).toContain("gateway_invoke");
     const result = await client.request(
-      { method: "tools/call", params: { name: "gateway_invoke", arguments: { server: "everything", tool: "echo", arguments: { message: "over stdio" } } } },
+      {
+        method: "tools/call",
+        params: {
+          name: "gateway_invoke",
+          arguments: { server: "everything", tool: "echo", arguments: { message: "over stdio" } },
+        },
+      },
       z.looseObject({}),
     );
     expect(JSON.stringify(result)).toContain("over stdio");
     const search = await client.request(
-      { method: "tools/call", params: { name: "gateway_search_tools", arguments: { query: "add two numbers" } } },
+      {
+        method: "tools/call",
+        params: { name: "gateway_search_tools", arguments: { query: "add two numbers" } },
+      },
       z.looseObject({}),
     );
     expect(JSON.stringify(search)).toContain("get-sum");
@@ -93,7 +105,11 @@ describe("gateway process", () => {
   test("a bad config exits 2 with the file:line:col of the mistake on stderr", async () => {
     const dir = tempDir();
     const config = writeConfig(dir, "server:\n  port: 1234\n  prot: 99\n");
-    const proc = Bun.spawn([BUN, ENTRY, "--config", config], { stdout: "pipe", stderr: "pipe", env: childEnv() });
+    const proc = Bun.spawn([BUN, ENTRY, "--config", config], {
+      stdout: "pipe",
+      stderr: "pipe",
+      env: childEnv(),
+    });
     expect(await proc.exited).toBe(2);
     const stderr = await new Response(proc.stderr).text();
     expect(stderr).toContain(`${config}:3:3`);

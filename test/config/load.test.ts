@@ -1,0 +1,188 @@
+import { describe, expect, test } from "bun:test";
+import { formatDuration, parseDuration } from "../../src/config/duration.ts";
+import { expandString } from "../../src/config/interpolate.ts";
+import { parseConfig } from "../../src/config/load.ts";
+import { locateConfig } from "../../src/config/paths.ts";
+import { resolveSettings } from "../../src/config/resolve.ts";
+import { GatewayError } from "../../src/errors.ts";
+
+function failure(yaml: string, env: Record<string, string> = {}): string {
+  try {
+    parseConfig(yaml, { file: "gw.yaml", env });
+  } catch (err) {
+    expect(err).toBeInstanceOf(GatewayError);
+    expect((err as GatewayError).code).toBe("CONFIG_INVALID");
+    return (err as Error).message;
+  }
+  throw new Error("expected the config to be rejected");
+}
+
+describe("parseConfig", () => {
+  test("fills every default for an empty file", () => {
+    const { config } = parseConfig("", { file: "gw.yaml" });
+    expect(config.server).toMatchObject({ host: "127.0.0.1", port: 39400, request_timeout: 30_000 });
+    expect(config.meta_mcp).toEqual({ enabled: true, cache_tools: true, cache_ttl: 300_000 });
+    expect(config.backends).toEqual({});
+  });
+
+  test("reads a full backend entry with durations in ms", () => {
+    const { config } = parseConfig(
+      `backends:
+  gh:
+    command: "npx -y @scope/server --flag"
+    args: [--extra]
+    description: "GitHub"
+    timeout: 1500ms
+    env: { TOKEN: "abc" }
+    cwd: /tmp
+`,
+      { file: "gw.yaml" },
+    );
+    expect(config.backends.gh).toMatchObject({
+      command: "npx -y @scope/server --flag",
+      args: ["--extra"],
+      timeout: 1500,
+      env: { TOKEN: "abc" },
+      enabled: true,
+    });
+  });
+
+  test("an unknown key names itself, its line:col and the closest key", () => {
+    const message = failure("server:\n  host: 127.0.0.1\n  prot: 8080\n");
+    expect(message).toContain("gw.yaml:3:3");
+    expect(message).toContain('unknown key "prot"');
+    expect(message).toContain('did you mean "port"');
+  });
+
+  test("an unknown key inside a backend is found at its own line", () => {
+    const message = failure("backends:\n  a:\n    command: x\n    descripton: y\n");
+    expect(message).toContain("gw.yaml:4:5");
+    expect(message).toContain('did you mean "description"');
+  });
+
+  test("a wrong type points at the value", () => {
+    const message = failure("server:\n  port: lots\n");
+    expect(message).toContain("gw.yaml:2:9");
+    expect(message).toContain("server.port");
+  });
+
+  test("a bad duration says how to write one", () => {
+    expect(failure("server:\n  request_timeout: soon\n")).toContain("use e.g. 100ms, 30s");
+  });
+
+  test("a backend needs exactly one of command and http_url", () => {
+    expect(failure("backends:\n  a:\n    description: nothing to run\n")).toContain("needs either command");
+    expect(failure("backends:\n  a:\n    command: x\n    http_url: http://localhost/mcp\n")).toContain(
+      "has both",
+    );
+  });
+
+  test("reports every problem at once", () => {
+    const message = failure("server:\n  prot: 1\nbackends:\n  a: { comand: x }\n");
+    expect(message).toContain("problems");
+    expect(message).toContain('"prot"');
+    expect(message).toContain('"comand"');
+  });
+
+  test("YAML syntax errors carry line:col", () => {
+    expect(failure("server:\n  port: [1, 2\n")).toMatch(/gw\.yaml:\d+:\d+/);
+  });
+
+  test("expands ${VAR} and ${VAR:-default} in every string", () => {
+    const { config } = parseConfig(
+      'backends:\n  a:\n    command: "${BIN}/server"\n    env: { K: "${KEY}", D: "${MISSING:-fallback}" }\n',
+      { file: "gw.yaml", env: { BIN: "/opt", KEY: "secret" } },
+    );
+    expect(config.backends.a?.command).toBe("/opt/server");
+    expect(config.backends.a?.env).toEqual({ K: "secret", D: "fallback" });
+  });
+
+  test("a missing variable without default names the path and the variable", () => {
+    const message = failure('backends:\n  a:\n    command: x\n    env: { TOKEN: "${GH_TOKEN}" }\n');
+    expect(message).toContain("backends.a.env.TOKEN");
+    expect(message).toContain("GH_TOKEN is not set");
+    expect(message).toContain("gw.yaml:4:19");
+  });
+
+  test("accepts the earlier edition's flat keys with a warning", () => {
+    const { config, warnings } = parseConfig("port: 1234\nhost: 0.0.0.0\nenable_meta_mcp: false\n", {
+      file: "gw.yaml",
+    });
+    expect(config.server.port).toBe(1234);
+    expect(config.server.host).toBe("0.0.0.0");
+    expect(config.meta_mcp.enabled).toBe(false);
+    expect(warnings).toHaveLength(3);
+    expect(warnings[0]).toContain("server.port");
+  });
+});
+
+describe("durations", () => {
+  test("parses units and plain seconds", () => {
+    expect(parseDuration("100ms")).toBe(100);
+    expect(parseDuration("30s")).toBe(30_000);
+    expect(parseDuration("5m")).toBe(300_000);
+    expect(parseDuration("1h")).toBe(3_600_000);
+    expect(parseDuration(2)).toBe(2000);
+    expect(parseDuration("1.5s")).toBe(1500);
+    expect(parseDuration("10 parsecs")).toBeUndefined();
+    expect(parseDuration(-1)).toBeUndefined();
+  });
+
+  test("formats back to the shortest exact unit", () => {
+    expect(formatDuration(300_000)).toBe("5m");
+    expect(formatDuration(1500)).toBe("1500ms");
+  });
+});
+
+describe("expandString", () => {
+  test("keeps $${ literal and treats an empty variable as set", () => {
+    const missing: string[] = [];
+    expect(expandString("$${X} ${E}", { E: "" }, (v) => missing.push(v))).toBe("${X} ");
+    expect(missing).toEqual([]);
+  });
+});
+
+describe("locateConfig", () => {
+  test("prefers --config, then MCP_GATEWAY_CONFIG, then the first default that exists", () => {
+    const exists = (p: string): boolean => p === "/home/u/.config/mcp-gateway/gateway.yaml";
+    expect(locateConfig({ flag: "a.yaml", cwd: "/w", env: { MCP_GATEWAY_CONFIG: "b.yaml" } }).path).toBe(
+      "/w/a.yaml",
+    );
+    expect(locateConfig({ cwd: "/w", env: { MCP_GATEWAY_CONFIG: "b.yaml" } }).path).toBe("/w/b.yaml");
+    const found = locateConfig({ cwd: "/w", env: {}, home: "/home/u", exists });
+    expect(found.path).toBe("/home/u/.config/mcp-gateway/gateway.yaml");
+    expect(found.searched).toEqual([
+      "/w/gateway.yaml",
+      "/w/servers.yaml",
+      "/home/u/.config/mcp-gateway/gateway.yaml",
+      "/etc/mcp-gateway/gateway.yaml",
+    ]);
+    expect(locateConfig({ cwd: "/w", env: {}, home: "/h", exists: () => false }).path).toBeUndefined();
+  });
+});
+
+describe("resolveSettings", () => {
+  test("flags beat MCP_GATEWAY_* which beat the file", () => {
+    const dir = `${import.meta.dir}/../fixtures`;
+    const env = {
+      MCP_GATEWAY_CONFIG: "",
+      MCP_GATEWAY_PORT: "5000",
+      MCP_GATEWAY_HOST: "::1",
+      HOME: "/nonexistent",
+    };
+    const fromEnv = resolveSettings({}, { env, cwd: dir });
+    expect(fromEnv.config.server.port).toBe(5000);
+    expect(fromEnv.config.server.host).toBe("::1");
+    const fromFlags = resolveSettings({ port: "6000", host: "127.0.0.2", metaMcp: false }, { env, cwd: dir });
+    expect(fromFlags.config.server.port).toBe(6000);
+    expect(fromFlags.config.server.host).toBe("127.0.0.2");
+    expect(fromFlags.config.meta_mcp.enabled).toBe(false);
+  });
+
+  test("rejects a bad port or log level as a usage error", () => {
+    const env = { HOME: "/nonexistent" };
+    expect(() => resolveSettings({ port: "http" }, { env, cwd: "/nonexistent" })).toThrow("port number");
+    expect(() => resolveSettings({ logLevel: "loud" }, { env, cwd: "/nonexistent" })).toThrow("debug, info");
+    expect(resolveSettings({ logLevel: "WARNING" }, { env, cwd: "/nonexistent" }).logLevel).toBe("warn");
+  });
+});
