@@ -146,4 +146,18 @@ describe("gateway process", () => {
     gw.proc.kill("SIGTERM");
     await gw.proc.exited;
   });
+
+  test("--log-format json writes one JSON object per stderr line, backend stderr tagged at debug", async () => {
+    const dir = tempDir();
+    const config = writeConfig(dir, `backends:\n  everything:\n    command: '${serverCommand("everything", "stdio")}'\n`);
+    const gw = await spawnGateway(["--config", config, "--log-format", "json", "--log-level", "debug"]);
+    await waitFor("backend stderr forwarded", () => (gw.stderr().includes("Starting default") ? true : undefined));
+    gw.proc.kill("SIGTERM");
+    await gw.proc.exited;
+    const lines = gw.stderr().trim().split("\n");
+    const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(entries.every((e) => typeof e.time === "string" && typeof e.level === "string")).toBe(true);
+    const forwarded = entries.find((e) => String(e.msg).includes("Starting default"));
+    expect(forwarded).toMatchObject({ level: "debug", tag: "everything" });
+  });
 });
