@@ -1,0 +1,85 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Tool } from "@modelcontextprotocol/sdk/types.js";
+import type { Backend } from "../../../src/backends/backend.ts";
+import { Catalog } from "../../../src/catalog/catalog.ts";
+import { type CatalogServer, loadCatalog } from "../../../test/fixtures/catalog-server.ts";
+import { BENCH_DIR, SHARED_DATA } from "./paths.ts";
+
+/** One labelled query: any tool in `relevant` answers it (`name` on any server, or `server/name`). */
+export interface LabelledQuery {
+  q: string;
+  kind: string;
+  relevant: string[];
+  /** LiveMCPBench gold tools that the catalog does not contain (reported, not scored). */
+  unknown?: string[];
+}
+
+/** The 95 LiveMCPBench tasks: the question is the query, the annotated tools are the labels. */
+export function liveMcpBenchTasks(catalog: readonly CatalogServer[] = loadCatalog()): LabelledQuery[] {
+  const known = new Set(catalog.flatMap((s) => s.tools.map((t) => t.name)));
+  const raw = JSON.parse(readFileSync(join(SHARED_DATA, "all_annotations.json"), "utf8")) as Array<{
+    Question: string;
+    category: string;
+    "Annotator Metadata": { Tools: string };
+  }>;
+  return raw.map((task) => {
+    const names = [
+      ...new Set(
+        task["Annotator Metadata"].Tools.split("\n")
+          .map((line) => line.replace(/^\s*\d+\s*[.)、]\s*/, "").trim())
+          .filter(Boolean),
+      ),
+    ];
+    return {
+      q: task.Question,
+      kind: task.category,
+      relevant: names.filter((n) => known.has(n)),
+      unknown: names.filter((n) => !known.has(n)),
+    };
+  });
+}
+
+/** Our own labelled set (scripts/bench/data/queries.json). */
+export function ownQueries(): LabelledQuery[] {
+  const file = JSON.parse(readFileSync(join(BENCH_DIR, "data/queries.json"), "utf8")) as {
+    queries: LabelledQuery[];
+  };
+  return file.queries;
+}
+
+/** A catalog built in-process from fixture data (no backends spawned): for fast, exact search runs. */
+export function inProcessCatalog(servers: readonly CatalogServer[] = loadCatalog()): Catalog {
+  const backends = servers.map(
+    (s) =>
+      ({
+        name: s.key,
+        description: s.description,
+        transport: "stdio",
+        tools: s.tools,
+        toolsListedAt: 0,
+        onToolsChanged: () => () => {},
+      }) as unknown as Backend,
+  );
+  return new Catalog(backends);
+}
+
+/** `copies` × the catalog as separate servers (`<key>-<n>`), for search at 10,000 tools. */
+export function syntheticServers(
+  copies: number,
+  servers: readonly CatalogServer[] = loadCatalog(),
+): CatalogServer[] {
+  const out: CatalogServer[] = [];
+  for (let n = 1; n <= copies; n++) {
+    for (const s of servers) {
+      const tools: Tool[] = n === 1 ? s.tools : s.tools.map((t) => ({ ...t, name: `${t.name}_${n}` }));
+      out.push({ ...s, key: n === 1 ? s.key : `${s.key}-${n}`, tools });
+    }
+  }
+  return out;
+}
+
+/** Whether a (server, tool) result answers a label list. */
+export function isRelevant(relevant: readonly string[], server: string, tool: string): boolean {
+  return relevant.some((label) => label === tool || label === `${server}/${tool}`);
+}

@@ -1,0 +1,223 @@
+/**
+ * Search quality: recall@1/5/10, hit@1/5/10 and MRR of gateway_search_tools on the LiveMCPBench catalog
+ * (527 tools, 70 fixture backends) for the 95 LiveMCPBench tasks and for our own labelled query set,
+ * against a naive keyword baseline.
+ *
+ * Run: bun scripts/bench/search-quality.ts            through the real gateway (SDK Client → stdio gateway)
+ *      bun scripts/bench/search-quality.ts --in-process   same index built in-process (fast loop for tuning)
+ *      add --misses to print the queries whose first relevant tool is not in the top 5
+ */
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { ToolSearch } from "../../src/catalog/search.ts";
+import { loadCatalog } from "../../test/fixtures/catalog-server.ts";
+import { naiveSearch, type Ranked } from "./lib/baseline.ts";
+import {
+  inProcessCatalog,
+  isRelevant,
+  type LabelledQuery,
+  liveMcpBenchTasks,
+  ownQueries,
+} from "./lib/livemcpbench.ts";
+import { connectStdio, gatewayStdioSpec, writeConfig } from "./lib/mcp.ts";
+import { publish, type Row } from "./lib/report.ts";
+import { liveMcpBenchBackends } from "./lib/servers.ts";
+import { mean, round } from "./lib/stats.ts";
+
+const inProcess = process.argv.includes("--in-process");
+const showMisses = process.argv.includes("--misses");
+const DEPTH = 50; // the meta-tool's maximum limit; ranks beyond it count as "not found" for MRR
+
+type SearchFn = (query: string) => Promise<Ranked[]>;
+
+interface Scored {
+  q: string;
+  kind: string;
+  relevant: number;
+  firstRank: number | null;
+  found: Record<1 | 5 | 10, number>;
+  top: string[];
+}
+
+function score(query: LabelledQuery, ranked: Ranked[]): Scored {
+  let firstRank: number | null = null;
+  const found = { 1: 0, 5: 0, 10: 0 } as Record<1 | 5 | 10, number>;
+  const seen = new Set<string>();
+  ranked.forEach((r, i) => {
+    const label = query.relevant.find((l) => isRelevant([l], r.server, r.tool));
+    if (label === undefined) return;
+    firstRank ??= i + 1;
+    if (seen.has(label)) return;
+    seen.add(label);
+    for (const k of [1, 5, 10] as const) if (i < k) found[k]++;
+  });
+  return {
+    q: query.q,
+    kind: query.kind,
+    relevant: query.relevant.length,
+    firstRank,
+    found,
+    top: ranked.slice(0, 5).map((r) => `${r.server}/${r.tool}`),
+  };
+}
+
+interface Metrics {
+  queries: number;
+  "recall@1": number;
+  "recall@5": number;
+  "recall@10": number;
+  "hit@1": number;
+  "hit@5": number;
+  "hit@10": number;
+  MRR: number;
+}
+
+function metrics(scored: Scored[]): Metrics {
+  const recall = (k: 1 | 5 | 10): number => round(mean(scored.map((s) => s.found[k] / s.relevant)));
+  const hit = (k: number): number =>
+    round(mean(scored.map((s) => (s.firstRank !== null && s.firstRank <= k ? 1 : 0))));
+  return {
+    queries: scored.length,
+    "recall@1": recall(1),
+    "recall@5": recall(5),
+    "recall@10": recall(10),
+    "hit@1": hit(1),
+    "hit@5": hit(5),
+    "hit@10": hit(10),
+    MRR: round(mean(scored.map((s) => (s.firstRank ? 1 / s.firstRank : 0)))),
+  };
+}
+
+async function run(queries: LabelledQuery[], search: SearchFn): Promise<Scored[]> {
+  const out: Scored[] = [];
+  for (const query of queries) out.push(score(query, await search(query.q)));
+  return out;
+}
+
+const servers = loadCatalog();
+const tasks = liveMcpBenchTasks(servers).filter((t) => t.relevant.length > 0);
+const skipped = 95 - tasks.length;
+const unknownGold = liveMcpBenchTasks(servers).flatMap((t) => t.unknown ?? []);
+const own = ownQueries();
+
+const naive = naiveSearch(servers);
+const systems: Array<{ name: string; search: SearchFn; close?: () => Promise<void> }> = [
+  { name: "naive keyword baseline", search: async (q) => naive(q, DEPTH) },
+];
+
+const index = new ToolSearch(inProcessCatalog(servers));
+const inProcessSearch: SearchFn = async (q) =>
+  index.search(q, DEPTH).map((m) => ({ server: m.entry.server, tool: m.entry.tool.name }));
+
+let gateway: Client | undefined;
+if (inProcess) {
+  systems.push({ name: "gateway search (in-process index)", search: inProcessSearch });
+} else {
+  const t0 = performance.now();
+  gateway = await connectStdio(gatewayStdioSpec(writeConfig(liveMcpBenchBackends())));
+  const listed = (await gateway.callTool({ name: "gateway_list_servers", arguments: {} }))
+    .structuredContent as {
+    servers: Array<{ tools: number }>;
+  };
+  const tools = listed.servers.reduce((n, s) => n + s.tools, 0);
+  console.error(
+    `gateway up with ${listed.servers.length} backends, ${tools} tools in ${Math.round(performance.now() - t0)} ms`,
+  );
+  if (tools !== 527) throw new Error(`expected 527 tools behind the gateway, saw ${tools}`);
+  const client = gateway;
+  systems.push({
+    name: "gateway_search_tools (real gateway)",
+    search: async (query) => {
+      const result = await client.callTool({
+        name: "gateway_search_tools",
+        arguments: { query, limit: DEPTH },
+      });
+      const { matches } = result.structuredContent as { matches: Array<{ server: string; tool: string }> };
+      return matches.map((m) => ({ server: m.server, tool: m.tool }));
+    },
+  });
+}
+
+const sets: Array<[string, LabelledQuery[]]> = [
+  ["LiveMCPBench (95 tasks)", tasks],
+  [`own set (${own.length} queries)`, own],
+];
+const rows: Row[] = [];
+const byKind: Row[] = [];
+const detail: Record<string, Record<string, Scored[]>> = {};
+for (const [setName, queries] of sets) {
+  for (const system of systems) {
+    const scored = await run(queries, system.search);
+    (detail[setName] ??= {})[system.name] = scored;
+    rows.push({ set: setName, system: system.name, ...metrics(scored) });
+    if (setName.startsWith("own")) {
+      for (const kind of [...new Set(queries.map((q) => q.kind))]) {
+        const m = metrics(scored.filter((s) => s.kind === kind));
+        byKind.push({
+          system: system.name,
+          kind,
+          queries: m.queries,
+          "hit@1": m["hit@1"],
+          "hit@5": m["hit@5"],
+          MRR: m.MRR,
+        });
+      }
+    }
+  }
+}
+
+// The in-process index must rank exactly like the gateway; otherwise tuning in-process would mislead.
+let agreement: boolean | undefined;
+if (gateway) {
+  const gw = systems[1] as { search: SearchFn };
+  agreement = true;
+  for (const q of [...tasks, ...own]) {
+    const [a, b] = [await gw.search(q.q), await inProcessSearch(q.q)];
+    if (JSON.stringify(a) !== JSON.stringify(b)) {
+      agreement = false;
+      console.error(`in-process ranking differs from the gateway for: ${q.q}`);
+      break;
+    }
+  }
+  await gateway.close();
+}
+
+if (showMisses) {
+  const last = systems[systems.length - 1] as { name: string };
+  for (const [setName] of sets) {
+    console.log(`\n--- misses (first relevant rank > 5) in ${setName}, ${last.name}`);
+    for (const s of detail[setName]?.[last.name] ?? []) {
+      if (s.firstRank !== null && s.firstRank <= 5) continue;
+      console.log(
+        `[${s.kind}] rank=${s.firstRank ?? "-"} ${s.q.slice(0, 110)}\n    top: ${s.top.join(", ")}`,
+      );
+    }
+  }
+}
+
+publish(
+  "search-quality",
+  `bun scripts/bench/search-quality.ts${inProcess ? " --in-process" : ""}`,
+  {
+    depth: DEPTH,
+    livemcpbench: {
+      tasksScored: tasks.length,
+      tasksWithoutKnownGold: skipped,
+      goldNotInCatalog: unknownGold,
+    },
+    inProcessAgreesWithGateway: agreement ?? null,
+    detail,
+  },
+  [
+    {
+      title:
+        "Search quality (recall@k = share of a query's relevant tools in the top k; hit@k = at least one; MRR over the top 50)",
+      rows,
+      note:
+        `LiveMCPBench gold tools missing from the catalog (not scored): ${unknownGold.join(", ") || "none"}. ` +
+        `Tasks with no scorable gold: ${skipped}.` +
+        (agreement === undefined ? "" : ` In-process index ranks identically to the gateway: ${agreement}.`),
+    },
+    { title: "Own query set by kind", rows: byKind },
+  ],
+);
+process.exit(0);
