@@ -147,7 +147,8 @@ const detail: Record<string, Record<string, Scored[]>> = {};
 for (const [setName, queries] of sets) {
   for (const system of systems) {
     const scored = await run(queries, system.search);
-    (detail[setName] ??= {})[system.name] = scored;
+    detail[setName] ??= {};
+    detail[setName][system.name] = scored;
     rows.push({ set: setName, system: system.name, ...metrics(scored) });
     if (setName.startsWith("own")) {
       for (const kind of [...new Set(queries.map((q) => q.kind))]) {
