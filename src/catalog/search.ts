@@ -1,6 +1,7 @@
 import MiniSearch, { type SearchResult } from "minisearch";
+import SearchableMap from "minisearch/SearchableMap";
 import type { Catalog, CatalogEntry } from "./catalog.ts";
-import { tokenize } from "./tokenize.ts";
+import { isStopWord, splitWords, stem, synonyms } from "./tokenize.ts";
 
 /** One ranked search hit. */
 export interface SearchMatch {
@@ -18,6 +19,9 @@ interface IndexedTool {
 
 /** Field weights: a word in the tool's name says far more than one in a parameter description. */
 const BOOST = { name: 4, description: 1.5, params: 0.6, server: 1 } as const;
+/** Weight of a query term that was not typed but found as a likely typo fix or a synonym. */
+const TYPO_WEIGHT = 0.7;
+const SYNONYM_WEIGHT = 0.4;
 
 function paramText(entry: CatalogEntry): string {
   const properties = (entry.tool.inputSchema as { properties?: Record<string, { description?: unknown }> })
@@ -28,33 +32,59 @@ function paramText(entry: CatalogEntry): string {
     .join(" ");
 }
 
-/** Full-text search over the catalog (name, description, parameters, server) with prefix and fuzzy terms. */
+/** Edits allowed when correcting a word of this length (none for short words: too many neighbours). */
+function maxTypoDistance(length: number): number {
+  return length < 4 ? 0 : length < 8 ? 1 : 2;
+}
+
+interface Built {
+  index: MiniSearch<IndexedTool>;
+  entries: readonly CatalogEntry[];
+  /** Every indexed stem. */
+  stems: Set<string>;
+  /** Every indexed word before stemming → its stem and how many fields hold it (for typo fixes). */
+  words: SearchableMap<{ stem: string; count: number }>;
+}
+
+/**
+ * Full-text search over the catalog (BM25 over name, description, parameters, server) with camelCase/snake
+ * splitting, Porter stemming, CJK bigrams, synonym expansion and typo correction against the catalog's own
+ * vocabulary.
+ */
 export class ToolSearch {
   readonly #catalog: Catalog;
-  #index: MiniSearch<IndexedTool> | undefined;
-  #entries: readonly CatalogEntry[] = [];
+  #built: Built | undefined;
   #builtFor = -1;
 
   constructor(catalog: Catalog) {
     this.#catalog = catalog;
   }
 
-  #ensureIndex(): MiniSearch<IndexedTool> {
-    if (this.#index && this.#builtFor === this.#catalog.version) return this.#index;
+  #ensureIndex(): Built {
+    if (this.#built && this.#builtFor === this.#catalog.version) return this.#built;
+    const stems = new Set<string>();
+    const words = new SearchableMap<{ stem: string; count: number }>();
     const index = new MiniSearch<IndexedTool>({
       fields: ["name", "description", "params", "server"],
-      tokenize: (text) => tokenize(text),
-      processTerm: (term) => term,
-      searchOptions: {
-        boost: BOOST,
-        prefix: (term) => term.length >= 3,
-        fuzzy: (term) => (term.length >= 5 ? 0.2 : false),
-        combineWith: "OR",
+      tokenize: (text) => {
+        const out: string[] = [];
+        for (const word of splitWords(text)) {
+          if (isStopWord(word)) continue;
+          const s = stem(word);
+          out.push(s);
+          stems.add(s);
+          const known = words.get(word);
+          if (known) known.count++;
+          else words.set(word, { stem: s, count: 1 });
+        }
+        return out;
       },
+      processTerm: (term) => term,
+      searchOptions: { boost: BOOST, combineWith: "OR" },
     });
-    this.#entries = this.#catalog.entries();
+    const entries = this.#catalog.entries();
     index.addAll(
-      this.#entries.map((entry, id) => ({
+      entries.map((entry, id) => ({
         id,
         name: entry.tool.name + (entry.tool.title ? ` ${entry.tool.title}` : ""),
         description: entry.tool.description ?? "",
@@ -62,17 +92,45 @@ export class ToolSearch {
         server: `${entry.server} ${entry.serverDescription}`,
       })),
     );
-    this.#index = index;
+    this.#built = { index, entries, stems, words };
     this.#builtFor = this.#catalog.version;
-    return index;
+    return this.#built;
+  }
+
+  /** The weighted query terms: typed stems, typo fixes for unknown words, and synonyms. */
+  #queryTerms(query: string, built: Built): Map<string, number> {
+    const terms = new Map<string, number>();
+    const add = (term: string, weight: number): void => {
+      if (built.stems.has(term) && (terms.get(term) ?? 0) < weight) terms.set(term, weight);
+    };
+    for (const word of splitWords(query)) {
+      if (isStopWord(word)) continue;
+      const s = stem(word);
+      add(s, 1);
+      if (!built.stems.has(s)) {
+        const distance = maxTypoDistance(word.length);
+        const fixes = distance > 0 ? built.words.fuzzyGet(word, distance) : undefined;
+        if (fixes && fixes.size > 0) {
+          const best = Math.min(...[...fixes.values()].map(([, d]) => d));
+          for (const [value, d] of fixes.values()) if (d === best) add(value.stem, TYPO_WEIGHT);
+        }
+      }
+      for (const other of synonyms(s)) add(other, SYNONYM_WEIGHT);
+    }
+    return terms;
   }
 
   /** The best `limit` tools for a query, highest score first. */
   search(query: string, limit: number): SearchMatch[] {
-    const index = this.#ensureIndex();
-    const results: SearchResult[] = index.search(query);
+    const built = this.#ensureIndex();
+    const terms = this.#queryTerms(query, built);
+    if (terms.size === 0) return [];
+    const results: SearchResult[] = built.index.search(query, {
+      tokenize: () => [...terms.keys()],
+      boostTerm: (term) => terms.get(term) ?? 1,
+    });
     return results.slice(0, limit).map((r) => ({
-      entry: this.#entries[r.id as number] as CatalogEntry,
+      entry: built.entries[r.id as number] as CatalogEntry,
       score: Math.round(r.score * 1000) / 1000,
     }));
   }
