@@ -6,10 +6,20 @@ import { serveCommand } from "./commands/serve.ts";
 import { assertKnownFlags } from "./flags.ts";
 import { writeErrorLine, writeOutput } from "./output.ts";
 
-const main = defineCommand({
+/** The root command (exported for completion scripts, which are generated from this tree). */
+export const main = defineCommand({
   meta: { name: "mcp-gateway", version: VERSION, description: "One port, four meta-tools, every MCP server" },
   args: serveArgs,
-  subCommands: { serve: serveCommand },
+  subCommands: {
+    serve: serveCommand,
+    init: () => import("./commands/init.ts").then((m) => m.initCommand),
+    doctor: () => import("./commands/doctor.ts").then((m) => m.doctorCommand),
+    servers: () => import("./commands/servers.ts").then((m) => m.serversCommand),
+    tools: () => import("./commands/tools.ts").then((m) => m.toolsCommand),
+    import: () => import("./commands/import.ts").then((m) => m.importCommand),
+    setup: () => import("./commands/setup.ts").then((m) => m.setupCommand),
+    completions: () => import("./commands/completions.ts").then((m) => m.completionsCommand),
+  },
   // No subcommand means serve; serveArgs on the root keep `--port 1` from reading as a subcommand name.
   default: "serve",
 });
@@ -20,11 +30,32 @@ function isCittyUsageError(err: unknown): boolean {
   return typeof code === "string" && code.startsWith("E_");
 }
 
+async function resolveDef<T>(
+  value: T | Promise<T> | (() => T | Promise<T>) | undefined,
+): Promise<T | undefined> {
+  return typeof value === "function" ? await (value as () => T | Promise<T>)() : await value;
+}
+
+/** The deepest command named by the leading words (`tools call --help` → tools call), and its parent. */
+async function helpTarget(rawArgs: string[]): Promise<[CommandDef, CommandDef | undefined]> {
+  let command = main as CommandDef;
+  let parent: CommandDef | undefined;
+  for (const word of rawArgs) {
+    if (word.startsWith("-")) break;
+    const subs = (await resolveDef(command.subCommands)) ?? {};
+    const next = await resolveDef(subs[word]);
+    if (!next) break;
+    parent = command;
+    command = next;
+  }
+  return [command, parent];
+}
+
 /** Runs the CLI; usage and config errors exit 2, other failures 1, each as one line on stderr. */
 export async function runCli(rawArgs: string[]): Promise<void> {
   if (rawArgs.includes("--help") || rawArgs.includes("-h")) {
-    const sub = rawArgs[0] === "serve" ? serveCommand : main;
-    await showUsage(sub as CommandDef, sub === main ? undefined : (main as CommandDef));
+    const [sub, parent] = await helpTarget(rawArgs);
+    await showUsage(sub, parent);
     return;
   }
   if (rawArgs.length === 1 && (rawArgs[0] === "--version" || rawArgs[0] === "-v")) {

@@ -1,3 +1,4 @@
+import type { CommandDef } from "citty";
 import { bashScript } from "./bash.ts";
 import { fishScript } from "./fish.ts";
 import { commandTree } from "./tree.ts";
@@ -11,7 +12,7 @@ export type Shell = (typeof SHELLS)[number];
 export async function completionScript(shell: Shell): Promise<string> {
   // Imported here, not at the top: main.ts lazily imports the command that imports this module.
   const { main } = await import("../main.ts");
-  const tree = await commandTree(main);
+  const tree = await commandTree(main as CommandDef);
   if (shell === "bash") return bashScript(tree);
   if (shell === "zsh") return zshScript(tree);
   return fishScript(tree);

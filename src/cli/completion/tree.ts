@@ -47,10 +47,15 @@ function flagSpec(name: string, def: ArgDef): FlagSpec {
     aliases,
     description: def.description ?? "",
     takesValue: type === "string" || type === "enum",
-    values: type === "enum" && "options" in def ? (def.options ?? []) : [],
+    values: type === "enum" && "options" in def ? (def.options ?? []) : choicesIn(def.description),
     files: type === "string" && (FILE_FLAG.test(name) || def.valueHint === "file"),
     negatable: type === "boolean" && def.default === true,
   };
+}
+
+/** A string flag described as `a | b | c` (like --log-level) completes those words. */
+function choicesIn(description: string | undefined): string[] {
+  return description && /^[\w-]+( \| [\w-]+)+$/.test(description) ? description.split(" | ") : [];
 }
 
 const HELP: FlagSpec = {

@@ -1,0 +1,221 @@
+import { existsSync, readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { isAbsolute, resolve } from "node:path";
+import { parseDocument } from "yaml";
+import type { Backend } from "../backends/backend.ts";
+import { splitCommandLine } from "../backends/command-line.ts";
+import { createBackend } from "../backends/create.ts";
+import { interpolate } from "../config/interpolate.ts";
+import { loadConfigFile } from "../config/load.ts";
+import { locateConfig } from "../config/paths.ts";
+import type { BackendConfig, GatewayConfig } from "../config/schema.ts";
+import { errorMessage } from "../errors.ts";
+import { log } from "../log.ts";
+
+/** Outcome of one check: `fail` makes doctor exit non-zero, `warn` does not. */
+export type CheckStatus = "ok" | "warn" | "fail" | "skip";
+
+/** One line of the doctor report. */
+export interface CheckResult {
+  /** What was checked: `config`, `env`, `port`, `backend`. */
+  kind: "config" | "env" | "port" | "backend";
+  /** The subject, e.g. the backend name or the variable. */
+  subject: string;
+  status: CheckStatus;
+  message: string;
+  /** Extra lines (each problem of an invalid config). */
+  details?: string[];
+  ms?: number;
+  tools?: number;
+}
+
+/** What the config checks found, for the checks after them. */
+export interface ConfigFindings {
+  results: CheckResult[];
+  config: GatewayConfig | undefined;
+  path: string | undefined;
+  /** Environment to load with: the real one plus empty values for unset variables (reported already). */
+  env: Record<string, string | undefined>;
+}
+
+/** Finds the config, reports `${VAR}` references that are unset, then validates it. */
+export function checkConfig(options: {
+  flag?: string | undefined;
+  env?: Record<string, string | undefined>;
+  cwd?: string;
+}): ConfigFindings {
+  const env = { ...(options.env ?? process.env) };
+  const location = locateConfig({ flag: options.flag, env, ...(options.cwd ? { cwd: options.cwd } : {}) });
+  const results: CheckResult[] = [];
+  if (!location.path || !existsSync(location.path)) {
+    const where = location.explicit ? location.searched[0] : `looked in ${location.searched.join(", ")}`;
+    results.push({
+      kind: "config",
+      subject: location.path ?? "gateway.yaml",
+      status: "fail",
+      message: `no config file (${where}); create one with: mcp-gateway init`,
+    });
+    return { results, config: undefined, path: location.path, env };
+  }
+  const path = location.path;
+  let raw: unknown;
+  try {
+    raw = parseDocument(readFileSync(path, "utf8")).toJS();
+  } catch {
+    raw = undefined; // loadConfigFile below reports it with positions
+  }
+  const { missing } = interpolate(raw ?? {}, env);
+  const byVariable = new Map<string, string[]>();
+  for (const m of missing)
+    byVariable.set(m.variable, [...(byVariable.get(m.variable) ?? []), m.path.join(".")]);
+  for (const [variable, paths] of byVariable) {
+    results.push({
+      kind: "env",
+      subject: variable,
+      status: "fail",
+      message: `\${${variable}} is not set (used by ${paths.join(", ")}); export it or write \${${variable}:-default}`,
+    });
+    env[variable] = "";
+  }
+  try {
+    const loaded = loadConfigFile(path, env);
+    const count = Object.keys(loaded.config.backends).length;
+    results.unshift({
+      kind: "config",
+      subject: path,
+      status: loaded.warnings.length > 0 ? "warn" : "ok",
+      message:
+        `${path} is valid (${count} backend${count === 1 ? "" : "s"})` +
+        (byVariable.size > 0
+          ? ` apart from the unset variable${byVariable.size === 1 ? "" : "s"} below`
+          : ""),
+      ...(loaded.warnings.length > 0 ? { details: loaded.warnings } : {}),
+    });
+    return { results, config: loaded.config, path, env };
+  } catch (err) {
+    const [first = "", ...rest] = errorMessage(err).split("\n");
+    results.unshift({
+      kind: "config",
+      subject: path,
+      status: "fail",
+      message: `${path}: ${first}`,
+      details: rest.map((line) => line.trim()),
+    });
+    return { results, config: undefined, path, env };
+  }
+}
+
+/** Is the configured address free to listen on? A running mcp-gateway there counts as fine. */
+export async function checkPort(
+  host: string,
+  port: number,
+  options: { fetch?: typeof fetch } = {},
+): Promise<CheckResult> {
+  const subject = `${host}:${port}`;
+  if (port === 0)
+    return { kind: "port", subject, status: "ok", message: "port 0: a free port is picked at start" };
+  const error = await new Promise<NodeJS.ErrnoException | undefined>((done) => {
+    const server = createServer();
+    server.once("error", (err) => done(err));
+    server.listen({ host, port, exclusive: true }, () => server.close(() => done(undefined)));
+  });
+  if (!error) return { kind: "port", subject, status: "ok", message: `${subject} is free` };
+  if (error.code === "EADDRINUSE") {
+    const running = await runningGatewayVersion(host, port, options.fetch ?? fetch);
+    if (running) {
+      return {
+        kind: "port",
+        subject,
+        status: "ok",
+        message: `${subject}: mcp-gateway ${running} is running there`,
+      };
+    }
+    return {
+      kind: "port",
+      subject,
+      status: "fail",
+      message: `${subject} is in use by another program (pick another with --port or server.port)`,
+    };
+  }
+  return { kind: "port", subject, status: "fail", message: `cannot listen on ${subject}: ${error.message}` };
+}
+
+async function runningGatewayVersion(
+  host: string,
+  port: number,
+  fetchFn: typeof fetch,
+): Promise<string | undefined> {
+  const hostPart = host.includes(":") ? `[${host}]` : host;
+  try {
+    const response = await fetchFn(`http://${hostPart}:${port}/health`, {
+      signal: AbortSignal.timeout(1000),
+    });
+    const body = (await response.json()) as { version?: unknown; backends?: unknown };
+    return typeof body.version === "string" && typeof body.backends === "object" ? body.version : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** For a stdio backend, a clearer error than a spawn failure when the program is not on PATH. */
+function missingProgram(entry: BackendConfig): string | undefined {
+  if (entry.command === undefined) return undefined;
+  const program = splitCommandLine(entry.command)[0] ?? "";
+  const cwd = entry.cwd ?? process.cwd();
+  const found =
+    program.includes("/") || program.includes("\\")
+      ? existsSync(isAbsolute(program) ? program : resolve(cwd, program))
+      : Bun.which(program, { PATH: entry.env.PATH ?? process.env.PATH ?? "" }) !== null;
+  return found ? undefined : `command "${program}" not found${program.includes("/") ? "" : " on PATH"}`;
+}
+
+/** Starts one backend, lists its tools, stops it; reports the time taken or the error. */
+export async function checkBackend(
+  name: string,
+  entry: BackendConfig,
+  options: {
+    defaultTimeoutMs: number;
+    timeoutMs?: number;
+    make?: (name: string, entry: BackendConfig) => Backend;
+  },
+): Promise<CheckResult> {
+  if (!entry.enabled) return { kind: "backend", subject: name, status: "skip", message: `${name}: disabled` };
+  const missing = missingProgram(entry);
+  if (missing) return { kind: "backend", subject: name, status: "fail", message: `${name}: ${missing}` };
+  const backend =
+    options.make?.(name, entry) ??
+    createBackend(name, entry, { defaultTimeoutMs: options.defaultTimeoutMs, log: log.withTag(name) });
+  const limit = options.timeoutMs ?? entry.timeout ?? options.defaultTimeoutMs;
+  const started = performance.now();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    await Promise.race([
+      backend.start(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`did not start within ${limit} ms`)), limit);
+      }),
+    ]);
+    const ms = Math.round(performance.now() - started);
+    const tools = backend.tools.length;
+    return {
+      kind: "backend",
+      subject: name,
+      status: tools === 0 ? "warn" : "ok",
+      message: `${name}: ${tools} tool${tools === 1 ? "" : "s"} in ${ms} ms (${backend.transport})`,
+      ms,
+      tools,
+    };
+  } catch (err) {
+    const ms = Math.round(performance.now() - started);
+    return {
+      kind: "backend",
+      subject: name,
+      status: "fail",
+      message: `${name}: ${errorMessage(err)} (after ${ms} ms)`,
+      ms,
+    };
+  } finally {
+    clearTimeout(timer);
+    await backend.stop().catch(() => undefined);
+  }
+}

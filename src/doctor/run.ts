@@ -1,0 +1,41 @@
+import type { Progress } from "../cli/progress.ts";
+import { type CheckResult, checkBackend, checkConfig, checkPort } from "./checks.ts";
+
+/** Options for a doctor run. */
+export interface DoctorOptions {
+  config?: string | undefined;
+  /** Overrides server.port / server.host for the port check. */
+  port?: number | undefined;
+  host?: string | undefined;
+  /** Per-backend start limit in ms; @default the backend's timeout, else server.request_timeout */
+  timeoutMs?: number | undefined;
+  env?: Record<string, string | undefined>;
+  progress?: Progress;
+}
+
+/** Runs every check in order: config and env, port, then all backends in parallel. */
+export async function runDoctor(options: DoctorOptions = {}): Promise<CheckResult[]> {
+  const findings = checkConfig({ flag: options.config, ...(options.env ? { env: options.env } : {}) });
+  const results = [...findings.results];
+  const config = findings.config;
+  if (!config) return results;
+  options.progress?.update("checking the port…");
+  results.push(await checkPort(options.host ?? config.server.host, options.port ?? config.server.port));
+  const entries = Object.entries(config.backends);
+  let finished = 0;
+  const report = (): void => options.progress?.update(`starting backends… ${finished}/${entries.length}`);
+  report();
+  const backendResults = await Promise.all(
+    entries.map(async ([name, entry]) => {
+      const result = await checkBackend(name, entry, {
+        defaultTimeoutMs: config.server.request_timeout,
+        ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+      });
+      finished++;
+      report();
+      return result;
+    }),
+  );
+  results.push(...backendResults);
+  return results;
+}
