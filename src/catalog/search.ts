@@ -17,11 +17,24 @@ interface IndexedTool {
   server: string;
 }
 
-/** Field weights: a word in the tool's name says far more than one in a parameter description. */
-const BOOST = { name: 4, description: 1.5, params: 0.6, server: 1 } as const;
-/** Weight of a query term that was not typed but found as a likely typo fix or a synonym. */
-const TYPO_WEIGHT = 0.7;
-const SYNONYM_WEIGHT = 0.4;
+/** Ranking knobs; the defaults are what scripts/bench/search-quality.ts measured best on both query sets. */
+export interface ToolSearchOptions {
+  /** Field weights: a word in the tool's name says far more than one in a parameter description. */
+  boost?: { name: number; description: number; params: number; server: number };
+  /** BM25+ parameters. @default { k: 1.2, b: 0.7, d: 0.5 } */
+  bm25?: { k: number; b: number; d: number };
+  /** Weight of a term found as the likely fix of a typed word the catalog does not contain. @default 0.7 */
+  typoWeight?: number;
+  /** Weight of a term added as a synonym of a typed word. @default 0.4 */
+  synonymWeight?: number;
+}
+
+const DEFAULTS: Required<ToolSearchOptions> = {
+  boost: { name: 4, description: 1.5, params: 0.6, server: 1 },
+  bm25: { k: 1.2, b: 0.7, d: 0.5 },
+  typoWeight: 0.7,
+  synonymWeight: 0.4,
+};
 
 function paramText(entry: CatalogEntry): string {
   const properties = (entry.tool.inputSchema as { properties?: Record<string, { description?: unknown }> })
@@ -53,11 +66,13 @@ interface Built {
  */
 export class ToolSearch {
   readonly #catalog: Catalog;
+  readonly #options: Required<ToolSearchOptions>;
   #built: Built | undefined;
   #builtFor = -1;
 
-  constructor(catalog: Catalog) {
+  constructor(catalog: Catalog, options: ToolSearchOptions = {}) {
     this.#catalog = catalog;
+    this.#options = { ...DEFAULTS, ...options };
   }
 
   #ensureIndex(): Built {
@@ -80,7 +95,7 @@ export class ToolSearch {
         return out;
       },
       processTerm: (term) => term,
-      searchOptions: { boost: BOOST, combineWith: "OR" },
+      searchOptions: { boost: this.#options.boost, bm25: this.#options.bm25, combineWith: "OR" },
     });
     const entries = this.#catalog.entries();
     index.addAll(
@@ -112,10 +127,10 @@ export class ToolSearch {
         const fixes = distance > 0 ? built.words.fuzzyGet(word, distance) : undefined;
         if (fixes && fixes.size > 0) {
           const best = Math.min(...[...fixes.values()].map(([, d]) => d));
-          for (const [value, d] of fixes.values()) if (d === best) add(value.stem, TYPO_WEIGHT);
+          for (const [value, d] of fixes.values()) if (d === best) add(value.stem, this.#options.typoWeight);
         }
       }
-      for (const other of synonyms(s)) add(other, SYNONYM_WEIGHT);
+      for (const other of synonyms(s)) add(other, this.#options.synonymWeight);
     }
     return terms;
   }

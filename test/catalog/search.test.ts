@@ -1,0 +1,125 @@
+import { describe, expect, test } from "bun:test";
+import type { Tool } from "@modelcontextprotocol/sdk/types.js";
+import type { Backend } from "../../src/backends/backend.ts";
+import { Catalog } from "../../src/catalog/catalog.ts";
+import { ToolSearch } from "../../src/catalog/search.ts";
+
+interface FakeBackend {
+  name: string;
+  description: string;
+  tools: Tool[];
+  emit: () => void;
+}
+
+function tool(name: string, description: string, params: Record<string, string> = {}): Tool {
+  const properties = Object.fromEntries(
+    Object.entries(params).map(([key, text]) => [key, { type: "string", description: text }]),
+  );
+  return { name, description, inputSchema: { type: "object", properties } };
+}
+
+function fakeBackend(name: string, description: string, tools: Tool[]): FakeBackend {
+  const listeners = new Set<() => void>();
+  return {
+    name,
+    description,
+    tools,
+    emit: () => {
+      for (const l of listeners) l();
+    },
+    onToolsChanged: (l: () => void) => {
+      listeners.add(l);
+      return () => listeners.delete(l);
+    },
+  } as FakeBackend;
+}
+
+function searchOver(backends: FakeBackend[]): ToolSearch {
+  return new ToolSearch(new Catalog(backends as unknown as Backend[]));
+}
+
+const backends = [
+  fakeBackend("weather", "Weather forecasts", [
+    tool("get_weather", "Get current weather and forecast for a location.", { city: "City name" }),
+  ]),
+  fakeBackend("browser", "Browser automation", [
+    tool("browser_screenshot", "Take a screenshot of the current page"),
+    tool("browser_navigate", "Navigate to a URL"),
+  ]),
+  fakeBackend("ui", "UI components", [tool("getButtons", "Implementation details for rainbow-button")]),
+  fakeBackend("slides", "PowerPoint files", [
+    tool("create_presentation", "Create a new PowerPoint presentation."),
+  ]),
+  fakeBackend("trends", "热榜", [tool("get-weibo-trending", "获取微博热搜榜单")]),
+  fakeBackend("fs", "Files", [
+    tool("read_file", "Read the complete contents of a file."),
+    tool("list_directory", "List the files of a directory."),
+  ]),
+];
+
+function names(search: ToolSearch, query: string, limit = 5): string[] {
+  return search.search(query, limit).map((m) => m.entry.tool.name);
+}
+
+describe("ToolSearch", () => {
+  const search = searchOver(backends);
+
+  test("finds a tool by its snake_case or camelCase name", () => {
+    expect(names(search, "read_file")[0]).toBe("read_file");
+    expect(names(search, "readFile")[0]).toBe("read_file");
+    expect(names(search, "list-directory")[0]).toBe("list_directory");
+  });
+
+  test("ranks a name match above a description-only match", () => {
+    expect(names(search, "screenshot")[0]).toBe("browser_screenshot");
+  });
+
+  test("corrects typos against words the catalog contains", () => {
+    expect(names(search, "screnshot")[0]).toBe("browser_screenshot");
+    expect(names(search, "wether")[0]).toBe("get_weather");
+  });
+
+  test("does not stretch a known word into a longer one (rain is not rainbow)", () => {
+    expect(names(search, "rain tomorrow")).not.toContain("getButtons");
+    expect(names(search, "rain tomorrow")[0]).toBe("get_weather");
+  });
+
+  test("matches Chinese queries against Chinese descriptions", () => {
+    expect(names(search, "微博热搜")[0]).toBe("get-weibo-trending");
+  });
+
+  test("expands synonyms across wording and language", () => {
+    expect(names(search, "make a new deck")[0]).toBe("create_presentation");
+    expect(names(search, "天气预报")[0]).toBe("get_weather");
+    expect(names(search, "Datei lesen")[0]).toBe("read_file");
+  });
+
+  test("searches parameter names and descriptions", () => {
+    expect(names(search, "city")[0]).toBe("get_weather");
+  });
+
+  test("returns nothing for stop words or unknown words", () => {
+    expect(search.search("please help me with this", 5)).toEqual([]);
+    expect(search.search("xq", 5)).toEqual([]);
+  });
+
+  test("honours the limit and orders by score", () => {
+    const matches = search.search("file directory", 1);
+    expect(matches).toHaveLength(1);
+    const all = search.search("file directory", 10);
+    for (let i = 1; i < all.length; i++) {
+      expect((all[i - 1] as { score: number }).score).toBeGreaterThanOrEqual(
+        (all[i] as { score: number }).score,
+      );
+    }
+  });
+
+  test("rebuilds the index when a backend's tools change", () => {
+    const fs = fakeBackend("fs2", "Files", [tool("read_file", "Read a file")]);
+    const local = searchOver([fs]);
+    expect(names(local, "delete")).toEqual([]);
+    fs.tools = [...fs.tools, tool("delete_file", "Delete a file")];
+    fs.emit();
+    expect(names(local, "delete")).toEqual(["delete_file"]);
+  });
+});
