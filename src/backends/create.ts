@@ -1,13 +1,12 @@
-import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { ConsolaInstance } from "consola";
 import type { BackendConfig } from "../config/schema.ts";
 import type { TransportKind } from "./backend.ts";
 import { splitCommandLine } from "./command-line.ts";
+import { httpTransportFactory } from "./http-transports.ts";
 import { type BackendTransport, McpBackend } from "./mcp-backend.ts";
 import { type SpawnFn, SpawnTransport } from "./spawn-transport.ts";
 
-/** Which transport a backend entry asks for: explicit `transport`, else stdio for `command`, else by URL. */
+/** The transport a backend entry names before any probing: explicit, stdio for `command`, else by URL. */
 export function transportKind(config: BackendConfig): TransportKind {
   if (config.transport) return config.transport;
   if (config.command !== undefined) return "stdio";
@@ -21,31 +20,33 @@ export function createBackend(
   config: BackendConfig,
   options: { defaultTimeoutMs: number; log: ConsolaInstance; spawn?: SpawnFn; now?: () => number },
 ): McpBackend {
-  const kind = transportKind(config);
   const log = options.log;
-  const connect = (): BackendTransport => {
-    if (kind === "stdio") {
-      const argv = [...splitCommandLine(config.command ?? ""), ...config.args];
-      return new SpawnTransport({
+  let connect: () => BackendTransport | Promise<BackendTransport>;
+  if (config.command !== undefined) {
+    const argv = [...splitCommandLine(config.command), ...config.args];
+    connect = () =>
+      new SpawnTransport({
         argv,
         env: config.env,
         cwd: config.cwd,
         onStderr: (line) => log.debug(line),
         ...(options.spawn ? { spawn: options.spawn } : {}),
       });
-    }
-    const url = new URL(config.http_url ?? "");
-    const requestInit = { headers: config.headers };
-    return kind === "sse"
-      ? new SSEClientTransport(url, { requestInit })
-      : new StreamableHTTPClientTransport(url, { requestInit });
-  };
+  } else {
+    connect = httpTransportFactory({
+      url: new URL(config.http_url ?? ""),
+      headers: config.headers,
+      transport: config.transport,
+    });
+  }
   return new McpBackend({
     name,
     description: config.description,
-    transport: kind,
+    transport: transportKind(config),
     connect,
     timeoutMs: config.timeout ?? options.defaultTimeoutMs,
+    maxTimeoutMs: config.max_timeout,
+    forwardRoots: config.forward_roots,
     log,
     ...(options.now ? { now: options.now } : {}),
   });

@@ -1,17 +1,41 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { Protocol } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
-import { type Tool, ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
+import {
+  CreateMessageRequestSchema,
+  ElicitRequestSchema,
+  ErrorCode,
+  ListRootsRequestSchema,
+  McpError,
+  type Prompt,
+  type Resource,
+  type ResourceTemplate,
+  type ServerCapabilities,
+  type Tool,
+} from "@modelcontextprotocol/sdk/types.js";
 import type { ConsolaInstance } from "consola";
 import { z } from "zod";
 import { errorMessage, GatewayError, isGatewayError } from "../errors.ts";
 import { VERSION } from "../version.ts";
-import type { Backend, BackendSnapshot, BackendStatus, CallOptions, TransportKind } from "./backend.ts";
+import type {
+  Backend,
+  BackendNotification,
+  BackendSnapshot,
+  BackendStatus,
+  CallOptions,
+  ClientRequestHandler,
+  ListKind,
+  TransportKind,
+} from "./backend.ts";
 
 /** A transport plus what it can tell about a failure (stderr tail, pid). */
 export interface BackendTransport extends Transport {
   readonly pid?: number | undefined;
   readonly stderrTail?: string[];
   readonly exitCode?: number | null;
+  /** The transport actually used, when the factory had to detect it. */
+  readonly kind?: TransportKind;
 }
 
 /** Options for an MCP backend reached through the official SDK client. */
@@ -19,12 +43,16 @@ export interface McpBackendOptions {
   name: string;
   description: string;
   transport: TransportKind;
-  /** Builds a fresh transport for each (re)start. */
-  connect: () => BackendTransport;
-  /** Per-request timeout in milliseconds. */
+  /** Builds a fresh, connected-ready transport for each (re)start (may probe, hence async). */
+  connect: () => BackendTransport | Promise<BackendTransport>;
+  /** Per-request timeout in milliseconds; progress notifications reset it. */
   timeoutMs: number;
-  /** How long initialize + the first tools/list may take. @default timeoutMs */
+  /** Hard cap on one request however much progress it reports. @default none */
+  maxTimeoutMs?: number | undefined;
+  /** How long initialize + the first listings may take. @default timeoutMs */
   startTimeoutMs?: number;
+  /** Declare `roots` to the backend and relay its roots/list to the client. @default false */
+  forwardRoots?: boolean;
   log: ConsolaInstance;
   /** @default Date.now */
   now?: () => number;
@@ -32,38 +60,66 @@ export interface McpBackendOptions {
 
 // Results are relayed untouched: a loose object keeps every field the backend sent.
 const RawResult = z.looseObject({});
+const Page = z.looseObject({ nextCursor: z.string().optional() });
 
-/** A backend spoken to with the SDK `Client`: initialize, paginated tools/list, tools/call. */
+const LIST_CHANGED: Record<string, ListKind> = {
+  "notifications/tools/list_changed": "tools",
+  "notifications/resources/list_changed": "resources",
+  "notifications/prompts/list_changed": "prompts",
+};
+
+/** A backend spoken to with the SDK `Client`: initialize, paginated lists, raw relay of every request. */
 export class McpBackend implements Backend {
   readonly name: string;
   readonly description: string;
-  readonly transport: TransportKind;
+  #kind: TransportKind;
 
   readonly #options: McpBackendOptions;
   #status: BackendStatus = "stopped";
   #lastError: string | undefined;
   #tools: Tool[] = [];
+  #resources: Resource[] = [];
+  #templates: ResourceTemplate[] = [];
+  #prompts: Prompt[] = [];
+  #capabilities: ServerCapabilities | undefined;
   #listedAt: number | undefined;
   #restarts = 0;
   #everStarted = false;
   #client: Client | undefined;
   #transport: BackendTransport | undefined;
   #starting: Promise<void> | undefined;
-  #refreshing: Promise<void> | undefined;
+  readonly #refreshing = new Map<ListKind, Promise<void>>();
   #stopping = false;
-  readonly #listeners = new Set<() => void>();
+  #clientRequests: ClientRequestHandler | undefined;
+  readonly #listeners = new Set<(kind: ListKind) => void>();
+  readonly #notificationListeners = new Set<(n: BackendNotification) => void>();
 
   constructor(options: McpBackendOptions) {
     this.#options = options;
     this.name = options.name;
     this.description = options.description;
-    this.transport = options.transport;
+    this.#kind = options.transport;
+  }
+
+  get transport(): TransportKind {
+    return this.#kind;
   }
 
   get tools(): readonly Tool[] {
     return this.#tools;
   }
-
+  get resources(): readonly Resource[] {
+    return this.#resources;
+  }
+  get resourceTemplates(): readonly ResourceTemplate[] {
+    return this.#templates;
+  }
+  get prompts(): readonly Prompt[] {
+    return this.#prompts;
+  }
+  get capabilities(): ServerCapabilities | undefined {
+    return this.#capabilities;
+  }
   get toolsListedAt(): number | undefined {
     return this.#listedAt;
   }
@@ -81,9 +137,18 @@ export class McpBackend implements Backend {
     };
   }
 
-  onToolsChanged(listener: () => void): () => void {
+  onToolsChanged(listener: (kind: ListKind) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
+  }
+
+  onNotification(listener: (notification: BackendNotification) => void): () => void {
+    this.#notificationListeners.add(listener);
+    return () => this.#notificationListeners.delete(listener);
+  }
+
+  setClientRequestHandler(handler: ClientRequestHandler): void {
+    this.#clientRequests = handler;
   }
 
   start(): Promise<void> {
@@ -94,38 +159,108 @@ export class McpBackend implements Backend {
     return this.#starting;
   }
 
+  #newClient(): Client {
+    const client = new Client(
+      { name: "mcp-gateway", version: VERSION },
+      {
+        capabilities: {
+          sampling: {},
+          elicitation: {},
+          ...(this.#options.forwardRoots ? { roots: { listChanged: true } } : {}),
+        },
+      },
+    );
+    const relay = (method: string) => (request: { params?: unknown }, extra: { signal: AbortSignal }) => {
+      const handler = this.#clientRequests;
+      if (!handler) throw new McpError(ErrorCode.MethodNotFound, `no client can answer ${method}`);
+      return handler(method, request.params as Record<string, unknown> | undefined, extra.signal);
+    };
+    // Registered on Protocol directly: the Client's own wrappers would re-validate and rewrite the
+    // client's answer; the gateway relays it untouched.
+    const register = (schema: Parameters<Client["setRequestHandler"]>[0], method: string): void =>
+      Protocol.prototype.setRequestHandler.call(client, schema, relay(method) as never);
+    register(CreateMessageRequestSchema, "sampling/createMessage");
+    register(ElicitRequestSchema, "elicitation/create");
+    if (this.#options.forwardRoots) register(ListRootsRequestSchema, "roots/list");
+    client.fallbackNotificationHandler = async (notification) => {
+      const kind = LIST_CHANGED[notification.method];
+      if (kind) {
+        await this.#refresh(kind).catch((err) =>
+          this.#options.log.warn(`${kind} list refresh failed: ${errorMessage(err)}`),
+        );
+        return;
+      }
+      for (const listener of this.#notificationListeners) {
+        listener({ method: notification.method, params: notification.params as Record<string, unknown> });
+      }
+    };
+    client.onclose = () => this.#onClosed(client);
+    client.onerror = (err) => this.#options.log.debug(`transport error: ${errorMessage(err)}`);
+    return client;
+  }
+
   async #start(): Promise<void> {
     this.#stopping = false;
     this.#status = "starting";
     if (this.#everStarted) this.#restarts++;
     this.#everStarted = true;
-    const transport = this.#options.connect();
-    const client = new Client({ name: "mcp-gateway", version: VERSION }, { capabilities: {} });
-    client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
-      this.refreshTools().catch((err) =>
-        this.#options.log.warn(`tool list refresh failed: ${errorMessage(err)}`),
-      );
-    });
-    client.onclose = () => this.#onClosed(client);
-    client.onerror = (err) => this.#options.log.debug(`transport error: ${errorMessage(err)}`);
+    const client = this.#newClient();
     this.#client = client;
-    this.#transport = transport;
+    this.#transport = undefined;
     const timeout = this.#options.startTimeoutMs ?? this.#options.timeoutMs;
     try {
+      const transport = await this.#options.connect();
+      this.#transport = transport;
+      if (transport.kind) this.#kind = transport.kind;
       await client.connect(transport, { timeout });
-      this.#tools = await this.#listAllTools(client);
+      this.#capabilities = client.getServerCapabilities();
+      await this.#loadLists(client);
       this.#status = "running";
       this.#lastError = undefined;
       this.#options.log.info(`ready: ${this.#tools.length} tools`);
-      this.#emit();
+      for (const kind of ["tools", "resources", "prompts"] as const) this.#emit(kind);
     } catch (err) {
       const message = this.#describeFailure(err);
       this.#status = "error";
       this.#lastError = message;
       this.#client = undefined;
-      await transport.close().catch(() => undefined);
+      await client.close().catch(() => undefined);
       throw new GatewayError("BACKEND_UNAVAILABLE", `backend "${this.name}": ${message}`, { cause: err });
     }
+  }
+
+  async #loadLists(client: Client): Promise<void> {
+    const caps = this.#capabilities ?? {};
+    const [tools, resources, templates, prompts] = await Promise.all([
+      caps.tools ? this.#listAll<Tool>(client, "tools/list", "tools") : [],
+      caps.resources ? this.#listAll<Resource>(client, "resources/list", "resources") : [],
+      caps.resources
+        ? this.#listAll<ResourceTemplate>(client, "resources/templates/list", "resourceTemplates").catch(
+            () => [],
+          )
+        : [],
+      caps.prompts ? this.#listAll<Prompt>(client, "prompts/list", "prompts") : [],
+    ]);
+    this.#tools = tools;
+    this.#resources = resources;
+    this.#templates = templates;
+    this.#prompts = prompts;
+    this.#listedAt = (this.#options.now ?? Date.now)();
+  }
+
+  async #listAll<T>(client: Client, method: string, field: string): Promise<T[]> {
+    const items: T[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < 1000; page++) {
+      const result = await client.request({ method, params: cursor ? { cursor } : {} }, Page, {
+        timeout: this.#options.timeoutMs,
+      });
+      const list = (result as Record<string, unknown>)[field];
+      if (Array.isArray(list)) items.push(...(list as T[]));
+      cursor = result.nextCursor;
+      if (!cursor) break;
+    }
+    return items;
   }
 
   #describeFailure(err: unknown): string {
@@ -152,64 +287,113 @@ export class McpBackend implements Backend {
     }
   }
 
-  async #listAllTools(client: Client): Promise<Tool[]> {
-    const tools: Tool[] = [];
-    let cursor: string | undefined;
-    for (let page = 0; page < 1000; page++) {
-      const result = await client.listTools(cursor ? { cursor } : {}, { timeout: this.#options.timeoutMs });
-      tools.push(...result.tools);
-      cursor = result.nextCursor;
-      if (!cursor) break;
-    }
-    this.#listedAt = (this.#options.now ?? Date.now)();
-    return tools;
-  }
-
   refreshTools(): Promise<void> {
-    this.#refreshing ??= this.#refresh().finally(() => {
-      this.#refreshing = undefined;
-    });
-    return this.#refreshing;
+    return this.#refresh("tools");
   }
 
-  async #refresh(): Promise<void> {
+  #refresh(kind: ListKind): Promise<void> {
+    let running = this.#refreshing.get(kind);
+    if (!running) {
+      running = this.#reload(kind).finally(() => this.#refreshing.delete(kind));
+      this.#refreshing.set(kind, running);
+    }
+    return running;
+  }
+
+  async #reload(kind: ListKind): Promise<void> {
     const client = this.#client;
     if (!client) return;
-    const tools = await this.#listAllTools(client);
-    // Only a real change invalidates the catalog (and clients' caches via list_changed).
-    if (JSON.stringify(tools) === JSON.stringify(this.#tools)) return;
-    this.#tools = tools;
-    this.#emit();
+    let changed: boolean;
+    if (kind === "tools") {
+      const tools = await this.#listAll<Tool>(client, "tools/list", "tools");
+      this.#listedAt = (this.#options.now ?? Date.now)();
+      // Only a real change invalidates the catalog (and clients' caches via list_changed).
+      changed = JSON.stringify(tools) !== JSON.stringify(this.#tools);
+      this.#tools = tools;
+    } else if (kind === "resources") {
+      const [resources, templates] = await Promise.all([
+        this.#listAll<Resource>(client, "resources/list", "resources"),
+        this.#listAll<ResourceTemplate>(client, "resources/templates/list", "resourceTemplates").catch(
+          () => [],
+        ),
+      ]);
+      changed = true;
+      this.#resources = resources;
+      this.#templates = templates;
+    } else {
+      this.#prompts = await this.#listAll<Prompt>(client, "prompts/list", "prompts");
+      changed = true;
+    }
+    if (changed) this.#emit(kind);
   }
 
-  #emit(): void {
-    for (const listener of this.#listeners) listener();
+  #emit(kind: ListKind): void {
+    for (const listener of this.#listeners) listener(kind);
   }
 
-  async callTool(
+  callTool(
     name: string,
     args: Record<string, unknown>,
     options: CallOptions = {},
   ): Promise<Record<string, unknown>> {
+    return this.request("tools/call", { name, arguments: args }, options);
+  }
+
+  async request(
+    method: string,
+    params: Record<string, unknown> | undefined,
+    options: CallOptions = {},
+  ): Promise<Record<string, unknown>> {
     if (this.#status !== "running") await this.start();
+    try {
+      return await this.#send(method, params, options);
+    } catch (err) {
+      // A Streamable HTTP backend that restarted forgets our session and answers 404: the request never
+      // ran, so re-initialize and send it once more.
+      if (err instanceof StreamableHTTPError && err.code === 404) {
+        this.#options.log.warn("session expired on the backend (404); re-initializing");
+        await this.#restart();
+        return await this.#send(method, params, options);
+      }
+      throw err;
+    }
+  }
+
+  async #send(
+    method: string,
+    params: Record<string, unknown> | undefined,
+    options: CallOptions,
+  ): Promise<Record<string, unknown>> {
     const client = this.#client;
     if (!client) throw new GatewayError("BACKEND_UNAVAILABLE", `backend "${this.name}" is not running`);
     try {
-      return await client.request({ method: "tools/call", params: { name, arguments: args } }, RawResult, {
+      return await client.request({ method, params: params ?? {} }, RawResult, {
         timeout: this.#options.timeoutMs,
+        ...(this.#options.maxTimeoutMs ? { maxTotalTimeout: this.#options.maxTimeoutMs } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
-        ...(options.onProgress ? { onprogress: options.onProgress, resetTimeoutOnProgress: true } : {}),
+        // Asking for progress even when the client did not lets a busy backend keep the call alive.
+        onprogress: options.onProgress ?? (() => undefined),
+        resetTimeoutOnProgress: true,
       });
     } catch (err) {
-      if (err instanceof Error && /timed out/i.test(err.message)) {
+      if (err instanceof McpError && err.code === ErrorCode.RequestTimeout) {
+        const what = method === "tools/call" ? `tool "${String(params?.name)}"` : method;
         throw new GatewayError(
           "TIMEOUT",
-          `backend "${this.name}": tool "${name}" did not answer within ${this.#options.timeoutMs}ms`,
+          `backend "${this.name}": ${what} did not answer within ${this.#options.timeoutMs}ms`,
           { cause: err },
         );
       }
       throw err;
     }
+  }
+
+  async #restart(): Promise<void> {
+    const old = this.#client;
+    this.#client = undefined;
+    this.#status = "stopped";
+    if (old) await old.close().catch(() => undefined);
+    await this.start();
   }
 
   async stop(): Promise<void> {

@@ -19,7 +19,8 @@ export class Catalog {
   constructor(backends: Backend[]) {
     this.#backends = backends;
     for (const backend of backends) {
-      backend.onToolsChanged(() => {
+      backend.onToolsChanged((kind) => {
+        if (kind !== undefined && kind !== "tools") return;
         this.#entries = undefined;
         this.#byKey = undefined;
         this.#version++;

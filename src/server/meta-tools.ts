@@ -125,7 +125,12 @@ async function searchTools(gateway: Gateway, raw: unknown): Promise<Result> {
   return structured({ query: args.data.query, matches });
 }
 
-async function invoke(gateway: Gateway, raw: unknown, options: CallOptions): Promise<Result> {
+/** Relay options plus a hook that lets the session hub know which backend the call runs on. */
+export interface InvokeOptions extends CallOptions {
+  track?: <T>(backend: string, run: () => Promise<T>) => Promise<T>;
+}
+
+async function invoke(gateway: Gateway, raw: unknown, options: InvokeOptions): Promise<Result> {
   const args = InvokeArgs.safeParse(raw ?? {});
   if (!args.success) return describeArgsError("gateway_invoke", args.error);
   const { server, tool, arguments: toolArgs } = args.data;
@@ -138,7 +143,8 @@ async function invoke(gateway: Gateway, raw: unknown, options: CallOptions): Pro
   }
   if (!gateway.catalog.find(server, tool)) return unknownTool(gateway, server, tool);
   try {
-    return (await backend.callTool(tool, toolArgs, options)) as Result;
+    const run = (): Promise<Record<string, unknown>> => backend.callTool(tool, toolArgs, options);
+    return (await (options.track ? options.track(server, run) : run())) as Result;
   } catch (err) {
     return toolError(`Calling "${tool}" on "${server}" failed: ${errorMessage(err)}`);
   }
@@ -149,7 +155,7 @@ export function callMetaTool(
   gateway: Gateway,
   name: MetaToolName,
   args: unknown,
-  options: CallOptions = {},
+  options: InvokeOptions = {},
 ): Promise<Result> {
   switch (name) {
     case "gateway_list_servers":

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import type { Gateway } from "../gateway.ts";
+import { SessionHub } from "./hub.ts";
 import { createSessionServer, type Surface } from "./session-server.ts";
 
 /** One client's MCP session over Streamable HTTP. */
@@ -34,7 +35,7 @@ export class SessionStore {
 
   /** Creates the transport and server for a new session; it is stored once initialize succeeds. */
   async open(endpoint: string, surface: Surface): Promise<HttpSession> {
-    const server = createSessionServer(this.#gateway, surface);
+    const server = createSessionServer(this.#gateway, SessionHub.of(this.#gateway), surface);
     const session = { endpoint, server } as HttpSession;
     session.transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => randomBytes(24).toString("base64url"),

@@ -1,5 +1,6 @@
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import type { Gateway } from "../gateway.ts";
+import { SessionHub } from "./hub.ts";
 import { createSessionServer, type Surface } from "./session-server.ts";
 
 /**
@@ -13,7 +14,7 @@ export async function serveStdio(
 ): Promise<void> {
   const stdin = io.stdin ?? process.stdin;
   const stdout = io.stdout ?? process.stdout;
-  const server = createSessionServer(gateway, surface);
+  const server = createSessionServer(gateway, SessionHub.of(gateway), surface);
   const transport = new StdioServerTransport(stdin, stdout);
   const ended = new Promise<void>((resolve) => {
     stdin.once("end", resolve);
