@@ -29,7 +29,8 @@ function matchesType(value: unknown, type: string): boolean {
 function coerce(value: unknown, type: string): unknown {
   if (typeof value === "string") {
     const text = value.trim();
-    if ((type === "number" || type === "integer") && text !== "" && Number.isFinite(Number(text))) return Number(text);
+    if ((type === "number" || type === "integer") && text !== "" && Number.isFinite(Number(text)))
+      return Number(text);
     if (type === "boolean" && (text === "true" || text === "false")) return text === "true";
     if ((type === "array" && text.startsWith("[")) || (type === "object" && text.startsWith("{"))) {
       try {
@@ -52,7 +53,11 @@ function check(schema: unknown, input: unknown, path: string, errors: string[]):
   if (!isObject(schema)) return input;
   let value = input;
   const declared = schema.type;
-  const types = Array.isArray(declared) ? declared.map(String) : typeof declared === "string" ? [declared] : [];
+  const types = Array.isArray(declared)
+    ? declared.map(String)
+    : typeof declared === "string"
+      ? [declared]
+      : [];
   if (schema.nullable === true && value === null) return value;
   if (types.length > 0 && !types.some((t) => matchesType(value, t))) {
     const coerced = types.map((t) => coerce(value, t)).find((v, i) => matchesType(v, types[i] ?? ""));
@@ -66,11 +71,15 @@ function check(schema: unknown, input: unknown, path: string, errors: string[]):
     const options = schema.enum.map((e) => JSON.stringify(e)).join(", ");
     errors.push(`${label(path)}: must be one of ${options}`);
   }
-  if ("const" in schema && schema.const !== value) errors.push(`${label(path)}: must be ${JSON.stringify(schema.const)}`);
+  if ("const" in schema && schema.const !== value)
+    errors.push(`${label(path)}: must be ${JSON.stringify(schema.const)}`);
   if (typeof value === "number") checkNumber(schema, value, path, errors);
   if (typeof value === "string") checkString(schema, value, path, errors);
   if (Array.isArray(value)) value = checkArray(schema, value, path, errors);
-  if (isObject(value) && (schema.properties !== undefined || schema.required !== undefined || types.includes("object"))) {
+  if (
+    isObject(value) &&
+    (schema.properties !== undefined || schema.required !== undefined || types.includes("object"))
+  ) {
     value = checkObject(schema, value, path, errors);
   }
   for (const key of ["anyOf", "oneOf"] as const) {
@@ -91,8 +100,10 @@ function check(schema: unknown, input: unknown, path: string, errors: string[]):
 
 function checkNumber(schema: Schema, value: number, path: string, errors: string[]): void {
   const at = label(path);
-  if (typeof schema.minimum === "number" && value < schema.minimum) errors.push(`${at}: must be ≥ ${schema.minimum}`);
-  if (typeof schema.maximum === "number" && value > schema.maximum) errors.push(`${at}: must be ≤ ${schema.maximum}`);
+  if (typeof schema.minimum === "number" && value < schema.minimum)
+    errors.push(`${at}: must be ≥ ${schema.minimum}`);
+  if (typeof schema.maximum === "number" && value > schema.maximum)
+    errors.push(`${at}: must be ≤ ${schema.maximum}`);
   if (typeof schema.exclusiveMinimum === "number" && value <= schema.exclusiveMinimum)
     errors.push(`${at}: must be > ${schema.exclusiveMinimum}`);
   if (typeof schema.exclusiveMaximum === "number" && value >= schema.exclusiveMaximum)
@@ -126,29 +137,42 @@ function checkArray(schema: Schema, value: unknown[], path: string, errors: stri
   return value.map((item, i) => check(schema.items, item, `${path}[${i}]`, errors));
 }
 
-function checkObject(schema: Schema, value: Record<string, unknown>, path: string, errors: string[]): Record<string, unknown> {
+function checkObject(
+  schema: Schema,
+  value: Record<string, unknown>,
+  path: string,
+  errors: string[],
+): Record<string, unknown> {
   const properties = isObject(schema.properties) ? schema.properties : {};
   const out: Record<string, unknown> = { ...value };
   for (const [key, sub] of Object.entries(properties)) {
-    if (out[key] === undefined && isObject(sub) && sub.default !== undefined) out[key] = structuredClone(sub.default);
+    if (out[key] === undefined && isObject(sub) && sub.default !== undefined)
+      out[key] = structuredClone(sub.default);
   }
   const required = Array.isArray(schema.required) ? schema.required.map(String) : [];
   for (const key of required) {
-    if (out[key] === undefined || out[key] === null) errors.push(`${path ? `${path}.` : ""}${key}: is required`);
+    if (out[key] === undefined || out[key] === null)
+      errors.push(`${path ? `${path}.` : ""}${key}: is required`);
   }
   for (const [key, item] of Object.entries(out)) {
     const at = path ? `${path}.${key}` : key;
     if (key in properties) out[key] = check(properties[key], item, at, errors);
     else if (schema.additionalProperties === false) {
       const known = Object.keys(properties);
-      errors.push(`${at}: is not an accepted argument${known.length > 0 ? ` (accepted: ${known.join(", ")})` : ""}`);
-    } else if (isObject(schema.additionalProperties)) out[key] = check(schema.additionalProperties, item, at, errors);
+      errors.push(
+        `${at}: is not an accepted argument${known.length > 0 ? ` (accepted: ${known.join(", ")})` : ""}`,
+      );
+    } else if (isObject(schema.additionalProperties))
+      out[key] = check(schema.additionalProperties, item, at, errors);
   }
   return out;
 }
 
 /** Validates (and lightly coerces) tool arguments against a JSON Schema object. */
-export function checkArguments(schema: Record<string, unknown>, args: Record<string, unknown>): ArgumentCheck {
+export function checkArguments(
+  schema: Record<string, unknown>,
+  args: Record<string, unknown>,
+): ArgumentCheck {
   const errors: string[] = [];
   const value = check({ type: "object", ...schema }, args, "", errors);
   if (errors.length > 0) return { ok: false, errors };

@@ -1,0 +1,239 @@
+import { resolve } from "node:path";
+import type { Tool } from "@modelcontextprotocol/sdk/types.js";
+import type { ConsolaInstance } from "consola";
+import type { Backend, BackendSnapshot, BackendStatus, CallOptions } from "../backends/backend.ts";
+import { GatewayError } from "../errors.ts";
+import { BUILTIN_CAPABILITIES } from "./builtin.generated.ts";
+import { type CapabilityFile, readCapabilityDirectory, watchDirectories } from "./directory.ts";
+import { executeCapability, type FetchFn, ResultCache } from "./execute.ts";
+import { type Capability, parseCapability } from "./load.ts";
+import type { ToolResult } from "./response.ts";
+
+/** Options of the capability backend; every field has a default except `log`. */
+export interface CapabilityBackendOptions {
+  /** Name shown in gateway_list_servers. @default "capabilities" */
+  name?: string;
+  /** @default "REST APIs as tools, from capability YAML files" */
+  description?: string;
+  /** Serve the capabilities embedded in the binary. @default true */
+  builtin?: boolean;
+  /** Directories of user capability files (searched recursively). @default [] */
+  directories?: readonly string[];
+  /** Reload a directory when its files change. @default true */
+  watch?: boolean;
+  /** Quiet time after the last file event before reloading, in ms. @default 250 */
+  debounceMs?: number;
+  /** Timeout of a capability without its own, in ms. @default 30000 */
+  defaultTimeoutMs?: number;
+  /** The embedded set (tests pass their own). @default BUILTIN_CAPABILITIES */
+  builtinFiles?: readonly CapabilityFile[];
+  /** @default globalThis.fetch */
+  fetch?: FetchFn;
+  /** Where `env:` credentials and `{env.X}` placeholders are read. @default process.env */
+  env?: Record<string, string | undefined>;
+  /** @default Date.now */
+  now?: () => number;
+  log: ConsolaInstance;
+}
+
+/** What one load found: capabilities by name and the files that were skipped, with why. */
+export interface CapabilitySet {
+  capabilities: Map<string, Capability>;
+  problems: string[];
+  warnings: string[];
+}
+
+/** Parses files into a set; later files replace earlier ones of the same name only across sources. */
+export function loadCapabilitySet(groups: readonly (readonly CapabilityFile[])[]): CapabilitySet {
+  const capabilities = new Map<string, Capability>();
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  for (const files of groups) {
+    const seenInGroup = new Map<string, string>();
+    for (const file of files) {
+      const parsed = parseCapability(file.text, { source: file.source });
+      if (!parsed.ok) {
+        problems.push(...parsed.problems);
+        continue;
+      }
+      const { capability } = parsed;
+      const name = capability.definition.name;
+      warnings.push(...capability.warnings);
+      const earlier = seenInGroup.get(name);
+      if (earlier !== undefined) {
+        problems.push(
+          `${file.source}:1:1: name "${name}" is already used by ${earlier}; this file is skipped`,
+        );
+        continue;
+      }
+      seenInGroup.set(name, file.source);
+      capabilities.set(name, capability);
+    }
+  }
+  return { capabilities, problems, warnings };
+}
+
+function fingerprint(tools: readonly Tool[]): string {
+  return JSON.stringify(tools);
+}
+
+/**
+ * REST capabilities as one backend: the embedded set plus the user's directories, hot-reloaded.
+ * Calls never throw for API failures; they come back as `isError` results.
+ */
+export class CapabilityBackend implements Backend {
+  readonly name: string;
+  readonly description: string;
+  readonly transport = "rest" as const;
+
+  readonly #options: CapabilityBackendOptions;
+  readonly #directories: string[];
+  readonly #cache = new ResultCache();
+  readonly #listeners = new Set<() => void>();
+  #builtin: CapabilityFile[] = [];
+  #set: CapabilitySet = { capabilities: new Map(), problems: [], warnings: [] };
+  #tools: Tool[] = [];
+  #status: BackendStatus = "stopped";
+  #listedAt: number | undefined;
+  #unwatch: (() => void) | undefined;
+  #reloads = 0;
+
+  constructor(options: CapabilityBackendOptions) {
+    this.#options = options;
+    this.name = options.name ?? "capabilities";
+    this.description = options.description ?? "REST APIs as tools, from capability YAML files";
+    this.#directories = (options.directories ?? []).map((d) => resolve(d));
+  }
+
+  get tools(): readonly Tool[] {
+    return this.#tools;
+  }
+
+  get toolsListedAt(): number | undefined {
+    return this.#listedAt;
+  }
+
+  /** The loaded capabilities by tool name. */
+  get loaded(): ReadonlyMap<string, Capability> {
+    return this.#set.capabilities;
+  }
+
+  /** Files skipped at the last load, each as `file:line:col: problem`. */
+  get problems(): readonly string[] {
+    return this.#set.problems;
+  }
+
+  snapshot(): BackendSnapshot {
+    const skipped = this.#set.problems.length;
+    return {
+      name: this.name,
+      description: this.description,
+      transport: this.transport,
+      status: this.#status,
+      tools: this.#tools.length,
+      restarts: this.#reloads,
+      lastError:
+        skipped > 0 ? `${skipped} capability problem(s); first: ${this.#set.problems[0]}` : undefined,
+      pid: undefined,
+    };
+  }
+
+  onToolsChanged(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  async start(): Promise<void> {
+    if (this.#status === "running") return;
+    this.#builtin =
+      this.#options.builtin === false ? [] : [...(this.#options.builtinFiles ?? BUILTIN_CAPABILITIES)];
+    this.#reload(true);
+    this.#status = "running";
+    if (this.#options.watch !== false && this.#directories.length > 0) {
+      this.#unwatch = watchDirectories(this.#directories, {
+        debounceMs: this.#options.debounceMs ?? 250,
+        onChange: () => {
+          this.#reloads++;
+          this.#reload(false);
+        },
+        onError: (dir, err) => this.#options.log.warn(`cannot watch ${dir} for changes: ${String(err)}`),
+      });
+    }
+  }
+
+  async refreshTools(): Promise<void> {
+    this.#reload(false);
+  }
+
+  async stop(): Promise<void> {
+    this.#unwatch?.();
+    this.#unwatch = undefined;
+    this.#status = "stopped";
+  }
+
+  async callTool(
+    name: string,
+    args: Record<string, unknown>,
+    options: CallOptions = {},
+  ): Promise<Record<string, unknown>> {
+    const capability = this.#set.capabilities.get(name);
+    if (!capability)
+      throw new GatewayError("TOOL_NOT_FOUND", `no capability named "${name}" in ${this.name}`);
+    const result: ToolResult = await executeCapability(capability, args, {
+      env: this.#options.env ?? process.env,
+      cache: this.#cache,
+      signal: options.signal,
+      ...(this.#options.fetch ? { fetch: this.#options.fetch } : {}),
+      ...(this.#options.now ? { now: this.#options.now } : {}),
+      ...(this.#options.defaultTimeoutMs !== undefined
+        ? { defaultTimeoutMs: this.#options.defaultTimeoutMs }
+        : {}),
+    });
+    return result;
+  }
+
+  #reload(first: boolean): void {
+    const log = this.#options.log;
+    const groups: CapabilityFile[][] = [this.#builtin];
+    const unreadable: string[] = [];
+    for (const dir of this.#directories) {
+      const { files, problems } = readCapabilityDirectory(dir);
+      groups.push(files);
+      unreadable.push(...problems);
+    }
+    const next = loadCapabilitySet(groups);
+    next.problems.unshift(...unreadable);
+    const previous = this.#set;
+    this.#set = next;
+    for (const problem of next.problems)
+      if (first || !previous.problems.includes(problem)) log.warn(`skipped: ${problem}`);
+    for (const warning of next.warnings) if (first || !previous.warnings.includes(warning)) log.warn(warning);
+    const tools = [...next.capabilities.values()].map((c) => c.tool);
+    const changed = fingerprint(tools) !== fingerprint(this.#tools);
+    this.#tools = tools;
+    this.#listedAt = (this.#options.now ?? Date.now)();
+    // Any edit may change what a request would return (a new base_url, a new response_path).
+    if (
+      JSON.stringify([...previous.capabilities.values()].map((c) => c.definition)) !==
+      JSON.stringify([...next.capabilities.values()].map((c) => c.definition))
+    )
+      this.#cache.clear();
+    if (first) {
+      log.info(
+        `${tools.length} capabilities loaded (${this.#builtin.length} built in, ${this.#directories.length} directories)`,
+      );
+      return;
+    }
+    if (!changed) return;
+    const before = new Set(previous.capabilities.keys());
+    const after = new Set(next.capabilities.keys());
+    const added = [...after].filter((n) => !before.has(n));
+    const removed = [...before].filter((n) => !after.has(n));
+    log.info(
+      `capabilities reloaded: ${tools.length} tools` +
+        (added.length ? `, added ${added.join(", ")}` : "") +
+        (removed.length ? `, removed ${removed.join(", ")}` : ""),
+    );
+    for (const listener of this.#listeners) listener();
+  }
+}
