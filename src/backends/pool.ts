@@ -1,3 +1,4 @@
+import { CapabilityBackend } from "../capabilities/backend.ts";
 import type { GatewayConfig } from "../config/schema.ts";
 import { errorMessage } from "../errors.ts";
 import { log } from "../log.ts";
@@ -25,6 +26,20 @@ export class BackendPool {
           ...(options.spawn ? { spawn: options.spawn } : {}),
         }),
       );
+    }
+    const caps = config.capabilities;
+    if (caps.enabled && config.backends[caps.name] === undefined) {
+      backends.push(
+        new CapabilityBackend({
+          name: caps.name,
+          builtin: caps.builtin,
+          directories: caps.directories,
+          defaultTimeoutMs: config.server.request_timeout,
+          log: log.withTag(caps.name),
+        }),
+      );
+    } else if (caps.enabled) {
+      log.warn(`a backend is already named "${caps.name}"; set capabilities.name to serve capabilities`);
     }
     return new BackendPool(backends);
   }

@@ -69,6 +69,22 @@ export const BackendSchema = z
     }
   });
 
+export const CapabilitiesConfigSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true).describe("Serve REST capabilities (YAML files) as one backend"),
+    builtin: z.boolean().default(true).describe("Include the capabilities built into mcp-gateway"),
+    directories: z
+      .array(z.string())
+      .default([])
+      .describe("Folders of capability YAML files, hot-reloaded (relative to the working directory)"),
+    name: z
+      .string()
+      .regex(BACKEND_NAME, "backend names use letters, digits, _ . - (max 64)")
+      .default("capabilities")
+      .describe("Backend name the capabilities appear under"),
+  })
+  .describe("REST APIs as tools: see docs/capabilities.md");
+
 export const GatewayConfigSchema = z.strictObject({
   server: ServerSchema.default(ServerSchema.parse({})),
   meta_mcp: MetaMcpSchema.default(MetaMcpSchema.parse({})),
@@ -78,6 +94,7 @@ export const GatewayConfigSchema = z.strictObject({
       BackendSchema,
     )
     .default({}),
+  capabilities: CapabilitiesConfigSchema.default(CapabilitiesConfigSchema.parse({})),
 });
 
 /** Validated configuration, durations in milliseconds. */

@@ -74,7 +74,14 @@ describe("gateway_list_servers", () => {
   test("lists every backend with status, and isolates the broken one with its error", async () => {
     const { servers } = structured(await call(client, "gateway_list_servers")) as { servers: Json[] };
     const byName = Object.fromEntries(servers.map((s) => [s.name, s]));
-    expect(Object.keys(byName).sort()).toEqual(["broken", "everything", "filesystem", "memory"]);
+    // The built-in REST capabilities are on by default and appear as one more backend.
+    expect(Object.keys(byName).sort()).toEqual([
+      "broken",
+      "capabilities",
+      "everything",
+      "filesystem",
+      "memory",
+    ]);
     expect(byName.everything).toMatchObject({ status: "running", transport: "stdio" });
     expect(byName.everything?.tools).toBeGreaterThan(10);
     expect(byName.memory).toMatchObject({ status: "running", tools: 9 });

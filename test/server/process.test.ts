@@ -45,7 +45,8 @@ describe("gateway process", () => {
       };
       return Object.values(body.backends).every((b) => b.status === "running") ? body : undefined;
     });
-    const leaders = Object.values(health.backends).map((b) => b.pid as number);
+    // Only process backends have a pid (the built-in capabilities backend has none).
+    const leaders = Object.values(health.backends).flatMap((b) => (b.pid === undefined ? [] : [b.pid]));
     const all = [...leaders, ...(await Promise.all(leaders.map((p) => descendants(p)))).flat()];
     expect(all.length).toBeGreaterThan(2);
     expect(all.every(isAlive)).toBe(true);
@@ -128,7 +129,8 @@ describe("gateway process", () => {
     const dir = tempDir();
     const gw = await spawnGateway([], { env: { HOME: dir, MCP_GATEWAY_CONFIG: "" }, cwd: dir });
     const body = (await (await fetch(new URL("/health", gw.url))).json()) as { backends: object };
-    expect(body.backends).toEqual({});
+    // No MCP backends; only the built-in REST capabilities, which need no config.
+    expect(Object.keys(body.backends)).toEqual(["capabilities"]);
     expect(gw.stderr()).toContain("gateway.yaml");
     gw.proc.kill("SIGTERM");
     expect(await gw.proc.exited).toBe(0);
@@ -149,9 +151,14 @@ describe("gateway process", () => {
 
   test("--log-format json writes one JSON object per stderr line, backend stderr tagged at debug", async () => {
     const dir = tempDir();
-    const config = writeConfig(dir, `backends:\n  everything:\n    command: '${serverCommand("everything", "stdio")}'\n`);
+    const config = writeConfig(
+      dir,
+      `backends:\n  everything:\n    command: '${serverCommand("everything", "stdio")}'\n`,
+    );
     const gw = await spawnGateway(["--config", config, "--log-format", "json", "--log-level", "debug"]);
-    await waitFor("backend stderr forwarded", () => (gw.stderr().includes("Starting default") ? true : undefined));
+    await waitFor("backend stderr forwarded", () =>
+      gw.stderr().includes("Starting default") ? true : undefined,
+    );
     gw.proc.kill("SIGTERM");
     await gw.proc.exited;
     const lines = gw.stderr().trim().split("\n");
