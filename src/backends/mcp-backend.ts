@@ -348,10 +348,12 @@ export class McpBackend implements Backend {
     try {
       return await this.#send(method, params, options);
     } catch (err) {
-      // A Streamable HTTP backend that restarted forgets our session and answers 404: the request never
+      // A Streamable HTTP backend that restarted forgets our session and refuses it: the request never
       // ran, so re-initialize and send it once more.
-      if (err instanceof StreamableHTTPError && err.code === 404) {
-        this.#options.log.warn("session expired on the backend (404); re-initializing");
+      if (isSessionLost(err)) {
+        this.#options.log.warn(
+          `backend lost our session (${errorMessage(err).slice(0, 120)}); re-initializing`,
+        );
         await this.#restart();
         return await this.#send(method, params, options);
       }
@@ -405,4 +407,13 @@ export class McpBackend implements Backend {
     if (client) await client.close().catch(() => undefined);
     else if (transport) await transport.close().catch(() => undefined);
   }
+}
+
+/**
+ * True when a Streamable HTTP backend refused our session id: 404 per the spec, or 400 naming the session
+ * (what several real servers, server-everything among them, answer after a restart).
+ */
+function isSessionLost(err: unknown): boolean {
+  if (!(err instanceof StreamableHTTPError)) return false;
+  return err.code === 404 || (err.code === 400 && /session/i.test(err.message));
 }

@@ -4,9 +4,12 @@ import type { Gateway } from "../gateway.ts";
 import { log } from "../log.ts";
 import { didYouMean } from "../suggest.ts";
 import { healthReport } from "./health.ts";
+import { SessionHub } from "./hub.ts";
 import { rejectForeignOrigin } from "./origin.ts";
 import type { Surface } from "./session-server.ts";
+import { createSessionServer } from "./session-server.ts";
 import { SessionStore } from "./sessions.ts";
+import { SseServerTransport } from "./sse.ts";
 
 /** Options for the HTTP front end; unset fields come from the gateway's `server` config. */
 export interface HttpFrontEndOptions {
@@ -90,6 +93,30 @@ export function startHttpFrontEnd(gateway: Gateway, options: HttpFrontEndOptions
     return session.transport.handleRequest(request, { parsedBody: body });
   }
 
+  const sseSessions = new Map<string, { transport: SseServerTransport; close: () => Promise<void> }>();
+
+  async function openSse(): Promise<Response> {
+    const transport = new SseServerTransport("/message");
+    const session = createSessionServer(gateway, SessionHub.of(gateway), options.surface);
+    const entry = { transport, close: () => session.close() };
+    sseSessions.set(transport.sessionId, entry);
+    transport.onclose = () => {
+      sseSessions.delete(transport.sessionId);
+      void session.close().catch(() => undefined);
+    };
+    await session.connect(transport);
+    return transport.response();
+  }
+
+  async function postSse(request: Request, url: URL): Promise<Response> {
+    const id = url.searchParams.get("sessionId") ?? "";
+    const entry = sseSessions.get(id);
+    if (!entry) return jsonRpcError(404, -32001, "Session not found: open GET /sse again");
+    const body = await readJsonBody(request, maxBodySize);
+    if (body instanceof Response) return body;
+    return entry.transport.accept(body);
+  }
+
   const server: BunServer<undefined> = Bun.serve({
     hostname: host,
     port: options.port ?? defaults.port,
@@ -100,11 +127,22 @@ export function startHttpFrontEnd(gateway: Gateway, options: HttpFrontEndOptions
       const url = new URL(request.url);
       const path = url.pathname.replace(/\/+$/, "") || "/";
       if (path === "/health" && request.method === "GET") return Response.json(healthReport(gateway));
-      if (path !== "/mcp" && !path.startsWith("/mcp/")) {
+      const legacy = path === "/sse" || path === "/message";
+      if (path !== "/mcp" && !path.startsWith("/mcp/") && !legacy) {
         return Response.json({ error: `Not found: ${path}. MCP is served at /mcp` }, { status: 404 });
       }
       const rejection = rejectForeignOrigin(request, policy);
       if (rejection) return jsonRpcError(403, -32000, `Forbidden: ${rejection}`);
+      if (path === "/sse") {
+        return request.method === "GET"
+          ? openSse()
+          : jsonRpcError(405, -32000, "Use GET /sse", { allow: "GET" });
+      }
+      if (path === "/message") {
+        return request.method === "POST"
+          ? postSse(request, url)
+          : jsonRpcError(405, -32000, "Use POST /message", { allow: "POST" });
+      }
       if (path === "/mcp") return handleMcp(request, path, options.surface);
       const backend = decodeURIComponent(path.slice("/mcp/".length));
       if (!gateway.pool.get(backend)) {
@@ -126,6 +164,7 @@ export function startHttpFrontEnd(gateway: Gateway, options: HttpFrontEndOptions
     url: new URL(`http://${host.includes(":") ? `[${host}]` : host}:${server.port}`),
     sessions,
     stop: async () => {
+      await Promise.all([...sseSessions.values()].map((s) => s.close().catch(() => undefined)));
       await sessions.closeAll();
       await server.stop(true);
     },
