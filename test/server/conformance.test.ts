@@ -47,3 +47,33 @@ describe("official conformance suite", () => {
     });
   }
 });
+
+describe("official conformance suite against the gateway's upstream client", () => {
+  // The suite starts its own test server and runs the wrapper with that URL; the wrapper makes one
+  // gateway_invoke through a real gateway whose only backend is the suite's server.
+  const WRAPPER = join(ROOT, "test/fixtures/conformance-client.ts");
+  for (const scenario of ["initialize", "tools_call", "sse-retry"]) {
+    test(`passes client scenario ${scenario}`, async () => {
+      const proc = Bun.spawn(
+        [BUN, CONFORMANCE, "client", "--command", `${BUN} ${WRAPPER}`, "--scenario", scenario],
+        {
+          stdout: "pipe",
+          stderr: "pipe",
+          cwd: ROOT,
+          env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" },
+        },
+      );
+      const [code, out, err] = await Promise.all([
+        proc.exited,
+        new Response(proc.stdout).text(),
+        new Response(proc.stderr).text(),
+      ]);
+      const summary = /Passed: (\d+)\/(\d+), (\d+) failed/.exec(out);
+      if (!summary || code !== 0) console.error(out, err);
+      expect(summary).not.toBeNull();
+      expect(summary?.[1]).toBe(summary?.[2] as string);
+      expect(summary?.[3]).toBe("0");
+      expect(code).toBe(0);
+    });
+  }
+});
