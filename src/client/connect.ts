@@ -5,6 +5,7 @@ import { type CallToolResult, CallToolResultSchema } from "@modelcontextprotocol
 import { resolveSettings } from "../config/resolve.ts";
 import { GatewayError } from "../errors.ts";
 import { Gateway } from "../gateway.ts";
+import { SessionHub } from "../server/hub.ts";
 import { createSessionServer } from "../server/session-server.ts";
 import { VERSION } from "../version.ts";
 
@@ -81,7 +82,7 @@ export async function connectGateway(options: ConnectOptions = {}): Promise<Gate
   const gateway = new Gateway(settings.config);
   options.onStarting?.(gateway.pool.names.length);
   gateway.start();
-  const server = createSessionServer(gateway, { kind: "meta" });
+  const server = createSessionServer(gateway, SessionHub.of(gateway), { kind: "meta" });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   await server.connect(serverSide);
   const client = newClient();
