@@ -68,7 +68,7 @@ describe("official conformance suite against the gateway's upstream client", () 
         new Response(proc.stdout).text(),
         new Response(proc.stderr).text(),
       ]);
-      const summary = /Passed: (\d+)\/(\d+), (\d+) failed/.exec(out);
+      const summary = /Passed: (\d+)\/(\d+), (\d+) failed/.exec(`${out}\n${err}`);
       if (!summary || code !== 0) console.error(out, err);
       expect(summary).not.toBeNull();
       expect(summary?.[1]).toBe(summary?.[2] as string);
