@@ -1,8 +1,13 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { loadCapabilitySet } from "../../src/capabilities/backend.ts";
-import { BUILTIN_DIR, builtinCategories, renderBuiltinModule, BUILTIN_MODULE } from "../../src/capabilities/builtin-generate.ts";
 import { BUILTIN_CAPABILITIES } from "../../src/capabilities/builtin.generated.ts";
+import {
+  BUILTIN_DIR,
+  BUILTIN_MODULE,
+  builtinCategories,
+  renderBuiltinModule,
+} from "../../src/capabilities/builtin-generate.ts";
 import { executeCapability } from "../../src/capabilities/execute.ts";
 import cases from "./builtin-cases.json" with { type: "json" };
 import { type StandIn, startStandIn } from "./stand-in.ts";
