@@ -51,7 +51,9 @@ export const BackendSchema = z
     headers: z.record(z.string(), z.string()).default({}).describe("HTTP headers for http_url backends"),
     description: z.string().default("").describe("Shown in gateway_list_servers and used by search"),
     enabled: z.boolean().default(true),
-    timeout: Duration.optional().describe("Per-request timeout, reset by progress (default server.request_timeout)"),
+    timeout: Duration.optional().describe(
+      "Per-request timeout, reset by progress (default server.request_timeout)",
+    ),
     max_timeout: Duration.optional().describe("Hard cap on one request however much progress it reports"),
     forward_roots: z
       .boolean()
