@@ -19,6 +19,7 @@ export const main = defineCommand({
     import: () => import("./commands/import.ts").then((m) => m.importCommand),
     setup: () => import("./commands/setup.ts").then((m) => m.setupCommand),
     completions: () => import("./commands/completions.ts").then((m) => m.completionsCommand),
+    cap: () => import("./commands/cap.ts").then((m) => m.capCommand),
   },
   // No subcommand means serve; serveArgs on the root keep `--port 1` from reading as a subcommand name.
   default: "serve",
