@@ -15,6 +15,8 @@ const STOP_WORDS = new Set(
 const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u;
 const CJK_RUNS = /([\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]+)/u;
 
+const PLAIN = /^[a-z]+$/;
+
 /** Overlapping character bigrams of a CJK run (`天气预报` → 天气, 气预, 预报); a lone character stays. */
 export function cjkBigrams(run: string): string[] {
   const chars = [...run];
@@ -33,6 +35,11 @@ export function splitWords(text: string): string[] {
   const words: string[] = [];
   for (const chunk of text.split(/[^\p{L}\p{N}]+/u)) {
     if (!chunk) continue;
+    // Most words of descriptions are plain lowercase: skip the boundary regexes for them.
+    if (PLAIN.test(chunk)) {
+      words.push(chunk);
+      continue;
+    }
     for (const piece of CJK.test(chunk) ? chunk.split(CJK_RUNS) : [chunk]) {
       if (!piece) continue;
       if (CJK.test(piece)) {
@@ -108,8 +115,21 @@ const M_GT1 = new RegExp(`^(${C})?${V}${C}${V}${C}`);
 const HAS_VOWEL = new RegExp(`^(${C})?[aeiouy]`);
 const CVC = new RegExp(`^${C}[aeiouy][^aeiouwxy]$`);
 
+// A catalog has a few thousand distinct words but a million occurrences at 10,000 tools: remember stems.
+const stemCache = new Map<string, string>();
+const STEM_CACHE_MAX = 100_000;
+
 /** The Porter (1980) stemmer, so `files`, `filing` and `file` (and `generation`, `generate`) meet. */
 export function stem(word: string): string {
+  const cached = stemCache.get(word);
+  if (cached !== undefined) return cached;
+  if (stemCache.size >= STEM_CACHE_MAX) stemCache.clear();
+  const result = porter(word);
+  stemCache.set(word, result);
+  return result;
+}
+
+function porter(word: string): string {
   const exception = STEM_EXCEPTIONS[word];
   if (exception) return exception;
   if (word.length < 3 || !/^[a-z]+$/.test(word)) return word;
