@@ -125,7 +125,9 @@ export class CapabilityBackend implements Backend {
 
   snapshot(): BackendSnapshot {
     const skipped = this.#set.problems.length;
-    return {
+    // Built as a variable so fields the snapshot type gains elsewhere (toolsSource) are carried
+    // without an excess-property error while that type evolves.
+    const snapshot = {
       name: this.name,
       description: this.description,
       transport: this.transport,
@@ -135,7 +137,9 @@ export class CapabilityBackend implements Backend {
       lastError:
         skipped > 0 ? `${skipped} capability problem(s); first: ${this.#set.problems[0]}` : undefined,
       pid: undefined,
+      toolsSource: "live" as const,
     };
+    return snapshot;
   }
 
   onToolsChanged(listener: () => void): () => void {
