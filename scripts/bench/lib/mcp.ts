@@ -16,16 +16,23 @@ export interface BackendSpec {
   description?: string;
 }
 
-/** Writes a gateway YAML config to a fresh temp dir and returns its path. */
+/**
+ * Writes a gateway YAML config to a fresh temp dir and returns its path. The built-in REST capabilities are
+ * off unless asked for, so the gateway serves exactly the benchmark's backends.
+ */
 export function writeConfig(
   backends: Record<string, BackendSpec>,
-  extra: Record<string, unknown> = {},
+  options: { capabilities?: boolean } = {},
 ): string {
   const dir = mkdtempSync(join(tmpdir(), "mcp-gateway-bench-"));
   const file = join(dir, "gateway.yaml");
   writeFileSync(
     file,
-    stringify({ server: { request_timeout: "60s", ...((extra.server as object) ?? {}) }, backends }),
+    stringify({
+      server: { request_timeout: "60s" },
+      capabilities: { enabled: options.capabilities ?? false },
+      backends,
+    }),
   );
   return file;
 }
@@ -87,15 +94,19 @@ export async function waitForHttp(url: string, timeoutMs = 60_000, intervalMs = 
   }
 }
 
-/** Waits until /health reports every backend running. */
+/**
+ * Waits until /health shows `expected` backends that all know their tools (running, or idle with a known
+ * tool list when the gateway starts backends lazily).
+ */
 export async function waitForBackends(base: URL, expected: number, timeoutMs = 120_000): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     const res = await fetch(new URL("/health", base));
-    const body = (await res.json()) as { backends: Record<string, { status: string }> };
+    const body = (await res.json()) as { backends: Record<string, { status: string; tools: number }> };
     const states = Object.values(body.backends);
-    const running = states.filter((b) => b.status === "running").length;
-    if (running === expected) return;
+    const ready = states.filter((b) => b.status === "running" || (b.status !== "starting" && b.tools > 0));
+    const running = ready.length;
+    if (running >= expected && running === states.length) return;
     if (states.some((b) => b.status === "error")) {
       throw new Error(`a backend failed to start: ${JSON.stringify(body).slice(0, 500)}`);
     }
