@@ -1,6 +1,9 @@
 import type { Catalog, CatalogEntry } from "./catalog.ts";
 import { isStopWord, splitWords, stem, synonyms } from "./tokenize.ts";
 
+/** What the index reads: the catalog's entries and a version that changes whenever they do. */
+export type SearchSource = Pick<Catalog, "version" | "entries">;
+
 /** One ranked search hit. */
 export interface SearchMatch {
   entry: CatalogEntry;
@@ -106,12 +109,12 @@ export function editDistance(a: string, b: string): number {
  * stores it precomputed and a query only adds up a few postings lists (well under 1 ms at 10,000 tools).
  */
 export class ToolSearch {
-  readonly #catalog: Catalog;
+  readonly #catalog: SearchSource;
   readonly #options: Required<ToolSearchOptions>;
   #built: Built | undefined;
   #builtFor = -1;
 
-  constructor(catalog: Catalog, options: ToolSearchOptions = {}) {
+  constructor(catalog: SearchSource, options: ToolSearchOptions = {}) {
     this.#catalog = catalog;
     this.#options = { ...DEFAULTS, ...options };
   }

@@ -1,14 +1,12 @@
 import { describe, expect, test } from "bun:test";
 import type { Tool } from "@modelcontextprotocol/sdk/types.js";
-import type { Backend } from "../../src/backends/backend.ts";
-import { Catalog } from "../../src/catalog/catalog.ts";
-import { ToolSearch } from "../../src/catalog/search.ts";
+import type { CatalogEntry } from "../../src/catalog/catalog.ts";
+import { type SearchSource, ToolSearch } from "../../src/catalog/search.ts";
 
 interface FakeBackend {
   name: string;
   description: string;
   tools: Tool[];
-  emit: () => void;
 }
 
 function tool(name: string, description: string, params: Record<string, string> = {}): Tool {
@@ -19,23 +17,28 @@ function tool(name: string, description: string, params: Record<string, string> 
 }
 
 function fakeBackend(name: string, description: string, tools: Tool[]): FakeBackend {
-  const listeners = new Set<() => void>();
+  return { name, description, tools };
+}
+
+/** A catalog stand-in: entries of the given backends, with a version bumped by `changed()`. */
+function fakeCatalog(backends: FakeBackend[]): SearchSource & { changed(): void } {
+  let version = 0;
   return {
-    name,
-    description,
-    tools,
-    emit: () => {
-      for (const l of listeners) l();
+    get version() {
+      return version;
     },
-    onToolsChanged: (l: () => void) => {
-      listeners.add(l);
-      return () => listeners.delete(l);
+    entries: (): CatalogEntry[] =>
+      backends.flatMap((b) =>
+        b.tools.map((tool) => ({ server: b.name, serverDescription: b.description, tool })),
+      ),
+    changed: () => {
+      version++;
     },
-  } as FakeBackend;
+  };
 }
 
 function searchOver(backends: FakeBackend[]): ToolSearch {
-  return new ToolSearch(new Catalog(backends as unknown as Backend[]));
+  return new ToolSearch(fakeCatalog(backends));
 }
 
 const backends = [
@@ -114,12 +117,14 @@ describe("ToolSearch", () => {
     }
   });
 
-  test("rebuilds the index when a backend's tools change", () => {
+  test("rebuilds the index when the catalog version changes, not before", () => {
     const fs = fakeBackend("fs2", "Files", [tool("read_file", "Read a file")]);
-    const local = searchOver([fs]);
+    const catalog = fakeCatalog([fs]);
+    const local = new ToolSearch(catalog);
     expect(names(local, "delete")).toEqual([]);
     fs.tools = [...fs.tools, tool("delete_file", "Delete a file")];
-    fs.emit();
+    expect(names(local, "delete")).toEqual([]);
+    catalog.changed();
     expect(names(local, "delete")).toEqual(["delete_file"]);
   });
 });

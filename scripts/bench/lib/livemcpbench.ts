@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Tool } from "@modelcontextprotocol/sdk/types.js";
-import type { Backend } from "../../../src/backends/backend.ts";
-import { Catalog } from "../../../src/catalog/catalog.ts";
+import type { CatalogEntry } from "../../../src/catalog/catalog.ts";
+import type { SearchSource } from "../../../src/catalog/search.ts";
 import { type CatalogServer, loadCatalog } from "../../../test/fixtures/catalog-server.ts";
 import { BENCH_DIR, SHARED_DATA } from "./paths.ts";
 
@@ -48,20 +48,12 @@ export function ownQueries(): LabelledQuery[] {
   return file.queries;
 }
 
-/** A catalog built in-process from fixture data (no backends spawned): for fast, exact search runs. */
-export function inProcessCatalog(servers: readonly CatalogServer[] = loadCatalog()): Catalog {
-  const backends = servers.map(
-    (s) =>
-      ({
-        name: s.key,
-        description: s.description,
-        transport: "stdio",
-        tools: s.tools,
-        toolsListedAt: 0,
-        onToolsChanged: () => () => {},
-      }) as unknown as Backend,
+/** The catalog's entries built in-process from fixture data (no backends spawned): fast, exact search runs. */
+export function inProcessCatalog(servers: readonly CatalogServer[] = loadCatalog()): SearchSource {
+  const entries: CatalogEntry[] = servers.flatMap((s) =>
+    s.tools.map((tool) => ({ server: s.key, serverDescription: s.description, tool })),
   );
-  return new Catalog(backends);
+  return { version: 0, entries: () => entries };
 }
 
 /** `copies` × the catalog as separate servers (`<key>-<n>`), for search at 10,000 tools. */
