@@ -1,25 +1,47 @@
-import { BackendPool } from "./backends/pool.ts";
+import { BackendPool, isLazy } from "./backends/pool.ts";
 import { Catalog } from "./catalog/catalog.ts";
 import { ToolSearch } from "./catalog/search.ts";
 import type { GatewayConfig } from "./config/schema.ts";
 
 /** The gateway's shared state: backends, their merged catalog and its search index. */
 export class Gateway {
-  readonly config: GatewayConfig;
+  config: GatewayConfig;
   readonly pool: BackendPool;
   readonly catalog: Catalog;
   readonly search: ToolSearch;
   readonly startedAt: number;
   readonly #now: () => number;
   #ready: Promise<void> | undefined;
+  #ticker: ReturnType<typeof setInterval> | undefined;
 
   constructor(config: GatewayConfig, options: { pool?: BackendPool; now?: () => number } = {}) {
     this.config = config;
     this.#now = options.now ?? Date.now;
     this.pool = options.pool ?? BackendPool.fromConfig(config);
-    this.catalog = new Catalog(this.pool.all());
+    this.catalog = new Catalog(this.pool);
     this.search = new ToolSearch(this.catalog);
     this.startedAt = this.#now();
+  }
+
+  /**
+   * Brings backends up in the background (eager ones, and lazy ones whose tools are not on disk yet) and
+   * starts the idle/health housekeeping; `ready` settles when that first round has started or failed.
+   */
+  start(options: { tickMs?: number } = {}): void {
+    this.#ready ??= this.pool.warmUp({
+      concurrency: this.config.lifecycle.warmup_concurrency,
+      lazy: (name) => isLazy(name, this.config),
+    });
+    const tickMs = options.tickMs ?? 1000;
+    if (!this.#ticker && tickMs > 0) {
+      this.#ticker = setInterval(() => this.pool.tick(this.#now()), tickMs);
+      this.#ticker.unref?.();
+    }
+  }
+
+  /** Resolves once the first start of every backend has settled (never rejects). */
+  get ready(): Promise<void> {
+    return this.#ready ?? Promise.resolve();
   }
 
   /**
@@ -38,17 +60,9 @@ export class Gateway {
     if (!cache) await refreshing;
   }
 
-  /** Starts every backend in the background; `ready` settles when each has started or failed. */
-  start(): void {
-    this.#ready ??= this.pool.startAll();
-  }
-
-  /** Resolves once the first start of every backend has settled (never rejects). */
-  get ready(): Promise<void> {
-    return this.#ready ?? Promise.resolve();
-  }
-
   async stop(): Promise<void> {
+    clearInterval(this.#ticker);
+    this.#ticker = undefined;
     await this.pool.stopAll();
   }
 }

@@ -6,8 +6,15 @@ import type {
   Tool,
 } from "@modelcontextprotocol/sdk/types.js";
 
-/** Lifecycle state of one backend as shown in /health and gateway_list_servers. */
-export type BackendStatus = "stopped" | "starting" | "running" | "error";
+/**
+ * Lifecycle state of one backend as shown in /health and gateway_list_servers: `configured` (never
+ * started), `starting`, `running`, `sleeping` (stopped while idle; wakes on the next call), `error`
+ * (failed to start or died; retried), `stopped` (shut down).
+ */
+export type BackendStatus = "configured" | "starting" | "running" | "sleeping" | "error" | "stopped";
+
+/** Where a backend's tool list came from: the live server, the on-disk manifest, or nowhere yet. */
+export type ToolsSource = "live" | "manifest" | "none";
 
 /** How the gateway talks to a backend. */
 export type TransportKind = "stdio" | "streamable-http" | "sse" | "rest";
@@ -22,6 +29,7 @@ export interface BackendSnapshot {
   restarts: number;
   lastError: string | undefined;
   pid: number | undefined;
+  toolsSource: ToolsSource;
 }
 
 /** Per-request options for relaying a request to a backend. */
@@ -90,4 +98,6 @@ export interface Backend {
   onNotification?(listener: (notification: BackendNotification) => void): () => void;
   /** Sets who answers the backend's requests to the client. */
   setClientRequestHandler?(handler: ClientRequestHandler): void;
+  /** Periodic housekeeping (idle sleep, health ping); `now` in ms since epoch. */
+  tick?(now: number): void;
 }

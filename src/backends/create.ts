@@ -3,6 +3,7 @@ import type { BackendConfig } from "../config/schema.ts";
 import type { TransportKind } from "./backend.ts";
 import { splitCommandLine } from "./command-line.ts";
 import { httpTransportFactory } from "./http-transports.ts";
+import type { ManifestStore } from "./manifest.ts";
 import { type BackendTransport, McpBackend } from "./mcp-backend.ts";
 import { type SpawnFn, SpawnTransport } from "./spawn-transport.ts";
 
@@ -18,7 +19,16 @@ export function transportKind(config: BackendConfig): TransportKind {
 export function createBackend(
   name: string,
   config: BackendConfig,
-  options: { defaultTimeoutMs: number; log: ConsolaInstance; spawn?: SpawnFn; now?: () => number },
+  options: {
+    defaultTimeoutMs: number;
+    log: ConsolaInstance;
+    spawn?: SpawnFn;
+    now?: () => number;
+    idleTimeoutMs?: number;
+    pingIntervalMs?: number;
+    manifest?: { store: ManifestStore; key: string };
+    timers?: { setTimeout: typeof setTimeout; clearTimeout: typeof clearTimeout };
+  },
 ): McpBackend {
   const log = options.log;
   let connect: () => BackendTransport | Promise<BackendTransport>;
@@ -47,6 +57,10 @@ export function createBackend(
     timeoutMs: config.timeout ?? options.defaultTimeoutMs,
     maxTimeoutMs: config.max_timeout,
     forwardRoots: config.forward_roots,
+    idleTimeoutMs: options.idleTimeoutMs ?? 0,
+    pingIntervalMs: options.pingIntervalMs ?? 0,
+    manifest: options.manifest,
+    ...(options.timers ? { timers: options.timers } : {}),
     log,
     ...(options.now ? { now: options.now } : {}),
   });

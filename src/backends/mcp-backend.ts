@@ -26,8 +26,10 @@ import type {
   CallOptions,
   ClientRequestHandler,
   ListKind,
+  ToolsSource,
   TransportKind,
 } from "./backend.ts";
+import type { ManifestStore } from "./manifest.ts";
 
 /** A transport plus what it can tell about a failure (stderr tail, pid). */
 export interface BackendTransport extends Transport {
@@ -36,6 +38,8 @@ export interface BackendTransport extends Transport {
   readonly exitCode?: number | null;
   /** The transport actually used, when the factory had to detect it. */
   readonly kind?: TransportKind;
+  /** Ends the connection at once, without a polite shutdown (a hung process). */
+  terminate?(): Promise<void>;
 }
 
 /** Options for an MCP backend reached through the official SDK client. */
@@ -56,6 +60,18 @@ export interface McpBackendOptions {
   log: ConsolaInstance;
   /** @default Date.now */
   now?: () => number;
+  /** Stop the backend after this long without a request (it restarts on the next call). 0 = never. @default 0 */
+  idleTimeoutMs?: number;
+  /** Ping a running backend this often; one that does not answer is restarted. 0 = never. @default 0 */
+  pingIntervalMs?: number;
+  /** Where the tool list is remembered between runs. */
+  manifest?: { store: ManifestStore; key: string } | undefined;
+  /** Restart a backend that died in the background, with exponential backoff. @default true */
+  autoRestart?: boolean;
+  /** First and longest wait between background restarts. @default { initialMs: 1000, maxMs: 60000 } */
+  restartBackoff?: { initialMs: number; maxMs: number };
+  /** @default globalThis timers */
+  timers?: { setTimeout: typeof setTimeout; clearTimeout: typeof clearTimeout };
 }
 
 // Results are relayed untouched: a loose object keeps every field the backend sent.
@@ -75,7 +91,14 @@ export class McpBackend implements Backend {
   #kind: TransportKind;
 
   readonly #options: McpBackendOptions;
-  #status: BackendStatus = "stopped";
+  #status: BackendStatus = "configured";
+  #toolsSource: ToolsSource = "none";
+  #inflight = 0;
+  #lastUsed = 0;
+  #lastPing = 0;
+  #sleeping = false;
+  #restartTimer: ReturnType<typeof setTimeout> | undefined;
+  #backoffMs = 0;
   #lastError: string | undefined;
   #tools: Tool[] = [];
   #resources: Resource[] = [];
@@ -99,6 +122,22 @@ export class McpBackend implements Backend {
     this.name = options.name;
     this.description = options.description;
     this.#kind = options.transport;
+    const remembered = options.manifest?.store.read(options.manifest.key);
+    if (remembered) {
+      this.#tools = remembered.tools;
+      this.#listedAt = remembered.listedAt;
+      this.#toolsSource = "manifest";
+      this.#status = "sleeping";
+    }
+  }
+
+  #now(): number {
+    return (this.#options.now ?? Date.now)();
+  }
+
+  /** Where the current tool list came from. */
+  get toolsSource(): ToolsSource {
+    return this.#toolsSource;
   }
 
   get transport(): TransportKind {
@@ -134,6 +173,7 @@ export class McpBackend implements Backend {
       restarts: this.#restarts,
       lastError: this.#lastError,
       pid: this.#status === "running" ? this.#transport?.pid : undefined,
+      toolsSource: this.#toolsSource,
     };
   }
 
@@ -200,9 +240,13 @@ export class McpBackend implements Backend {
   }
 
   async #start(): Promise<void> {
+    const waking = this.#status === "sleeping";
     this.#stopping = false;
+    this.#sleeping = false;
+    this.#cancelRestart();
     this.#status = "starting";
-    if (this.#everStarted) this.#restarts++;
+    // Waking from idle sleep is not a restart; coming back after a crash or a lost session is.
+    if (this.#everStarted && !waking) this.#restarts++;
     this.#everStarted = true;
     const client = this.#newClient();
     this.#client = client;
@@ -217,6 +261,9 @@ export class McpBackend implements Backend {
       await this.#loadLists(client);
       this.#status = "running";
       this.#lastError = undefined;
+      this.#backoffMs = 0;
+      this.#lastUsed = this.#now();
+      this.#lastPing = this.#lastUsed;
       this.#options.log.info(`ready: ${this.#tools.length} tools`);
       for (const kind of ["tools", "resources", "prompts"] as const) this.#emit(kind);
     } catch (err) {
@@ -245,7 +292,19 @@ export class McpBackend implements Backend {
     this.#resources = resources;
     this.#templates = templates;
     this.#prompts = prompts;
-    this.#listedAt = (this.#options.now ?? Date.now)();
+    this.#toolsListed(tools);
+  }
+
+  #toolsListed(tools: Tool[]): void {
+    this.#listedAt = this.#now();
+    this.#toolsSource = "live";
+    const manifest = this.#options.manifest;
+    if (!manifest) return;
+    try {
+      manifest.store.write(manifest.key, { tools, listedAt: this.#listedAt });
+    } catch (err) {
+      this.#options.log.debug(`cannot write tool manifest: ${errorMessage(err)}`);
+    }
   }
 
   async #listAll<T>(client: Client, method: string, field: string): Promise<T[]> {
@@ -280,11 +339,78 @@ export class McpBackend implements Backend {
       this.#status = "stopped";
       return;
     }
+    if (this.#sleeping) {
+      this.#status = "sleeping";
+      return;
+    }
     if (this.#status === "running") {
       this.#status = "error";
       this.#lastError = this.#describeFailure(new Error("backend closed the connection"));
-      this.#options.log.warn(`stopped unexpectedly: ${this.#lastError} (restarts on next call)`);
+      this.#options.log.warn(`stopped unexpectedly: ${this.#lastError} (restarting)`);
+      this.#scheduleRestart();
     }
+  }
+
+  /** Restarts a dead backend in the background: 1 s, 2 s, 4 s … up to a minute between tries. */
+  #scheduleRestart(): void {
+    if (this.#options.autoRestart === false || this.#restartTimer || this.#stopping) return;
+    const backoff = this.#options.restartBackoff ?? { initialMs: 1000, maxMs: 60_000 };
+    this.#backoffMs =
+      this.#backoffMs === 0 ? backoff.initialMs : Math.min(this.#backoffMs * 2, backoff.maxMs);
+    const timers = this.#options.timers ?? globalThis;
+    this.#restartTimer = timers.setTimeout(() => {
+      this.#restartTimer = undefined;
+      if (this.#status !== "error" || this.#stopping) return;
+      this.start().catch(() => this.#scheduleRestart());
+    }, this.#backoffMs);
+    (this.#restartTimer as { unref?: () => void }).unref?.();
+  }
+
+  #cancelRestart(): void {
+    if (!this.#restartTimer) return;
+    (this.#options.timers ?? globalThis).clearTimeout(this.#restartTimer);
+    this.#restartTimer = undefined;
+  }
+
+  /** Idle sleep and health pings, driven by the pool's periodic tick. */
+  tick(now: number): void {
+    if (this.#status !== "running" || this.#starting) return;
+    const idle = this.#options.idleTimeoutMs ?? 0;
+    if (idle > 0 && this.#inflight === 0 && now - this.#lastUsed >= idle) {
+      void this.sleep();
+      return;
+    }
+    const every = this.#options.pingIntervalMs ?? 0;
+    if (every > 0 && now - this.#lastPing >= every) {
+      this.#lastPing = now;
+      void this.#ping();
+    }
+  }
+
+  async #ping(): Promise<void> {
+    const client = this.#client;
+    if (!client) return;
+    try {
+      await client.ping({ timeout: Math.min(this.#options.timeoutMs, 10_000) });
+    } catch (err) {
+      if (client !== this.#client) return;
+      this.#lastError = `did not answer ping: ${errorMessage(err)}`;
+      this.#options.log.warn(`${this.#lastError}; restarting`);
+      // A process that cannot answer a ping will not honour stdin EOF or SIGTERM either.
+      await this.#transport?.terminate?.().catch(() => undefined);
+      await this.#restart().catch(() => undefined);
+    }
+  }
+
+  /** Stops the backend until the next call (tools stay known); no-op while requests are in flight. */
+  async sleep(): Promise<void> {
+    if (this.#status !== "running" || this.#inflight > 0) return;
+    this.#options.log.info("idle: sleeping until the next call");
+    this.#sleeping = true;
+    const client = this.#client;
+    this.#client = undefined;
+    this.#status = "sleeping";
+    await client?.close().catch(() => undefined);
   }
 
   refreshTools(): Promise<void> {
@@ -306,7 +432,7 @@ export class McpBackend implements Backend {
     let changed: boolean;
     if (kind === "tools") {
       const tools = await this.#listAll<Tool>(client, "tools/list", "tools");
-      this.#listedAt = (this.#options.now ?? Date.now)();
+      this.#toolsListed(tools);
       // Only a real change invalidates the catalog (and clients' caches via list_changed).
       changed = JSON.stringify(tools) !== JSON.stringify(this.#tools);
       this.#tools = tools;
@@ -344,8 +470,10 @@ export class McpBackend implements Backend {
     params: Record<string, unknown> | undefined,
     options: CallOptions = {},
   ): Promise<Record<string, unknown>> {
-    if (this.#status !== "running") await this.start();
+    this.#inflight++;
+    this.#lastUsed = this.#now();
     try {
+      if (this.#status !== "running") await this.start();
       return await this.#send(method, params, options);
     } catch (err) {
       // A Streamable HTTP backend that restarted forgets our session and refuses it: the request never
@@ -358,6 +486,9 @@ export class McpBackend implements Backend {
         return await this.#send(method, params, options);
       }
       throw err;
+    } finally {
+      this.#inflight--;
+      this.#lastUsed = this.#now();
     }
   }
 
@@ -400,6 +531,7 @@ export class McpBackend implements Backend {
 
   async stop(): Promise<void> {
     this.#stopping = true;
+    this.#cancelRestart();
     const client = this.#client;
     const transport = this.#transport;
     this.#client = undefined;

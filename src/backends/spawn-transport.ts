@@ -96,6 +96,14 @@ export class SpawnTransport implements Transport {
     return this.#closing;
   }
 
+  /** Kills the whole process group at once (for a hung child that would ignore a polite shutdown). */
+  async terminate(): Promise<void> {
+    const child = this.#child;
+    if (!child) return;
+    signalGroup(child.pid, "SIGKILL");
+    await child.exited;
+  }
+
   async #shutdown(): Promise<void> {
     const child = this.#child;
     if (!child) return;

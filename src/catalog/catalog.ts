@@ -1,5 +1,6 @@
 import type { Tool } from "@modelcontextprotocol/sdk/types.js";
 import type { Backend } from "../backends/backend.ts";
+import type { BackendPool } from "../backends/pool.ts";
 
 /** One tool of one backend. Names repeat across backends; (server, tool) is the key. */
 export interface CatalogEntry {
@@ -8,25 +9,42 @@ export interface CatalogEntry {
   tool: Tool;
 }
 
-/** The merged, always-current list of every backend's tools. */
+/** The merged, always-current list of every backend's tools (backends may come and go: hot reload). */
 export class Catalog {
-  readonly #backends: Backend[];
+  readonly #pool: BackendPool;
   readonly #listeners = new Set<() => void>();
+  readonly #unsubscribe = new Map<Backend, () => void>();
   #entries: CatalogEntry[] | undefined;
   #byKey: Map<string, CatalogEntry> | undefined;
   #version = 0;
 
-  constructor(backends: Backend[]) {
-    this.#backends = backends;
-    for (const backend of backends) {
+  constructor(pool: BackendPool) {
+    this.#pool = pool;
+    for (const backend of pool.all()) this.#watch(backend);
+    pool.onChange((event) => {
+      if (event.type === "added") this.#watch(event.backend);
+      else {
+        this.#unsubscribe.get(event.backend)?.();
+        this.#unsubscribe.delete(event.backend);
+      }
+      this.#changed();
+    });
+  }
+
+  #watch(backend: Backend): void {
+    this.#unsubscribe.set(
+      backend,
       backend.onToolsChanged((kind) => {
-        if (kind !== undefined && kind !== "tools") return;
-        this.#entries = undefined;
-        this.#byKey = undefined;
-        this.#version++;
-        for (const listener of this.#listeners) listener();
-      });
-    }
+        if (kind === undefined || kind === "tools") this.#changed();
+      }),
+    );
+  }
+
+  #changed(): void {
+    this.#entries = undefined;
+    this.#byKey = undefined;
+    this.#version++;
+    for (const listener of this.#listeners) listener();
   }
 
   /** Increments whenever any backend's tool list changes (lets indexes rebuild lazily). */
@@ -35,15 +53,17 @@ export class Catalog {
   }
 
   entries(): readonly CatalogEntry[] {
-    this.#entries ??= this.#backends.flatMap((backend) =>
-      backend.tools.map((tool) => ({ server: backend.name, serverDescription: backend.description, tool })),
-    );
+    this.#entries ??= this.#pool
+      .all()
+      .flatMap((backend) =>
+        backend.tools.map((tool) => ({ server: backend.name, serverDescription: backend.description, tool })),
+      );
     return this.#entries;
   }
 
   /** The tools of one backend, or undefined when no such backend exists. */
   toolsOf(server: string): readonly Tool[] | undefined {
-    return this.#backends.find((b) => b.name === server)?.tools;
+    return this.#pool.get(server)?.tools;
   }
 
   find(server: string, tool: string): CatalogEntry | undefined {

@@ -55,6 +55,10 @@ export const BackendSchema = z
       "Per-request timeout, reset by progress (default server.request_timeout)",
     ),
     max_timeout: Duration.optional().describe("Hard cap on one request however much progress it reports"),
+    lazy: z.boolean().optional().describe("Start on first use instead of at launch (default lifecycle.lazy)"),
+    idle_timeout: Duration.optional().describe(
+      "Sleep after this long unused; 0 = never (default lifecycle.idle_timeout)",
+    ),
     forward_roots: z
       .boolean()
       .default(false)
@@ -87,6 +91,22 @@ export const CapabilitiesConfigSchema = z
   })
   .describe("REST APIs as tools: see docs/capabilities.md");
 
+export const LifecycleSchema = z
+  .strictObject({
+    lazy: z.boolean().default(true).describe("Start backends on first use once their tools are known"),
+    idle_timeout: Duration.default(600_000).describe("Stop a backend unused this long; 0 = never"),
+    health_check_interval: Duration.default(30_000).describe("Ping running backends this often; 0 = never"),
+    warmup_concurrency: z
+      .number()
+      .int()
+      .min(1)
+      .max(64)
+      .default(4)
+      .describe("Backends learned at once on start-up"),
+    cache_dir: z.string().optional().describe("Where tool manifests live (default: the user cache dir)"),
+  })
+  .describe("When backends start, sleep and get checked");
+
 export const GatewayConfigSchema = z.strictObject({
   server: ServerSchema.default(ServerSchema.parse({})),
   meta_mcp: MetaMcpSchema.default(MetaMcpSchema.parse({})),
@@ -97,6 +117,7 @@ export const GatewayConfigSchema = z.strictObject({
     )
     .default({}),
   capabilities: CapabilitiesConfigSchema.default(CapabilitiesConfigSchema.parse({})),
+  lifecycle: LifecycleSchema.default(LifecycleSchema.parse({})),
 });
 
 /** Validated configuration, durations in milliseconds. */

@@ -12,6 +12,7 @@ export function healthReport(gateway: Gateway, now: () => number = Date.now): Re
       status: s.status,
       transport: s.transport,
       tools: s.tools,
+      tools_source: s.toolsSource,
       restarts: s.restarts,
       last_error: s.lastError ?? null,
       ...(s.pid !== undefined ? { pid: s.pid } : {}),

@@ -71,6 +71,11 @@ export class SessionHub {
   private constructor(gateway: Gateway) {
     this.#gateway = gateway;
     for (const backend of gateway.pool.all()) this.#attach(backend);
+    gateway.pool.onChange((event) => {
+      if (event.type === "added") this.#attach(event.backend);
+      for (const kind of ["tools", "resources", "prompts"] as const)
+        this.#listChanged(event.backend.name, kind);
+    });
   }
 
   #attach(backend: Backend): void {

@@ -40,7 +40,10 @@ export const META_TOOLS: Tool[] = [
               name: { type: "string" },
               description: { type: "string" },
               transport: { type: "string" },
-              status: { type: "string", enum: ["running", "stopped", "starting", "error"] },
+              status: {
+                type: "string",
+                enum: ["configured", "starting", "running", "sleeping", "error", "stopped"],
+              },
               tools: { type: "integer" },
               error: { type: "string" },
             },

@@ -80,6 +80,7 @@ async function listServers(gateway: Gateway): Promise<Result> {
     transport: s.transport,
     status: s.status,
     tools: s.tools,
+    ...(s.toolsSource === "manifest" ? { tools_from: "manifest" } : {}),
     ...(s.lastError ? { error: s.lastError } : {}),
   }));
   return structured({ servers });

@@ -23,6 +23,8 @@ export async function startTestGateway(
   surface: Surface = { kind: "meta" },
 ): Promise<TestGateway> {
   const { config } = parseConfig(yaml, { file: "test.yaml" });
+  // Each gateway gets its own manifest cache, so one test's remembered tools never make another lazy.
+  config.lifecycle.cache_dir ??= tempDir("mcp-gateway-cache-");
   const gateway = new Gateway(config);
   gateway.start();
   await gateway.ready;

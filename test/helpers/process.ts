@@ -1,3 +1,6 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { BIN, BUN, ENTRY } from "./paths.ts";
 
@@ -14,6 +17,8 @@ export function childEnv(extra: Record<string, string> = {}): Record<string, str
   return {
     ...(process.env as Record<string, string>),
     PATH: `${BIN}:${process.env.PATH ?? ""}`,
+    // A fresh manifest cache per child: remembered tools from other tests would make backends lazy.
+    MCP_GATEWAY_CACHE_DIR: mkdtempSync(join(tmpdir(), "mcp-gateway-cache-")),
     ...extra,
   };
 }

@@ -1,0 +1,58 @@
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Tool } from "@modelcontextprotocol/sdk/types.js";
+import { z } from "zod";
+import type { BackendConfig } from "../config/schema.ts";
+
+/** What is remembered about a backend between runs, so search covers it before it starts. */
+export interface Manifest {
+  tools: Tool[];
+  /** When the tools were listed live (ms since epoch). */
+  listedAt: number;
+}
+
+const ManifestFile = z.object({
+  version: z.literal(1),
+  tools: z.array(z.looseObject({ name: z.string(), inputSchema: z.looseObject({}) })),
+  listedAt: z.number(),
+});
+
+/**
+ * The identity of a backend's tool list: a hash of everything that decides which server runs (command,
+ * args, URL, env, cwd). Change any of it and the old manifest no longer applies.
+ */
+export function manifestKey(name: string, config: BackendConfig): string {
+  const identity = JSON.stringify([config.command, config.args, config.http_url, config.env, config.cwd]);
+  const hash = new Bun.CryptoHasher("sha256").update(identity).digest("hex").slice(0, 16);
+  return `${name.replace(/[^A-Za-z0-9_.-]/g, "_")}-${hash}`;
+}
+
+/** Tool manifests on disk, one JSON file per backend identity. Errors never stop the gateway. */
+export class ManifestStore {
+  readonly #dir: string;
+
+  constructor(dir: string) {
+    this.#dir = join(dir, "manifests");
+  }
+
+  /** The stored manifest, or undefined when there is none or it cannot be read. */
+  read(key: string): Manifest | undefined {
+    try {
+      const parsed = ManifestFile.safeParse(JSON.parse(readFileSync(join(this.#dir, `${key}.json`), "utf8")));
+      return parsed.success
+        ? { tools: parsed.data.tools as Tool[], listedAt: parsed.data.listedAt }
+        : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Writes atomically (temp file + rename), so a crash never leaves half a manifest. */
+  write(key: string, manifest: Manifest): void {
+    mkdirSync(this.#dir, { recursive: true });
+    const path = join(this.#dir, `${key}.json`);
+    const temp = `${path}.${process.pid}.tmp`;
+    writeFileSync(temp, JSON.stringify({ version: 1, ...manifest }));
+    renameSync(temp, path);
+  }
+}
