@@ -8,7 +8,10 @@ export type GatewayErrorCode =
   | "TOOL_NOT_FOUND"
   | "INVALID_ARGUMENTS"
   | "TIMEOUT"
-  | "SPAWN_FAILED";
+  | "SPAWN_FAILED"
+  | "CIRCUIT_OPEN"
+  | "RATE_LIMITED"
+  | "CONCURRENCY_LIMITED";
 
 /** The one error type the gateway throws; boundaries (CLI, meta-tools, HTTP) translate it. */
 export class GatewayError extends Error {

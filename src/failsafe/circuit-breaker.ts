@@ -1,0 +1,226 @@
+import { CircuitOpenError, formatWait } from "./errors.ts";
+import { assertInteger, assertNumber } from "./options.ts";
+
+/** Where a breaker stands: passing calls, failing fast, or letting a few probes through. */
+export type CircuitState = "closed" | "open" | "half-open";
+
+/** One state change, handed to `onStateChange` (metrics, logs). */
+export interface CircuitTransition {
+  backend: string;
+  from: CircuitState;
+  to: CircuitState;
+  /** Why: the failure that opened it, or what closed/half-opened it. */
+  reason: string;
+  at: number;
+}
+
+/** Options of {@link CircuitBreaker}. */
+export interface CircuitBreakerOptions {
+  /** Consecutive failures that open the circuit. @default 5 */
+  failureThreshold?: number;
+  /** Consecutive probe successes in half-open that close it again. @default 3 */
+  successThreshold?: number;
+  /** How long the circuit stays open before letting a probe through, in ms. @default 30_000 */
+  resetTimeout?: number;
+  /** Probe calls allowed in flight at once while half-open. @default 1 */
+  halfOpenMaxCalls?: number;
+  /** Called after every state change; must not throw. */
+  onStateChange?: ((transition: CircuitTransition) => void) | undefined;
+  /** Clock in ms since epoch. @default Date.now */
+  now?: () => number;
+}
+
+/**
+ * The ticket for one call through the breaker. Settle it exactly once; later calls are ignored, and so are
+ * results of calls admitted before the breaker last changed state (they describe a backend that was).
+ */
+export interface CircuitPermit {
+  /** The backend answered (an `isError` tool result counts: the backend works). */
+  succeed(): void;
+  /** A transport error, crash or timeout. */
+  fail(error?: unknown): void;
+  /** Neither: the caller cancelled. Frees a half-open probe slot without counting. */
+  abandon(): void;
+}
+
+/** A snapshot for /health and gateway_list_servers. */
+export interface CircuitSnapshot {
+  state: CircuitState;
+  consecutiveFailures: number;
+  /** When an open circuit lets the next probe through (ms since epoch); undefined unless open. */
+  retryAt: number | undefined;
+  lastFailure: string | undefined;
+}
+
+/**
+ * A per-backend circuit breaker: opens after `failureThreshold` consecutive failures, fails fast with a
+ * {@link CircuitOpenError} saying when it will retry, half-opens after `resetTimeout` with at most
+ * `halfOpenMaxCalls` probes in flight, closes after `successThreshold` probe successes, and reopens on any
+ * half-open failure.
+ */
+export class CircuitBreaker {
+  readonly backend: string;
+  readonly failureThreshold: number;
+  readonly successThreshold: number;
+  readonly resetTimeout: number;
+  readonly halfOpenMaxCalls: number;
+  readonly #onStateChange: ((transition: CircuitTransition) => void) | undefined;
+  readonly #now: () => number;
+  #state: CircuitState = "closed";
+  // Bumped on every transition so late results from an earlier state are not counted in the new one.
+  #generation = 0;
+  #failures = 0;
+  #successes = 0;
+  #probesInFlight = 0;
+  #openedAt = 0;
+  #lastFailure: string | undefined;
+
+  /** @throws RangeError when an option is out of range. */
+  constructor(backend: string, options: CircuitBreakerOptions = {}) {
+    const owner = `circuit breaker "${backend}"`;
+    this.backend = backend;
+    this.failureThreshold = options.failureThreshold ?? 5;
+    this.successThreshold = options.successThreshold ?? 3;
+    this.resetTimeout = options.resetTimeout ?? 30_000;
+    this.halfOpenMaxCalls = options.halfOpenMaxCalls ?? 1;
+    assertInteger(owner, "failureThreshold", this.failureThreshold, 1);
+    assertInteger(owner, "successThreshold", this.successThreshold, 1);
+    assertNumber(owner, "resetTimeout", this.resetTimeout, { min: 0 });
+    assertInteger(owner, "halfOpenMaxCalls", this.halfOpenMaxCalls, 1);
+    this.#onStateChange = options.onStateChange;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** The current state; an open circuit whose reset timeout has passed reports (and becomes) half-open. */
+  get state(): CircuitState {
+    this.#tick();
+    return this.#state;
+  }
+
+  snapshot(): CircuitSnapshot {
+    const state = this.state;
+    return {
+      state,
+      consecutiveFailures: this.#failures,
+      retryAt: state === "open" ? this.#openedAt + this.resetTimeout : undefined,
+      lastFailure: this.#lastFailure,
+    };
+  }
+
+  /**
+   * Throws when a call would be refused right now, without taking a probe slot; lets callers fail fast
+   * before queueing for other limits.
+   * @throws CircuitOpenError
+   */
+  check(): void {
+    this.#tick();
+    if (this.#state === "open") throw this.#openError();
+    if (this.#state === "half-open" && this.#probesInFlight >= this.halfOpenMaxCalls) {
+      throw this.#probingError();
+    }
+  }
+
+  /**
+   * Admits one call, or throws when the circuit is open or every half-open probe slot is taken.
+   * @throws CircuitOpenError
+   */
+  acquire(): CircuitPermit {
+    this.check();
+    const generation = this.#generation;
+    const probe = this.#state === "half-open";
+    if (probe) this.#probesInFlight++;
+    let settled = false;
+    const settle = (outcome: "success" | "failure" | "abandon", error?: unknown): void => {
+      if (settled) return;
+      settled = true;
+      if (probe && generation === this.#generation) this.#probesInFlight--;
+      if (generation !== this.#generation || outcome === "abandon") return;
+      if (outcome === "success") this.#onSuccess();
+      else this.#onFailure(error);
+    };
+    return {
+      succeed: () => settle("success"),
+      fail: (error?: unknown) => settle("failure", error),
+      abandon: () => settle("abandon"),
+    };
+  }
+
+  /** Closes the circuit and forgets failures (after a manual restart or a config reload). */
+  reset(reason = "reset"): void {
+    this.#failures = 0;
+    this.#lastFailure = undefined;
+    if (this.#state !== "closed") this.#transition("closed", reason);
+  }
+
+  #onSuccess(): void {
+    if (this.#state === "closed") {
+      this.#failures = 0;
+      return;
+    }
+    if (this.#state === "half-open") {
+      this.#successes++;
+      if (this.#successes >= this.successThreshold) {
+        this.#failures = 0;
+        this.#transition("closed", `${this.#successes} probe calls succeeded`);
+      }
+    }
+  }
+
+  #onFailure(error: unknown): void {
+    this.#lastFailure = describe(error);
+    if (this.#state === "closed") {
+      this.#failures++;
+      if (this.#failures >= this.failureThreshold) {
+        this.#openedAt = this.#now();
+        this.#transition("open", `${this.#failures} consecutive failures (last: ${this.#lastFailure})`);
+      }
+    } else if (this.#state === "half-open") {
+      this.#failures++;
+      this.#openedAt = this.#now();
+      this.#transition("open", `probe call failed: ${this.#lastFailure}`);
+    }
+  }
+
+  #tick(): void {
+    if (this.#state === "open" && this.#now() >= this.#openedAt + this.resetTimeout) {
+      this.#transition("half-open", `reset timeout of ${formatWait(this.resetTimeout)} passed`);
+    }
+  }
+
+  #transition(to: CircuitState, reason: string): void {
+    const from = this.#state;
+    this.#state = to;
+    this.#generation++;
+    this.#successes = 0;
+    this.#probesInFlight = 0;
+    this.#onStateChange?.({ backend: this.backend, from, to, reason, at: this.#now() });
+  }
+
+  #openError(): CircuitOpenError {
+    const retryAt = this.#openedAt + this.resetTimeout;
+    const retryAfterMs = Math.max(0, retryAt - this.#now());
+    const last = this.#lastFailure ? ` (last: ${this.#lastFailure})` : "";
+    return new CircuitOpenError(
+      this.backend,
+      `backend "${this.backend}": circuit open after ${this.#failures} consecutive failures${last}; ` +
+        `failing fast, next attempt in ${formatWait(retryAfterMs)} at ${new Date(retryAt).toISOString()}`,
+      { retryAt, retryAfterMs },
+    );
+  }
+
+  #probingError(): CircuitOpenError {
+    const now = this.#now();
+    return new CircuitOpenError(
+      this.backend,
+      `backend "${this.backend}": recovering, circuit half-open with ${this.#probesInFlight} probe ` +
+        `call${this.#probesInFlight === 1 ? "" : "s"} in flight; retry in a moment`,
+      { retryAt: now, retryAfterMs: 0 },
+    );
+  }
+}
+
+function describe(error: unknown): string {
+  if (error === undefined) return "unknown failure";
+  const text = error instanceof Error ? error.message : String(error);
+  return text.length > 200 ? `${text.slice(0, 197)}...` : text;
+}
