@@ -147,6 +147,8 @@ export class FailsafePolicy {
       return await this.#retry.run(once, {
         signal,
         shouldRetry: (error) => {
+          // An attempt that just opened the circuit would only be refused after the backoff.
+          if (this.#breaker?.state === "open") return false;
           const kind = this.#classify(error, signal);
           return kind === "not-reached" || (kind === "maybe-reached" && options.retrySafe);
         },

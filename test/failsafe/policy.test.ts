@@ -171,12 +171,13 @@ describe("FailsafePolicy circuit breaker", () => {
     expect(policy.circuitState).toBe("open");
   });
 
-  test("an attempt refused by a circuit that opened mid-retry is not retried", async () => {
-    const { policy } = setup({ circuit_breaker: { failure_threshold: 2 }, retry: { max_attempts: 5 } });
+  test("stops retrying once the circuit opens, rethrowing the backend's error", async () => {
+    const { policy, time } = setup({ circuit_breaker: { failure_threshold: 2 }, retry: { max_attempts: 5 } });
     const b = backend(unavailable(), unavailable(), unavailable());
     const err = await policy.run(b.call, { retrySafe: true }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(CircuitOpenError);
+    expect(err).toMatchObject({ code: "BACKEND_UNAVAILABLE" });
     expect(b.calls).toBe(2);
+    expect(time.sleeps).toHaveLength(1);
   });
 
   test("recovers: half-open probes succeed and the circuit closes", async () => {
