@@ -1,6 +1,17 @@
 import { z } from "zod";
-import { Duration } from "../config/schema.ts";
+import { parseDuration } from "../config/duration.ts";
 import { GatewayError } from "../errors.ts";
+
+// The same rule as `Duration` in config/schema.ts. Importing that one would make a cycle once schema.ts
+// imports this module, and the cycle breaks at load time (Duration used before it is initialised).
+const Duration = z.union([z.number(), z.string()]).transform((value, ctx) => {
+  const ms = parseDuration(value);
+  if (ms === undefined) {
+    ctx.addIssue({ code: "custom", message: `invalid duration "${value}" (use e.g. 100ms, 30s, 5m, 1h)` });
+    return z.NEVER;
+  }
+  return ms;
+});
 
 /** Defaults of the `failsafe:` section (durations in ms), from the product documents. */
 export const FAILSAFE_DEFAULTS = {
