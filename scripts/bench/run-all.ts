@@ -1,0 +1,51 @@
+/**
+ * Runs every benchmark in turn, then renders docs/benchmarks.md from their JSON results.
+ * Run: bun scripts/bench/run-all.ts            (npm run bench) the full suite, ~10 minutes on 2 cores
+ *      bun scripts/bench/run-all.ts --quick    (npm run bench:smoke) one short run of each, for CI: proves the
+ *                                              suite works; its figures are not for quoting
+ * Benchmarks whose bench-only packages are missing (npm install --prefix scripts/bench) are skipped with a
+ * note rather than failing the run.
+ */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { BENCH_DIR, ROOT } from "./lib/paths.ts";
+
+const quick = process.argv.includes("--quick");
+const benchDeps = existsSync(join(BENCH_DIR, "node_modules/.bin/supergateway"));
+
+const steps: Array<{ script: string; args: string[]; needsBenchDeps?: boolean }> = [
+  { script: "tokens.ts", args: quick || !benchDeps ? ["--quick"] : [] },
+  { script: "search-quality.ts", args: quick ? ["--in-process"] : [] },
+  { script: "latency.ts", args: quick ? ["--quick"] : [] },
+  { script: "startup.ts", args: quick ? ["--quick"] : [] },
+  { script: "memory.ts", args: quick ? ["--quick"] : [] },
+  { script: "throughput.ts", args: quick ? ["--quick"] : [], needsBenchDeps: true },
+];
+
+let failed = 0;
+for (const step of steps) {
+  if (step.needsBenchDeps && !benchDeps) {
+    console.log(`\n## ${step.script}: skipped (run npm install --prefix scripts/bench --ignore-scripts)`);
+    continue;
+  }
+  const proc = Bun.spawn([process.execPath, join(BENCH_DIR, step.script), ...step.args], {
+    cwd: ROOT,
+    stdout: "inherit",
+    stderr: "inherit",
+  });
+  const code = await proc.exited;
+  if (code !== 0) {
+    failed++;
+    console.error(`${step.script} exited with ${code}`);
+  }
+}
+if (!quick) {
+  const render = Bun.spawn([process.execPath, join(BENCH_DIR, "render-docs.ts")], {
+    cwd: ROOT,
+    stdout: "inherit",
+    stderr: "inherit",
+  });
+  if ((await render.exited) !== 0) failed++;
+}
+console.log(failed === 0 ? "\nall benchmarks ran" : `\n${failed} benchmark(s) failed`);
+process.exit(failed === 0 ? 0 : 1);
