@@ -99,6 +99,8 @@ export class McpBackend implements Backend {
   #sleeping = false;
   #restartTimer: ReturnType<typeof setTimeout> | undefined;
   #backoffMs = 0;
+  #progressSeq = 0;
+  readonly #progress = new Map<string, (p: { progress: number; total?: number; message?: string }) => void>();
   #lastError: string | undefined;
   #tools: Tool[] = [];
   #resources: Resource[] = [];
@@ -257,6 +259,7 @@ export class McpBackend implements Backend {
       this.#transport = transport;
       if (transport.kind) this.#kind = transport.kind;
       await client.connect(transport, { timeout });
+      this.#interceptProgress(transport);
       this.#capabilities = client.getServerCapabilities();
       await this.#loadLists(client);
       this.#status = "running";
@@ -499,26 +502,71 @@ export class McpBackend implements Backend {
   ): Promise<Record<string, unknown>> {
     const client = this.#client;
     if (!client) throw new GatewayError("BACKEND_UNAVAILABLE", `backend "${this.name}" is not running`);
+    // Our own progress token and timers, not the SDK's onprogress: the SDK drops a progress notification
+    // that arrives in the same read as the result, and its timeout cannot tell us which limit fired.
+    const token = `gw-${++this.#progressSeq}`;
+    const abort = new AbortController();
+    const limit = { kind: "" };
+    const expire = (kind: string) => () => {
+      limit.kind = kind;
+      abort.abort(new Error(`${kind} timeout`));
+    };
+    const idleMs = this.#options.timeoutMs;
+    let idleTimer = setTimeout(expire("idle"), idleMs);
+    const maxMs = this.#options.maxTimeoutMs;
+    const maxTimer = maxMs ? setTimeout(expire("max"), maxMs) : undefined;
+    this.#progress.set(token, (progress) => {
+      clearTimeout(idleTimer);
+      idleTimer = setTimeout(expire("idle"), idleMs);
+      options.onProgress?.(progress);
+    });
+    const onCallerAbort = (): void => abort.abort(options.signal?.reason);
+    if (options.signal?.aborted) onCallerAbort();
+    options.signal?.addEventListener("abort", onCallerAbort, { once: true });
+    const meta = { ...((params?._meta as Record<string, unknown> | undefined) ?? {}), progressToken: token };
     try {
-      return await client.request({ method, params: params ?? {} }, RawResult, {
-        timeout: this.#options.timeoutMs,
-        ...(this.#options.maxTimeoutMs ? { maxTotalTimeout: this.#options.maxTimeoutMs } : {}),
-        ...(options.signal ? { signal: options.signal } : {}),
-        // Asking for progress even when the client did not lets a busy backend keep the call alive.
-        onprogress: options.onProgress ?? (() => undefined),
-        resetTimeoutOnProgress: true,
+      return await client.request({ method, params: { ...(params ?? {}), _meta: meta } }, RawResult, {
+        signal: abort.signal,
+        timeout: 2_147_483_647,
       });
     } catch (err) {
-      if (err instanceof McpError && err.code === ErrorCode.RequestTimeout) {
+      if (limit.kind) {
         const what = method === "tools/call" ? `tool "${String(params?.name)}"` : method;
-        throw new GatewayError(
-          "TIMEOUT",
-          `backend "${this.name}": ${what} did not answer within ${this.#options.timeoutMs}ms`,
-          { cause: err },
-        );
+        const detail =
+          limit.kind === "max"
+            ? `did not finish within max_timeout ${maxMs}ms`
+            : `did not answer or report progress within ${idleMs}ms`;
+        throw new GatewayError("TIMEOUT", `backend "${this.name}": ${what} ${detail}`, { cause: err });
       }
       throw err;
+    } finally {
+      clearTimeout(idleTimer);
+      clearTimeout(maxTimer);
+      this.#progress.delete(token);
+      options.signal?.removeEventListener("abort", onCallerAbort);
     }
+  }
+
+  /** Routes progress notifications to their request before the SDK sees them (see #send). */
+  #interceptProgress(transport: BackendTransport): void {
+    const protocol = transport.onmessage;
+    transport.onmessage = (message, extra) => {
+      if ("method" in message && message.method === "notifications/progress" && !("id" in message)) {
+        const params = message.params as {
+          progressToken?: unknown;
+          progress: number;
+          total?: number;
+          message?: string;
+        };
+        const handler = this.#progress.get(params.progressToken as string);
+        if (handler) {
+          const { progressToken: _token, ...progress } = params;
+          handler(progress as { progress: number; total?: number; message?: string });
+        }
+        return;
+      }
+      protocol?.(message, extra);
+    };
   }
 
   async #restart(): Promise<void> {

@@ -38,6 +38,23 @@ export function buildBackend(
   });
 }
 
+/** The REST capabilities backend, when enabled and its name is free. */
+export function buildCapabilities(config: GatewayConfig): Backend | undefined {
+  const caps = config.capabilities;
+  if (!caps.enabled) return undefined;
+  if (config.backends[caps.name] !== undefined) {
+    log.warn(`a backend is already named "${caps.name}"; set capabilities.name to serve capabilities`);
+    return undefined;
+  }
+  return new CapabilityBackend({
+    name: caps.name,
+    builtin: caps.builtin,
+    directories: caps.directories,
+    defaultTimeoutMs: config.server.request_timeout,
+    log: log.withTag(caps.name),
+  });
+}
+
 /** Whether a backend waits for its first call (true) or is started at launch. */
 export function isLazy(name: string, config: GatewayConfig): boolean {
   return config.backends[name]?.lazy ?? config.lifecycle.lazy;
@@ -59,20 +76,8 @@ export class BackendPool {
       const backend = buildBackend(name, config, options);
       if (backend) backends.push(backend);
     }
-    const caps = config.capabilities;
-    if (caps.enabled && config.backends[caps.name] === undefined) {
-      backends.push(
-        new CapabilityBackend({
-          name: caps.name,
-          builtin: caps.builtin,
-          directories: caps.directories,
-          defaultTimeoutMs: config.server.request_timeout,
-          log: log.withTag(caps.name),
-        }),
-      );
-    } else if (caps.enabled) {
-      log.warn(`a backend is already named "${caps.name}"; set capabilities.name to serve capabilities`);
-    }
+    const capabilities = buildCapabilities(config);
+    if (capabilities) backends.push(capabilities);
     return new BackendPool(backends);
   }
 

@@ -25,7 +25,11 @@ export interface HttpFrontEndOptions {
 export interface HttpFrontEnd {
   url: URL;
   sessions: SessionStore;
-  stop(): Promise<void>;
+  /**
+   * Stops listening, lets calls in flight finish (up to `graceMs`), then closes every session.
+   * @default graceMs 0
+   */
+  stop(options?: { graceMs?: number }): Promise<void>;
 }
 
 function jsonRpcError(
@@ -163,7 +167,19 @@ export function startHttpFrontEnd(gateway: Gateway, options: HttpFrontEndOptions
   return {
     url: new URL(`http://${host.includes(":") ? `[${host}]` : host}:${server.port}`),
     sessions,
-    stop: async () => {
+    stop: async (stopOptions = {}) => {
+      // Stop accepting connections; requests already in flight carry on.
+      void server.stop(false);
+      const grace = stopOptions.graceMs ?? 0;
+      if (grace > 0) {
+        const hub = SessionHub.of(gateway);
+        if (hub.inflight > 0) log.info(`waiting up to ${grace}ms for ${hub.inflight} call(s) in flight`);
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([hub.whenIdle(), new Promise((r) => (timer = setTimeout(r, grace)))]);
+        clearTimeout(timer);
+        // The last answers are handed to their streams just after the calls return; let them go out.
+        await new Promise((r) => setTimeout(r, 100));
+      }
       await Promise.all([...sseSessions.values()].map((s) => s.close().catch(() => undefined)));
       await sessions.closeAll();
       await server.stop(true);

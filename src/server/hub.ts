@@ -67,6 +67,8 @@ export class SessionHub {
   readonly #active = new Map<string, ActiveCall[]>();
   /** (backend, uri) → number of sessions subscribed. */
   readonly #subscribers = new Map<string, number>();
+  #inflight = 0;
+  #idleWaiters: (() => void)[] = [];
 
   private constructor(gateway: Gateway) {
     this.#gateway = gateway;
@@ -105,12 +107,26 @@ export class SessionHub {
     const list = this.#active.get(backend) ?? [];
     list.push(call);
     this.#active.set(backend, list);
+    this.#inflight++;
     try {
       return await run();
     } finally {
       const index = list.indexOf(call);
       if (index >= 0) list.splice(index, 1);
+      this.#inflight--;
+      if (this.#inflight === 0) for (const wake of this.#idleWaiters.splice(0)) wake();
     }
+  }
+
+  /** Client calls currently running on backends. */
+  get inflight(): number {
+    return this.#inflight;
+  }
+
+  /** Resolves when no client call is running (at once if none is). */
+  whenIdle(): Promise<void> {
+    if (this.#inflight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
   async #routeClientRequest(

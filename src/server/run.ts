@@ -1,9 +1,11 @@
 import type { ServeFlags } from "../config/resolve.ts";
 import { resolveSettings } from "../config/resolve.ts";
+import { watchFile } from "../config/watch.ts";
 import { errorMessage, GatewayError } from "../errors.ts";
 import { Gateway } from "../gateway.ts";
 import { configureLog, log } from "../log.ts";
 import { type HttpFrontEnd, startHttpFrontEnd } from "./http.ts";
+import { applyConfig } from "./reload.ts";
 import type { Surface } from "./session-server.ts";
 import { serveStdio } from "./stdio.ts";
 
@@ -21,6 +23,9 @@ export async function runGateway(flags: ServeFlags & { stdio?: boolean | undefin
   const gateway = new Gateway(config);
   gateway.start();
 
+  const stopWatching = settings.configPath
+    ? startReloading(gateway, flags, settings.configPath)
+    : () => undefined;
   let http: HttpFrontEnd | undefined;
   let stopping: Promise<void> | undefined;
   const shutdown = (reason: string): Promise<void> => {
@@ -29,10 +34,16 @@ export async function runGateway(flags: ServeFlags & { stdio?: boolean | undefin
       const force = setTimeout(() => {
         log.error(`shutdown took longer than ${config.server.shutdown_timeout}ms; exiting anyway`);
         process.exit(1);
-      }, config.server.shutdown_timeout);
+      }, config.server.shutdown_timeout + 5000);
       force.unref();
-      await http?.stop().catch((err) => log.warn(`stopping HTTP: ${errorMessage(err)}`));
+      // shutdown_timeout is what calls in flight get; stopping the backends may take a few seconds more.
+      stopWatching();
+      await http
+        ?.stop({ graceMs: config.server.shutdown_timeout })
+        .catch((err) => log.warn(`stopping HTTP: ${errorMessage(err)}`));
+      log.debug("front end closed; stopping backends");
       await gateway.stop();
+      log.debug("backends stopped");
       clearTimeout(force);
     })();
     return stopping;
@@ -65,4 +76,37 @@ export async function runGateway(flags: ServeFlags & { stdio?: boolean | undefin
     throw err;
   }
   log.info(`listening on ${http.url.href}mcp (${surface.kind} mode, ${gateway.pool.names.length} backends)`);
+}
+
+/**
+ * Reloads the config when its file changes or on SIGHUP. A config that fails to load or validate is
+ * rejected with its error logged; the running one keeps serving. Reloads run one at a time.
+ */
+function startReloading(gateway: Gateway, flags: ServeFlags, path: string): () => void {
+  let queue: Promise<void> = Promise.resolve();
+  const reload = (why: string): void => {
+    queue = queue.then(async () => {
+      try {
+        const next = resolveSettings({ ...flags, config: path });
+        const report = await applyConfig(gateway, next.config);
+        const changes = [
+          ...report.added.map((n) => `+${n}`),
+          ...report.removed.map((n) => `-${n}`),
+          ...report.restarted.map((n) => `~${n}`),
+        ];
+        log.info(
+          `config reloaded (${why}): ${changes.length > 0 ? changes.join(" ") : "no backend changes"}`,
+        );
+      } catch (err) {
+        log.error(`config reload rejected (${why}); still serving the previous config: ${errorMessage(err)}`);
+      }
+    });
+  };
+  const unwatch = watchFile(path, () => reload("file changed"));
+  const onHup = (): void => reload("SIGHUP");
+  process.on("SIGHUP", onHup);
+  return () => {
+    unwatch();
+    process.off("SIGHUP", onHup);
+  };
 }
