@@ -42,7 +42,7 @@ beforeAll(() => {
       const file = join(release, name);
       if (!existsSync(file)) return new Response("not found", { status: 404 });
       const body = readFileSync(file);
-      if (corrupt && name.endsWith(".tar.gz")) body[body.length - 1] ^= 0xff;
+      if (corrupt && name.endsWith(".tar.gz")) body.writeUInt8((body.at(-1) ?? 0) ^ 0xff, body.length - 1);
       return new Response(body);
     },
   });
