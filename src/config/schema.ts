@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { defaultFailsafeConfig, FailsafeConfigSchema, FailsafeOverrideSchema } from "../failsafe/config.ts";
 import { parseDuration } from "./duration.ts";
 
 /** A duration written as `100ms`, `30s`, `5m`, `1h` or plain seconds; parsed to milliseconds. */
@@ -59,6 +60,7 @@ export const BackendSchema = z
     idle_timeout: Duration.optional().describe(
       "Sleep after this long unused; 0 = never (default lifecycle.idle_timeout)",
     ),
+    failsafe: FailsafeOverrideSchema.optional().describe("Per-backend overrides of the failsafe section"),
     forward_roots: z
       .boolean()
       .default(false)
@@ -118,6 +120,7 @@ export const GatewayConfigSchema = z.strictObject({
     .default({}),
   capabilities: CapabilitiesConfigSchema.default(CapabilitiesConfigSchema.parse({})),
   lifecycle: LifecycleSchema.default(LifecycleSchema.parse({})),
+  failsafe: FailsafeConfigSchema.default(defaultFailsafeConfig()),
 });
 
 /** Validated configuration, durations in milliseconds. */

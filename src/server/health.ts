@@ -15,6 +15,7 @@ export function healthReport(gateway: Gateway, now: () => number = Date.now): Re
       tools_source: s.toolsSource,
       restarts: s.restarts,
       last_error: s.lastError ?? null,
+      circuit: gateway.policy(s.name).circuitState ?? "disabled",
       ...(s.pid !== undefined ? { pid: s.pid } : {}),
     };
   }
@@ -25,4 +26,24 @@ export function healthReport(gateway: Gateway, now: () => number = Date.now): Re
     tools: gateway.catalog.entries().length,
     backends,
   };
+}
+
+const restartsSeen = new WeakMap<Gateway, Map<string, number>>();
+
+/** Body of `GET /metrics`: refreshes the gauges that are read at scrape time, then renders. */
+export function metricsText(gateway: Gateway, activeSessions: number): string {
+  const metrics = gateway.metrics;
+  const seen = restartsSeen.get(gateway) ?? new Map<string, number>();
+  restartsSeen.set(gateway, seen);
+  metrics.setActiveSessions(activeSessions);
+  for (const s of gateway.pool.snapshots()) {
+    metrics.setBackendState(s.name, s.status);
+    metrics.setCatalogTools(s.name, s.tools);
+    const circuit = gateway.policy(s.name).circuitState;
+    if (circuit) metrics.setCircuitState(s.name, circuit);
+    // Restarts are counted by each backend; the counter only ever moves forward by what is new.
+    for (let i = seen.get(s.name) ?? 0; i < s.restarts; i++) metrics.backendRestarted(s.name);
+    seen.set(s.name, Math.max(seen.get(s.name) ?? 0, s.restarts));
+  }
+  return metrics.render();
 }

@@ -2,8 +2,9 @@ import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
 import type { Server as BunServer } from "bun";
 import type { Gateway } from "../gateway.ts";
 import { log } from "../log.ts";
+import { PROMETHEUS_CONTENT_TYPE } from "../metrics/prometheus.ts";
 import { didYouMean } from "../suggest.ts";
-import { healthReport } from "./health.ts";
+import { healthReport, metricsText } from "./health.ts";
 import { SessionHub } from "./hub.ts";
 import { rejectForeignOrigin } from "./origin.ts";
 import type { Surface } from "./session-server.ts";
@@ -131,6 +132,10 @@ export function startHttpFrontEnd(gateway: Gateway, options: HttpFrontEndOptions
       const url = new URL(request.url);
       const path = url.pathname.replace(/\/+$/, "") || "/";
       if (path === "/health" && request.method === "GET") return Response.json(healthReport(gateway));
+      if (path === "/metrics" && request.method === "GET") {
+        const text = metricsText(gateway, sessions.size + sseSessions.size);
+        return new Response(text, { headers: { "content-type": PROMETHEUS_CONTENT_TYPE } });
+      }
       const legacy = path === "/sse" || path === "/message";
       if (path !== "/mcp" && !path.startsWith("/mcp/") && !legacy) {
         return Response.json({ error: `Not found: ${path}. MCP is served at /mcp` }, { status: 404 });

@@ -1,8 +1,7 @@
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
-import type { CallOptions } from "../backends/backend.ts";
-import { errorMessage } from "../errors.ts";
-import type { Gateway } from "../gateway.ts";
+import { errorMessage, isGatewayError } from "../errors.ts";
+import type { Gateway, ToolCallOptions } from "../gateway.ts";
 import { suggest } from "../suggest.ts";
 import type { MetaToolName } from "./meta-tool-definitions.ts";
 
@@ -127,7 +126,7 @@ async function searchTools(gateway: Gateway, raw: unknown): Promise<Result> {
 }
 
 /** Relay options plus a hook that lets the session hub know which backend the call runs on. */
-export interface InvokeOptions extends CallOptions {
+export interface InvokeOptions extends ToolCallOptions {
   track?: <T>(backend: string, run: () => Promise<T>) => Promise<T>;
 }
 
@@ -137,16 +136,24 @@ async function invoke(gateway: Gateway, raw: unknown, options: InvokeOptions): P
   const { server, tool, arguments: toolArgs } = args.data;
   const backend = gateway.pool.get(server);
   if (!backend) return unknownServer(gateway, server);
-  try {
-    if (backend.snapshot().status !== "running") await backend.start();
-  } catch (err) {
-    return toolError(`Server "${server}" is unavailable: ${errorMessage(err)}`);
+  if (!gateway.catalog.find(server, tool)) {
+    // No tool list known yet (never started, no manifest): start it to learn one, through its breaker.
+    if (backend.tools.length === 0 && backend.snapshot().status !== "running") {
+      try {
+        await gateway.policy(server).run(() => backend.start(), { retrySafe: true, signal: options.signal });
+      } catch (err) {
+        return toolError(`Server "${server}" is unavailable: ${errorMessage(err)}`);
+      }
+    }
+    if (!gateway.catalog.find(server, tool)) return unknownTool(gateway, server, tool);
   }
-  if (!gateway.catalog.find(server, tool)) return unknownTool(gateway, server, tool);
   try {
-    const run = (): Promise<Record<string, unknown>> => backend.callTool(tool, toolArgs, options);
+    const run = (): Promise<Record<string, unknown>> => gateway.callTool(server, tool, toolArgs, options);
     return (await (options.track ? options.track(server, run) : run())) as Result;
   } catch (err) {
+    if (isGatewayError(err, "BACKEND_UNAVAILABLE", "SPAWN_FAILED")) {
+      return toolError(`Server "${server}" is unavailable: ${errorMessage(err)}`);
+    }
     return toolError(`Calling "${tool}" on "${server}" failed: ${errorMessage(err)}`);
   }
 }

@@ -40,10 +40,14 @@ const INSTRUCTIONS =
   "Tools of many servers sit behind this gateway. Find one with gateway_search_tools, then call it with gateway_invoke.";
 
 /** Relay options for one client request: its cancellation signal and progress forwarding. */
-function relayOptions(meta: { progressToken?: string | number } | undefined, extra: Extra): CallOptions {
+function relayOptions(
+  meta: { progressToken?: string | number } | undefined,
+  extra: Extra,
+): CallOptions & { session: string } {
   const token = meta?.progressToken;
   return {
     signal: extra.signal,
+    session: extra.sessionId ?? "stdio",
     ...(token !== undefined
       ? {
           onProgress: (p) => {
@@ -159,7 +163,12 @@ function registerTools(gateway: Gateway, server: Server, surface: Surface, track
     if (!backend) throw new McpError(ErrorCode.InvalidParams, `Unknown server "${server}"`);
     try {
       return await track(server, extra, () =>
-        backend.callTool(tool, request.params.arguments ?? {}, relayOptions(request.params._meta, extra)),
+        gateway.callTool(
+          server,
+          tool,
+          request.params.arguments ?? {},
+          relayOptions(request.params._meta, extra),
+        ),
       );
     } catch (err) {
       // The backend's own protocol errors pass through; the gateway's (unavailable, timeout) become a
