@@ -4,12 +4,14 @@ import { join } from "node:path";
 import {
   archiveName,
   checksumLines,
+  compile,
   hostTarget,
   locateRuntime,
   makeArchive,
   TARGETS,
 } from "../../scripts/build.ts";
 import { tempDir } from "../helpers/gateway.ts";
+import { ROOT } from "../helpers/paths.ts";
 
 const dir = tempDir("mcp-gateway-build-");
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -54,16 +56,19 @@ test("an archive holds the executable binary and the three completion scripts", 
   }
 });
 
-test("a Windows archive is a zip holding mcp-gateway.exe", async () => {
-  const windows = TARGETS.find((t) => t.os === "windows");
-  if (!windows) throw new Error("no windows target");
-  const fake = join(dir, "fake.exe");
-  writeFileSync(fake, "MZ");
-  const out = await makeArchive(windows, { binary: fake, outdir: dir });
-  const listing = Bun.spawnSync(["unzip", "-l", out]).stdout.toString();
-  expect(listing).toContain("mcp-gateway.exe");
-  expect(readFileSync(out).subarray(0, 2).toString()).toBe("PK");
-});
+test.skipIf(!Bun.which("zip") || !Bun.which("unzip"))(
+  "a Windows archive is a zip holding mcp-gateway.exe",
+  async () => {
+    const windows = TARGETS.find((t) => t.os === "windows");
+    if (!windows) throw new Error("no windows target");
+    const fake = join(dir, "fake.exe");
+    writeFileSync(fake, "MZ");
+    const out = await makeArchive(windows, { binary: fake, outdir: dir });
+    const listing = Bun.spawnSync(["unzip", "-l", out]).stdout.toString();
+    expect(listing).toContain("mcp-gateway.exe");
+    expect(readFileSync(out).subarray(0, 2).toString()).toBe("PK");
+  },
+);
 
 describe("target runtimes", () => {
   test("the host needs none: bun compiles with itself", () => {
@@ -93,3 +98,22 @@ describe("target runtimes", () => {
     expect(locateRuntime(foreign, { cacheDir: cache, offline: true, version: "1.0.0" })).toBe(file);
   });
 });
+
+// Runs when an earlier build (or `npm run build:release`) left the linux-arm64 runtime in the cache.
+const armCache = join(ROOT, "node_modules", ".cache", "mcp-gateway-build", "runtimes");
+const arm = TARGETS.find((t) => t.id === "linux-arm64");
+const armRuntime =
+  arm && join(armCache, `${arm.runtimePackage.replace("/", "+")}@${Bun.version}`, "package", arm.runtimeFile);
+test.skipIf(!arm || hostTarget().id === "linux-arm64" || !armRuntime || !Bun.file(armRuntime).size)(
+  "cross-compiles offline from a cached @oven/bun runtime to a real arm64 executable",
+  () => {
+    if (!arm) return;
+    const runtime = locateRuntime(arm, { cacheDir: armCache, offline: true });
+    const outfile = join(dir, "mcp-gateway-arm64");
+    compile(arm, { outfile, version: "0.0.1", runtime });
+    const header = readFileSync(outfile).subarray(0, 20);
+    expect(header.subarray(0, 4).toString("latin1")).toBe("\x7fELF");
+    expect(header.readUInt16LE(18)).toBe(183); // EM_AARCH64
+  },
+  120_000,
+);
