@@ -98,6 +98,7 @@ const tasks = liveMcpBenchTasks(servers).filter((t) => t.relevant.length > 0);
 const skipped = 95 - tasks.length;
 const unknownGold = liveMcpBenchTasks(servers).flatMap((t) => t.unknown ?? []);
 const own = ownQueries();
+const heldOut = ownQueries("queries-heldout");
 
 const naive = naiveSearch(servers);
 const systems: Array<{ name: string; search: SearchFn; close?: () => Promise<void> }> = [
@@ -140,6 +141,7 @@ if (inProcess) {
 const sets: Array<[string, LabelledQuery[]]> = [
   ["LiveMCPBench (95 tasks)", tasks],
   [`own set (${own.length} queries)`, own],
+  [`held-out set (${heldOut.length}, written after tuning)`, heldOut],
 ];
 const rows: Row[] = [];
 const byKind: Row[] = [];
@@ -150,10 +152,11 @@ for (const [setName, queries] of sets) {
     detail[setName] ??= {};
     detail[setName][system.name] = scored;
     rows.push({ set: setName, system: system.name, ...metrics(scored) });
-    if (setName.startsWith("own")) {
+    if (!setName.startsWith("LiveMCPBench")) {
       for (const kind of [...new Set(queries.map((q) => q.kind))]) {
         const m = metrics(scored.filter((s) => s.kind === kind));
         byKind.push({
+          set: setName.split(" (")[0],
           system: system.name,
           kind,
           queries: m.queries,
@@ -171,7 +174,7 @@ let agreement: boolean | undefined;
 if (gateway) {
   const gw = systems[1] as { search: SearchFn };
   agreement = true;
-  for (const q of [...tasks, ...own]) {
+  for (const q of [...tasks, ...own, ...heldOut]) {
     const [a, b] = [await gw.search(q.q), await inProcessSearch(q.q)];
     if (JSON.stringify(a) !== JSON.stringify(b)) {
       agreement = false;
@@ -218,7 +221,7 @@ publish(
         `Tasks with no scorable gold: ${skipped}.` +
         (agreement === undefined ? "" : ` In-process index ranks identically to the gateway: ${agreement}.`),
     },
-    { title: "Own query set by kind", rows: byKind },
+    { title: "Own and held-out query sets by kind", rows: byKind },
   ],
 );
 process.exit(0);

@@ -144,7 +144,9 @@ publish(
       rows,
       note:
         `Meta-tool surface: ${surface} o200k tokens (target <= 300). ` +
-        "Token counts are deterministic, so one run is the median. 'claude' is @anthropic-ai/tokenizer (legacy Claude vocabulary).",
+        "Token counts are deterministic, so one run is the median. 'claude' is @anthropic-ai/tokenizer (legacy Claude vocabulary). " +
+        "'tools' is what a plain SDK client listing each backend sees; 'gateway sees' can be higher because the gateway " +
+        "declares sampling/elicitation to its backends and server-everything then adds 2 tools.",
     },
     { title: "Tokens of one gateway_search_tools result (default limit 5, text content)", rows: searchRows },
   ],

@@ -40,9 +40,9 @@ export function liveMcpBenchTasks(catalog: readonly CatalogServer[] = loadCatalo
   });
 }
 
-/** Our own labelled set (scripts/bench/data/queries.json). */
-export function ownQueries(): LabelledQuery[] {
-  const file = JSON.parse(readFileSync(join(BENCH_DIR, "data/queries.json"), "utf8")) as {
+/** Our own labelled set (scripts/bench/data/queries.json), or the held-out one written after tuning. */
+export function ownQueries(set: "queries" | "queries-heldout" = "queries"): LabelledQuery[] {
+  const file = JSON.parse(readFileSync(join(BENCH_DIR, `data/${set}.json`), "utf8")) as {
     queries: LabelledQuery[];
   };
   return file.queries;
