@@ -1,12 +1,22 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Tool } from "@modelcontextprotocol/sdk/types.js";
+import type {
+  Prompt,
+  Resource,
+  ResourceTemplate,
+  ServerCapabilities,
+  Tool,
+} from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import type { BackendConfig } from "../config/schema.ts";
 
 /** What is remembered about a backend between runs, so search covers it before it starts. */
 export interface Manifest {
   tools: Tool[];
+  resources?: Resource[];
+  resourceTemplates?: ResourceTemplate[];
+  prompts?: Prompt[];
+  capabilities?: ServerCapabilities;
   /** When the tools were listed live (ms since epoch). */
   listedAt: number;
 }
@@ -14,6 +24,10 @@ export interface Manifest {
 const ManifestFile = z.object({
   version: z.literal(1),
   tools: z.array(z.looseObject({ name: z.string(), inputSchema: z.looseObject({}) })),
+  resources: z.array(z.looseObject({ uri: z.string(), name: z.string() })).optional(),
+  resourceTemplates: z.array(z.looseObject({ uriTemplate: z.string(), name: z.string() })).optional(),
+  prompts: z.array(z.looseObject({ name: z.string() })).optional(),
+  capabilities: z.looseObject({}).optional(),
   listedAt: z.number(),
 });
 
@@ -39,9 +53,9 @@ export class ManifestStore {
   read(key: string): Manifest | undefined {
     try {
       const parsed = ManifestFile.safeParse(JSON.parse(readFileSync(join(this.#dir, `${key}.json`), "utf8")));
-      return parsed.success
-        ? { tools: parsed.data.tools as Tool[], listedAt: parsed.data.listedAt }
-        : undefined;
+      if (!parsed.success) return undefined;
+      const { version: _version, ...manifest } = parsed.data;
+      return manifest as Manifest;
     } catch {
       return undefined;
     }

@@ -127,6 +127,10 @@ export class McpBackend implements Backend {
     const remembered = options.manifest?.store.read(options.manifest.key);
     if (remembered) {
       this.#tools = remembered.tools;
+      this.#resources = remembered.resources ?? [];
+      this.#templates = remembered.resourceTemplates ?? [];
+      this.#prompts = remembered.prompts ?? [];
+      this.#capabilities = remembered.capabilities;
       this.#listedAt = remembered.listedAt;
       this.#toolsSource = "manifest";
       this.#status = "sleeping";
@@ -295,16 +299,24 @@ export class McpBackend implements Backend {
     this.#resources = resources;
     this.#templates = templates;
     this.#prompts = prompts;
-    this.#toolsListed(tools);
+    this.#toolsListed();
   }
 
-  #toolsListed(tools: Tool[]): void {
+  /** Marks the lists live and remembers them on disk, so the next run can route before starting. */
+  #toolsListed(): void {
     this.#listedAt = this.#now();
     this.#toolsSource = "live";
     const manifest = this.#options.manifest;
     if (!manifest) return;
     try {
-      manifest.store.write(manifest.key, { tools, listedAt: this.#listedAt });
+      manifest.store.write(manifest.key, {
+        tools: this.#tools,
+        resources: this.#resources,
+        resourceTemplates: this.#templates,
+        prompts: this.#prompts,
+        ...(this.#capabilities ? { capabilities: this.#capabilities } : {}),
+        listedAt: this.#listedAt,
+      });
     } catch (err) {
       this.#options.log.debug(`cannot write tool manifest: ${errorMessage(err)}`);
     }
@@ -435,7 +447,6 @@ export class McpBackend implements Backend {
     let changed: boolean;
     if (kind === "tools") {
       const tools = await this.#listAll<Tool>(client, "tools/list", "tools");
-      this.#toolsListed(tools);
       // Only a real change invalidates the catalog (and clients' caches via list_changed).
       changed = JSON.stringify(tools) !== JSON.stringify(this.#tools);
       this.#tools = tools;
@@ -453,7 +464,11 @@ export class McpBackend implements Backend {
       this.#prompts = await this.#listAll<Prompt>(client, "prompts/list", "prompts");
       changed = true;
     }
-    if (changed) this.#emit(kind);
+    if (kind === "tools") this.#listedAt = this.#now();
+    if (changed) {
+      this.#toolsListed();
+      this.#emit(kind);
+    }
   }
 
   #emit(kind: ListKind): void {
