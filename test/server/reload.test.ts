@@ -20,7 +20,7 @@ async function servers(client: Client): Promise<Record<string, { status: string;
   return Object.fromEntries(list.map((s) => [s.name, s]));
 }
 
-function configText(dir: string, backends: Record<string, string>): string {
+function configText(backends: Record<string, string>): string {
   const entries = Object.entries(backends).map(([name, body]) => `  ${name}:\n${body}`);
   return `capabilities: { enabled: false }\nlifecycle: { lazy: false }\nbackends:\n${entries.join("\n")}\n`;
 }
@@ -32,7 +32,7 @@ describe("hot reload", () => {
     const everything = `    command: '${serverCommand("everything", "stdio")}'\n`;
     const memory = (description: string): string =>
       `    command: '${serverCommand("memory")}'\n    description: "${description}"\n    env: { MEMORY_FILE_PATH: "${join(dir, "m.jsonl")}" }\n`;
-    await Bun.write(path, configText(dir, { everything }));
+    await Bun.write(path, configText({ everything }));
     const gw = await spawnGateway(["--config", path]);
     const client = await connectHttp(new URL("/mcp", gw.url));
     const health = async (): Promise<Health> =>
@@ -43,14 +43,14 @@ describe("hot reload", () => {
       );
       const everythingPid = (await health()).backends.everything?.pid;
 
-      await Bun.write(path, configText(dir, { everything, memory: memory("first") }));
+      await Bun.write(path, configText({ everything, memory: memory("first") }));
       await waitFor("memory added", async () =>
         (await servers(client)).memory?.status === "running" ? true : undefined,
       );
       const memoryPid = (await health()).backends.memory?.pid as number;
       expect((await health()).backends.everything?.pid).toBe(everythingPid);
 
-      await Bun.write(path, configText(dir, { everything, memory: memory("second") }));
+      await Bun.write(path, configText({ everything, memory: memory("second") }));
       await waitFor("memory restarted", async () =>
         (await servers(client)).memory?.description === "second" ? true : undefined,
       );
@@ -61,7 +61,7 @@ describe("hot reload", () => {
       await waitFor("old memory process gone", () => (!isAlive(memoryPid) ? true : undefined));
 
       const secondPid = (await health()).backends.memory?.pid as number;
-      await Bun.write(path, configText(dir, { everything }));
+      await Bun.write(path, configText({ everything }));
       await waitFor("memory removed", async () =>
         (await servers(client)).memory === undefined ? true : undefined,
       );
@@ -98,7 +98,7 @@ describe("graceful shutdown", () => {
     const path = join(dir, "gateway.yaml");
     await Bun.write(
       path,
-      configText(dir, { everything: `    command: '${serverCommand("everything", "stdio")}'\n` }),
+      configText({ everything: `    command: '${serverCommand("everything", "stdio")}'\n` }),
     );
     const gw = await spawnGateway(["--config", path]);
     const client = await connectHttp(new URL("/mcp", gw.url));
