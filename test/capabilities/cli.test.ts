@@ -77,7 +77,13 @@ describe("mcp-gateway cap", () => {
     const bad = await cli(["cap", "test", "weather_current", "--args", "{nope"]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("--args must be a JSON object");
-    const invalid = await cli(["cap", "test", "weather_current", "--args", '{"latitude":"north","longitude":1}']);
+    const invalid = await cli([
+      "cap",
+      "test",
+      "weather_current",
+      "--args",
+      '{"latitude":"north","longitude":1}',
+    ]);
     expect(invalid.code).toBe(1);
     expect(invalid.stdout).toContain(
       "weather_current: invalid arguments: latitude: expected number, got string",
