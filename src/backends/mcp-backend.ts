@@ -241,7 +241,19 @@ export class McpBackend implements Backend {
       }
     };
     client.onclose = () => this.#onClosed(client);
-    client.onerror = (err) => this.#options.log.debug(`transport error: ${errorMessage(err)}`);
+    client.onerror = (err) => {
+      this.#options.log.debug(`transport error: ${errorMessage(err)}`);
+      // A legacy SSE stream cannot be resumed: once it breaks, the session behind it is gone (EventSource
+      // would silently reconnect into a new, uninitialised one). Treat it as a lost connection.
+      if (this.#kind === "sse" && client === this.#client && this.#status === "running") {
+        this.#status = "error";
+        this.#lastError = `SSE stream lost: ${errorMessage(err)}`;
+        this.#client = undefined;
+        this.#options.log.warn(`${this.#lastError} (reconnecting)`);
+        void client.close().catch(() => undefined);
+        this.#scheduleRestart();
+      }
+    };
     return client;
   }
 

@@ -231,3 +231,47 @@ describe("faults", () => {
     await client.close();
   });
 });
+
+describe("dropped streams", () => {
+  test("after every connection to an HTTP backend is cut, calls still work and the GET stream is reopened", async () => {
+    const { startTcpProxy } = await import("../helpers/tcp-proxy.ts");
+    const proxy = await startTcpProxy(streamable.port);
+    const legacyProxy = await startTcpProxy(sse.port);
+    const proxied = await startTestGateway(`
+capabilities: { enabled: false }
+backends:
+  viaproxy:
+    http_url: "http://127.0.0.1:${proxy.port}/mcp"
+  legacyproxy:
+    http_url: "http://127.0.0.1:${legacyProxy.port}/sse"
+`);
+    try {
+      const client = await connectHttp(proxied.mcpUrl);
+      expect(
+        JSON.stringify((await invoke(client, "viaproxy", "echo", { message: "before" })).content),
+      ).toContain("before");
+      expect(
+        JSON.stringify((await invoke(client, "legacyproxy", "echo", { message: "before" })).content),
+      ).toContain("before");
+      const gets = (): number => proxy.requests.filter((r) => r.startsWith("GET ")).length;
+      await waitFor("backend GET stream open", () => (gets() >= 1 ? true : undefined));
+      const getsBefore = gets();
+
+      proxy.dropAll();
+      legacyProxy.dropAll();
+      await waitFor("GET stream re-established", () => (gets() > getsBefore ? true : undefined), 20_000);
+      expect(
+        JSON.stringify((await invoke(client, "viaproxy", "echo", { message: "after" })).content),
+      ).toContain("after");
+      // The legacy SSE transport cannot resume: the gateway reconnects (a restart) on the next call.
+      expect(
+        JSON.stringify((await invoke(client, "legacyproxy", "echo", { message: "after" })).content),
+      ).toContain("after");
+      await client.close();
+    } finally {
+      await proxied.stop();
+      proxy.stop();
+      legacyProxy.stop();
+    }
+  });
+});
