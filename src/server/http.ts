@@ -1,9 +1,11 @@
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
 import type { Server as BunServer } from "bun";
 import type { Gateway } from "../gateway.ts";
 import { log } from "../log.ts";
 import { PROMETHEUS_CONTENT_TYPE } from "../metrics/prometheus.ts";
 import { didYouMean } from "../suggest.ts";
+import type { EarlyListener, ListenerRoutes } from "./early-listen.ts";
 import { healthReport, metricsText } from "./health.ts";
 import { SessionHub } from "./hub.ts";
 import { rejectForeignOrigin } from "./origin.ts";
@@ -20,6 +22,8 @@ export interface HttpFrontEndOptions {
   surface: Surface;
   maxBodySize?: number;
   allowedOrigins?: readonly string[];
+  /** A server `listenEarly` already bound (answering /health as "starting"); it gets these routes. */
+  listener?: EarlyListener;
 }
 
 /** A running HTTP front end. */
@@ -58,6 +62,33 @@ async function readJsonBody(request: Request, maxBodySize: number): Promise<unkn
   }
 }
 
+/**
+ * A client that drops the connection of a POST whose answer is still pending will never read it: cancel
+ * those requests as if it had sent notifications/cancelled, so the backend stops working on them too.
+ */
+function cancelOnDisconnect(request: Request, body: unknown, transport: Transport): void {
+  const ids = (Array.isArray(body) ? body : [body])
+    .filter(
+      (m): m is { id: string | number; method: string } =>
+        typeof m === "object" && m !== null && "id" in m && "method" in m,
+    )
+    .map((m) => m.id);
+  if (ids.length === 0) return;
+  request.signal.addEventListener(
+    "abort",
+    () => {
+      for (const requestId of ids) {
+        transport.onmessage?.({
+          jsonrpc: "2.0",
+          method: "notifications/cancelled",
+          params: { requestId, reason: "client disconnected" },
+        });
+      }
+    },
+    { once: true },
+  );
+}
+
 function isInitialize(body: unknown): boolean {
   return Array.isArray(body) ? body.some((m) => isInitializeRequest(m)) : isInitializeRequest(body);
 }
@@ -84,7 +115,11 @@ export function startHttpFrontEnd(gateway: Gateway, options: HttpFrontEndOptions
           "Session not found (it expired or the gateway restarted): initialize again",
         );
       }
-      return session.transport.handleRequest(request);
+      if (request.method !== "POST") return session.transport.handleRequest(request);
+      const body = await readJsonBody(request, maxBodySize);
+      if (body instanceof Response) return body;
+      cancelOnDisconnect(request, body, session.transport);
+      return session.transport.handleRequest(request, { parsedBody: body });
     }
     if (request.method !== "POST") {
       return jsonRpcError(400, -32000, "Bad Request: Mcp-Session-Id header is required");
@@ -122,12 +157,7 @@ export function startHttpFrontEnd(gateway: Gateway, options: HttpFrontEndOptions
     return entry.transport.accept(body);
   }
 
-  const server: BunServer<undefined> = Bun.serve({
-    hostname: host,
-    port: options.port ?? defaults.port,
-    // SSE streams stay quiet between messages; Bun's default 10 s idle timeout would cut them.
-    idleTimeout: 0,
-    maxRequestBodySize: maxBodySize + 1024,
+  const routes: ListenerRoutes = {
     fetch: async (request) => {
       const url = new URL(request.url);
       const path = url.pathname.replace(/\/+$/, "") || "/";
@@ -167,7 +197,17 @@ export function startHttpFrontEnd(gateway: Gateway, options: HttpFrontEndOptions
       log.error(`HTTP handler failed: ${error.message}`);
       return jsonRpcError(500, -32603, "Internal error");
     },
-  });
+  };
+  const server: BunServer<undefined> =
+    options.listener?.takeOver(routes) ??
+    Bun.serve({
+      hostname: host,
+      port: options.port ?? defaults.port,
+      // SSE streams stay quiet between messages; Bun's default 10 s idle timeout would cut them.
+      idleTimeout: 0,
+      maxRequestBodySize: maxBodySize + 1024,
+      ...routes,
+    });
 
   return {
     url: new URL(`http://${host.includes(":") ? `[${host}]` : host}:${server.port}`),

@@ -27,6 +27,8 @@ export interface SessionLink {
   server: Server;
   /** The backend this session is bound to (`/mcp/{backend}`), or undefined for the aggregate surface. */
   backend: string | undefined;
+  /** Meta-mode sessions see four fixed tools: their tool list never changes. */
+  meta: boolean;
   /** Lowest log level the client asked for with logging/setLevel. */
   logLevel: LoggingLevel | undefined;
   /** Resource URIs the client subscribed to, by backend. */
@@ -184,9 +186,7 @@ export class SessionHub {
 
   #listChanged(backend: string, kind: ListKind): void {
     for (const session of this.#sessionsFor(backend)) {
-      // Meta-mode sessions see four fixed tools; their tools list never changes.
-      if (kind === "tools" && session.backend === undefined && this.#gateway.config.meta_mcp.enabled)
-        continue;
+      if (kind === "tools" && session.meta) continue;
       const method = `notifications/${kind}/list_changed`;
       void session.server.notification({ method } as never).catch(() => undefined);
     }

@@ -99,7 +99,13 @@ export function createSessionServer(gateway: Gateway, hub: SessionHub, surface: 
       ...(surface.kind === "meta" ? { instructions: INSTRUCTIONS } : {}),
     },
   );
-  const link: SessionLink = { server, backend: direct, logLevel: undefined, subscriptions: new Set() };
+  const link: SessionLink = {
+    server,
+    backend: direct,
+    meta: surface.kind === "meta",
+    logLevel: undefined,
+    subscriptions: new Set(),
+  };
   const detach = hub.add(link);
   server.onclose = detach;
 

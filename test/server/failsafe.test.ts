@@ -252,3 +252,56 @@ describe("/metrics", () => {
     await client.close();
   });
 });
+
+describe("client disconnect", () => {
+  test("a client that drops the connection mid-call gets the backend request cancelled", async () => {
+    const gw = await startTestGateway(fixtureConfig());
+    running.push(gw);
+    const headers = { accept: "application/json, text/event-stream", "content-type": "application/json" };
+    const init = await fetch(gw.mcpUrl, {
+      method: "POST",
+      headers,
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "initialize",
+        params: {
+          protocolVersion: "2025-11-25",
+          capabilities: {},
+          clientInfo: { name: "raw", version: "1" },
+        },
+      }),
+    });
+    const session = init.headers.get("mcp-session-id") as string;
+    await init.text();
+    const withSession = { ...headers, "mcp-session-id": session, "mcp-protocol-version": "2025-11-25" };
+    await fetch(gw.mcpUrl, {
+      method: "POST",
+      headers: withSession,
+      body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }),
+    });
+    const abort = new AbortController();
+    const pending = fetch(gw.mcpUrl, {
+      method: "POST",
+      headers: withSession,
+      signal: abort.signal,
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 2,
+        method: "tools/call",
+        params: { name: "gateway_invoke", arguments: { server: "fixture", tool: "hang" } },
+      }),
+    })
+      .then((r) => r.text())
+      .catch((err: Error) => err);
+    const { waitFor } = await import("../helpers/process.ts");
+    await waitFor("the call reached the backend", async () =>
+      (await counts(gw.gateway)).counts.hang === 1 ? true : undefined,
+    );
+    abort.abort();
+    await pending;
+    await waitFor("backend saw the cancellation", async () =>
+      (await counts(gw.gateway)).cancelled.hang === 1 ? true : undefined,
+    );
+  });
+});
