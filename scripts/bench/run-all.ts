@@ -20,6 +20,7 @@ const steps: Array<{ script: string; args: string[]; needsBenchDeps?: boolean }>
   { script: "startup.ts", args: quick ? ["--quick"] : [] },
   { script: "memory.ts", args: quick ? ["--quick"] : [] },
   { script: "throughput.ts", args: quick ? ["--quick"] : [], needsBenchDeps: true },
+  { script: "faults.ts", args: quick ? ["--runs", "1"] : [] },
 ];
 
 let failed = 0;

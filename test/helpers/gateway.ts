@@ -3,11 +3,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { z } from "zod";
 import { parseConfig } from "../../src/config/load.ts";
 import { Gateway } from "../../src/gateway.ts";
 import { type HttpFrontEnd, startHttpFrontEnd } from "../../src/server/http.ts";
 import type { Surface } from "../../src/server/session-server.ts";
 import { serverCommand } from "./paths.ts";
+
+/** Any result object, kept exactly as received (for relaying checks and the fault benchmark). */
+export const RawResult = z.looseObject({});
 
 /** A gateway running in this process on a free loopback port. */
 export interface TestGateway {
