@@ -4,7 +4,6 @@
 
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { configureLog } from "../../src/log.ts";
 import {
   connectHttp,
@@ -21,6 +20,8 @@ import { median, round } from "./lib/stats.ts";
 
 const { values } = parseArgs({ options: { runs: { type: "string", default: "5" } } });
 const RUNS = Number(values.runs);
+// The root SDK's Client (scripts/bench has its own SDK copy for the npm servers it installs).
+type Client = Awaited<ReturnType<typeof connectHttp>>;
 configureLog({ level: "error", format: "text" });
 
 async function invoke(
