@@ -1,4 +1,3 @@
-import { join } from "node:path";
 import type { CallOptions } from "./backends/backend.ts";
 import { BackendPool, isLazy } from "./backends/pool.ts";
 import { Catalog } from "./catalog/catalog.ts";
@@ -11,7 +10,6 @@ import { FailsafePolicy } from "./failsafe/policy.ts";
 import { log } from "./log.ts";
 import { GatewayMetrics, requestOutcome } from "./metrics/gateway-metrics.ts";
 import { UsageStore } from "./usage/usage-store.ts";
-import { dataDir } from "./user-dirs.ts";
 
 /** A tool call as the gateway relays it: relay options plus who asked (for the call log). */
 export interface ToolCallOptions extends CallOptions {
@@ -40,11 +38,7 @@ export class Gateway {
     this.catalog = new Catalog(this.pool);
     this.search = new ToolSearch(this.catalog);
     this.startedAt = this.#now();
-    this.usage = new UsageStore({
-      path: join(dataDir(), "usage.json"),
-      now: this.#now,
-      warn: (m) => log.warn(m),
-    });
+    this.usage = new UsageStore({ now: this.#now, warn: (m) => log.warn(m) });
     void this.usage.load().catch(() => undefined);
     this.pool.onChange((event) => {
       if (event.type !== "removed") return;

@@ -1,9 +1,9 @@
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { homedir } from "node:os";
-import { dirname, isAbsolute, join } from "node:path";
+import { dirname, join } from "node:path";
 import { z } from "zod";
 import { errorMessage } from "../errors.ts";
 import { log } from "../log.ts";
+import { type DirContext, dataDir } from "../user-dirs.ts";
 
 /** One tool's usage as the store reports it. */
 export interface ToolUsage {
@@ -54,24 +54,9 @@ interface Stats {
   lastUsed: number;
 }
 
-/**
- * Where usage stats live: `$XDG_DATA_HOME/mcp-gateway/usage.json`, else the platform's data dir
- * (`~/Library/Application Support` on macOS, `%LOCALAPPDATA%` on Windows, `~/.local/share` elsewhere).
- */
-export function defaultUsagePath(
-  options: { env?: Record<string, string | undefined>; platform?: NodeJS.Platform; home?: string } = {},
-): string {
-  const env = options.env ?? process.env;
-  const platform = options.platform ?? process.platform;
-  const home = options.home ?? env.HOME ?? homedir();
-  const xdg = env.XDG_DATA_HOME;
-  let base: string;
-  // The XDG spec says a relative value is invalid and must be ignored.
-  if (xdg && isAbsolute(xdg)) base = xdg;
-  else if (platform === "darwin") base = join(home, "Library", "Application Support");
-  else if (platform === "win32") base = env.LOCALAPPDATA ?? join(home, "AppData", "Local");
-  else base = join(home, ".local", "share");
-  return join(base, "mcp-gateway", "usage.json");
+/** Where usage stats live: `usage.json` in the gateway's data dir (see `dataDir`). */
+export function defaultUsagePath(ctx: DirContext = {}): string {
+  return join(dataDir(ctx), "usage.json");
 }
 
 /**
