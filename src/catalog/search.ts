@@ -1,3 +1,5 @@
+import MiniSearch, { type SearchResult } from "minisearch";
+import SearchableMap from "minisearch/SearchableMap";
 import type { Catalog, CatalogEntry } from "./catalog.ts";
 import { isStopWord, splitWords, stem, synonyms } from "./tokenize.ts";
 
@@ -12,14 +14,19 @@ export interface SearchMatch {
 
 /** Ranking knobs; the defaults are what scripts/bench/search-quality.ts measured best on both query sets. */
 export interface ToolSearchOptions {
-  /** Field weights: a word in the tool's name says far more than one in a parameter description. */
+  /**
+   * Field weights: a word in the tool's name says far more than one in a parameter description.
+   * @default { name: 4, description: 1.5, params: 0.6, server: 1 }
+   */
   boost?: { name: number; description: number; params: number; server: number };
-  /** BM25+ parameters. @default { k: 1.2, b: 0.7, d: 0.5 } */
+  /** BM25+ parameters (minisearch's `searchOptions.bm25`). @default { k: 1.2, b: 0.7, d: 0.5 } */
   bm25?: { k: number; b: number; d: number };
   /** Weight of a term found as the likely fix of a typed word the catalog does not contain. @default 0.7 */
   typoWeight?: number;
   /** Weight of a term added as a synonym of a typed word. @default 0.4 */
   synonymWeight?: number;
+  /** Weight of catalog words that merely start with a typed word the catalog does not contain. @default 0.375 */
+  prefixWeight?: number;
 }
 
 const DEFAULTS: Required<ToolSearchOptions> = {
@@ -27,12 +34,14 @@ const DEFAULTS: Required<ToolSearchOptions> = {
   bm25: { k: 1.2, b: 0.7, d: 0.5 },
   typoWeight: 0.7,
   synonymWeight: 0.4,
+  prefixWeight: 0.375,
 };
 
 const FIELDS = ["name", "description", "params", "server"] as const;
 type Field = (typeof FIELDS)[number];
+type ToolDocument = Record<Field, string> & { id: number };
 
-function fieldTexts(entry: CatalogEntry): Record<Field, string> {
+function toDocument(entry: CatalogEntry, id: number): ToolDocument {
   const properties = (entry.tool.inputSchema as { properties?: Record<string, { description?: unknown }> })
     .properties;
   const params = properties
@@ -41,6 +50,7 @@ function fieldTexts(entry: CatalogEntry): Record<Field, string> {
         .join(" ")
     : "";
   return {
+    id,
     name: entry.tool.name + (entry.tool.title ? ` ${entry.tool.title}` : ""),
     description: entry.tool.description ?? "",
     params,
@@ -54,59 +64,44 @@ function maxTypoDistance(length: number): number {
   return length < 4 || length > 20 ? 0 : length < 8 ? 1 : 2;
 }
 
-/** For one term: the tools that contain it and the (field-boosted BM25+) score it gives each. */
-interface Postings {
-  docs: Int32Array;
-  scores: Float32Array;
-}
-
 interface Built {
   entries: readonly CatalogEntry[];
-  postings: Map<string, Postings>;
-  /** Every indexed word before stemming → its stem. */
-  words: Map<string, string>;
-  /** Each indexed word and each of its one-letter deletions → the words it came from (typo lookup). */
-  deletions: Map<string, string[]>;
-}
-
-function oneLetterDeletions(word: string): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < word.length; i++) out.push(word.slice(0, i) + word.slice(i + 1));
-  return out;
-}
-
-/** Optimal-string-alignment distance (Levenshtein plus adjacent transpositions). */
-export function editDistance(a: string, b: string): number {
-  const rows: number[][] = [];
-  for (let i = 0; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      if (i === 0) {
-        row.push(j);
-        continue;
-      }
-      const prev = rows[i - 1] as number[];
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let best = Math.min(
-        (prev[j] as number) + 1,
-        (row[j - 1] as number) + 1,
-        (prev[j - 1] as number) + cost,
-      );
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
-        best = Math.min(best, ((rows[i - 2] as number[])[j - 2] as number) + 1);
-      }
-      row.push(best);
-    }
-    rows.push(row);
-  }
-  return (rows[a.length] as number[])[b.length] as number;
+  index: MiniSearch<ToolDocument>;
+  /** Every indexed stem (as its index key). */
+  stems: Set<string>;
+  /**
+   * Every indexed word before stemming → its stem, in one radix tree (minisearch's `SearchableMap`, whose
+   * fuzzy lookup finds typo fixes) per first letter: a typo rarely hits the first letter, and walking one
+   * letter's tree instead of the whole vocabulary keeps the lookup far below a millisecond.
+   */
+  words: Map<string, SearchableMap<string>>;
 }
 
 /**
- * Full-text search over the catalog: BM25+ over name, description, parameters and server, with
- * camelCase/snake splitting, Porter stemming, CJK bigrams, synonym expansion and typo correction against the
- * catalog's own vocabulary. A term's score for each tool is fixed once the catalog is known, so the index
- * stores it precomputed and a query only adds up a few postings lists (well under 1 ms at 10,000 tools).
+ * The index's key for a stem. minisearch keeps terms in a radix tree whose nodes scan their children
+ * linearly, and CJK bigrams would give the root thousands of children (one per distinct first character),
+ * slowing every insert and lookup; spelled as hex code points they branch at most 17 ways per level.
+ */
+function indexKey(term: string): string {
+  return NON_ASCII.test(term)
+    ? term.replace(NON_ASCII_G, (c) => `~${(c.codePointAt(0) as number).toString(16).padStart(5, "0")}`)
+    : term;
+}
+const NON_ASCII = /[^\0-\x7f]/u;
+const NON_ASCII_G = /[^\0-\x7f]/gu;
+
+/** Unknown words shorter than this are not treated as prefixes (too many completions). */
+const MIN_PREFIX = 3;
+
+/** Query terms as typed, before weighting: stems joined by spaces (they never contain one). */
+const splitTerms = (text: string): string[] => text.split(" ");
+const asIs = (term: string): string => term;
+
+/**
+ * Full-text search over the catalog with minisearch: BM25+ over name, description, parameters and server
+ * with field boosts, camelCase/snake splitting, Porter stemming and CJK bigrams as its tokenizer, synonym
+ * expansion (weighted with `boostTerm`), and typo correction (minisearch's fuzzy lookup) only for words the
+ * catalog does not contain, so a known word is never stretched into a neighbour (rain is not rainbow).
  */
 export class ToolSearch {
   readonly #catalog: SearchSource;
@@ -122,169 +117,122 @@ export class ToolSearch {
   #ensureIndex(): Built {
     if (this.#built && this.#builtFor === this.#catalog.version) return this.#built;
     const entries = this.#catalog.entries();
-    const words = new Map<string, string>();
-    // Server descriptions repeat for every tool of a server: tokenize each distinct text once.
-    const cache = new Map<string, string[]>();
-    const tokens = (text: string): string[] => {
-      let out = cache.get(text);
-      if (out) return out;
-      out = [];
-      for (const word of splitWords(text)) {
-        if (isStopWord(word)) continue;
-        const s = stem(word);
-        out.push(s);
-        if (!words.has(word)) words.set(word, s);
-      }
-      cache.set(text, out);
-      return out;
-    };
-
-    // Pass 1: term frequencies per tool and field, document frequencies and lengths per field.
-    const docs = entries.map((entry) => {
-      const texts = fieldTexts(entry);
-      return FIELDS.map((field) => {
-        const list = tokens(texts[field]);
-        const tf = new Map<string, number>();
-        for (const t of list) tf.set(t, (tf.get(t) ?? 0) + 1);
-        return { tf, length: list.length };
-      });
-    });
-    const n = entries.length;
-    const df = FIELDS.map(() => new Map<string, number>());
-    const avgLength = FIELDS.map((_, f) => {
-      let total = 0;
-      for (const doc of docs) {
-        const field = doc[f] as { tf: Map<string, number>; length: number };
-        total += field.length;
-        const dfField = df[f] as Map<string, number>;
-        for (const term of field.tf.keys()) dfField.set(term, (dfField.get(term) ?? 0) + 1);
-      }
-      return total / Math.max(1, n) || 1;
-    });
-
-    // Pass 2: each (term, tool) score, summed over fields.
-    const { k, b, d } = this.#options.bm25;
-    const lists = new Map<string, { docs: number[]; scores: number[] }>();
-    docs.forEach((doc, id) => {
-      FIELDS.forEach((field, f) => {
-        const { tf, length } = doc[f] as { tf: Map<string, number>; length: number };
-        const boost = this.#options.boost[field];
-        for (const [term, freq] of tf) {
-          const matching = (df[f] as Map<string, number>).get(term) ?? 1;
-          const idf = Math.log(1 + (n - matching + 0.5) / (matching + 0.5));
-          const norm = freq + k * (1 - b + (b * length) / (avgLength[f] as number));
-          const score = boost * idf * (d + (freq * (k + 1)) / norm);
-          let list = lists.get(term);
-          if (!list) {
-            list = { docs: [], scores: [] };
-            lists.set(term, list);
-          }
-          const last = list.docs.length - 1;
-          if (list.docs[last] === id) list.scores[last] = (list.scores[last] as number) + score;
-          else {
-            list.docs.push(id);
-            list.scores.push(score);
-          }
+    const stems = new Set<string>();
+    const words = new Map<string, SearchableMap<string>>();
+    // Each distinct word is stemmed and filed once (a catalog repeats its few thousand words a million times).
+    const keys = new Map<string, string>();
+    // Server descriptions repeat for every tool of a server: split each distinct text once.
+    const split = new Map<string, string[]>();
+    const index = new MiniSearch<ToolDocument>({
+      fields: [...FIELDS],
+      tokenize: (text) => {
+        let out = split.get(text);
+        if (!out) {
+          out = splitWords(text).filter((word) => !isStopWord(word));
+          split.set(text, out);
         }
-      });
+        return out;
+      },
+      processTerm: (word) => {
+        let key = keys.get(word);
+        if (key !== undefined) return key;
+        key = indexKey(stem(word));
+        keys.set(word, key);
+        stems.add(key);
+        const initial = word[0] as string;
+        let tree = words.get(initial);
+        if (!tree) {
+          tree = new SearchableMap<string>();
+          words.set(initial, tree);
+        }
+        tree.set(word, key);
+        return key;
+      },
+      searchOptions: {
+        boost: this.#options.boost,
+        bm25: this.#options.bm25,
+        combineWith: "OR",
+        tokenize: splitTerms,
+        processTerm: asIs,
+      },
     });
-    const postings = new Map<string, Postings>();
-    for (const [term, list] of lists) {
-      postings.set(term, { docs: Int32Array.from(list.docs), scores: Float32Array.from(list.scores) });
-    }
-    // Symmetric-deletion typo index: two words within one edit or transposition share a key.
-    const deletions = new Map<string, string[]>();
-    for (const word of words.keys()) {
-      if (maxTypoDistance(word.length + 1) === 0 && maxTypoDistance(word.length - 1) === 0) continue;
-      for (const key of new Set([word, ...oneLetterDeletions(word)])) {
-        const list = deletions.get(key);
-        if (list) list.push(word);
-        else deletions.set(key, [word]);
-      }
-    }
-    this.#built = { entries, postings, words, deletions };
+    index.addAll(entries.map(toDocument));
+    this.#built = { entries, index, stems, words };
     this.#builtFor = this.#catalog.version;
     return this.#built;
   }
 
-  /** The weighted query terms: typed stems, typo fixes for unknown words, and synonyms. */
-  #queryTerms(query: string, built: Built): Map<string, number> {
+  /**
+   * The weighted query terms (index keys): typed stems, synonyms, and for a word the catalog does not contain
+   * its nearest catalog words (typo fixes) or, failing those and synonyms, itself as a prefix.
+   */
+  #queryTerms(query: string, built: Built): { terms: Map<string, number>; prefixes: Set<string> } {
     const terms = new Map<string, number>();
+    const prefixes = new Set<string>();
     const add = (term: string, weight: number): void => {
-      if (built.postings.has(term) && (terms.get(term) ?? 0) < weight) terms.set(term, weight);
+      if (built.stems.has(term) && (terms.get(term) ?? 0) < weight) terms.set(term, weight);
     };
-    for (const word of splitWords(query)) {
+    for (const word of new Set(splitWords(query))) {
       if (isStopWord(word)) continue;
       const s = stem(word);
-      add(s, 1);
-      if (!built.postings.has(s)) {
-        for (const fix of typoFixes(word, built)) add(fix, this.#options.typoWeight);
+      const key = indexKey(s);
+      const related = synonyms(s).map(indexKey);
+      for (const other of related) add(other, this.#options.synonymWeight);
+      if (built.stems.has(key)) add(key, 1);
+      else {
+        const fixes = typoFixes(word, built.words);
+        for (const fix of fixes) add(fix, this.#options.typoWeight);
+        // Last resort for a word nothing else explains: a word still being typed (not rain → rainbow).
+        const explained = fixes.length > 0 || related.some((other) => built.stems.has(other));
+        if (!explained && s.length >= MIN_PREFIX && key === s && !terms.has(s)) {
+          terms.set(s, 1);
+          prefixes.add(s);
+        }
       }
-      for (const other of synonyms(s)) add(other, this.#options.synonymWeight);
     }
-    return terms;
+    return { terms, prefixes };
   }
 
   /** The best `limit` tools for a query, highest score first (ties in catalog order). */
   search(query: string, limit: number): SearchMatch[] {
     const built = this.#ensureIndex();
-    const terms = this.#queryTerms(query, built);
+    const { terms, prefixes } = this.#queryTerms(query, built);
     if (terms.size === 0 || limit < 1) return [];
-    const totals = new Float64Array(built.entries.length);
-    const matched = new Uint16Array(built.entries.length);
-    const touched: number[] = [];
-    for (const [term, weight] of terms) {
-      const { docs, scores } = built.postings.get(term) as Postings;
-      for (let i = 0; i < docs.length; i++) {
-        const doc = docs[i] as number;
-        if (matched[doc] === 0) touched.push(doc);
-        matched[doc] = (matched[doc] as number) + 1;
-        totals[doc] = (totals[doc] as number) + weight * (scores[i] as number);
-      }
-    }
-    // A tool that matches more of the query's terms beats one that matches a single term strongly.
-    for (const doc of touched) totals[doc] = (totals[doc] as number) * (matched[doc] as number);
-    return topK(touched, totals, limit).map((doc) => ({
-      entry: built.entries[doc] as CatalogEntry,
-      score: Math.round((totals[doc] as number) * 1000) / 1000,
+    const results = built.index.search([...terms.keys()].join(" "), {
+      boostTerm: (term) => terms.get(term) ?? 1,
+      prefix: (term) => prefixes.has(term),
+      weights: { fuzzy: 0, prefix: this.#options.prefixWeight },
+    });
+    return topK(results, limit).map((r) => ({
+      entry: built.entries[r.id as number] as CatalogEntry,
+      score: Math.round(r.score * 1000) / 1000,
     }));
   }
 }
 
-/** Stems of the closest catalog words to an unknown word (one edit or transposition away; none if short). */
-function typoFixes(word: string, built: Built): string[] {
+/** Index keys of the closest catalog words to an unknown word (minisearch's Levenshtein lookup; none if short). */
+function typoFixes(word: string, words: Map<string, SearchableMap<string>>): string[] {
   const allowed = maxTypoDistance(word.length);
-  if (allowed === 0) return [];
-  const candidates = new Set<string>();
-  for (const key of [word, ...oneLetterDeletions(word)]) {
-    for (const candidate of built.deletions.get(key) ?? []) candidates.add(candidate);
-  }
+  const tree = words.get(word[0] as string);
+  if (allowed === 0 || !tree) return [];
   let best = allowed + 1;
   let fixes: string[] = [];
-  for (const candidate of candidates) {
-    const distance = editDistance(word, candidate);
+  for (const [s, distance] of tree.fuzzyGet(word, allowed).values()) {
     if (distance < best) {
       best = distance;
       fixes = [];
     }
-    if (distance === best) fixes.push(built.words.get(candidate) as string);
+    if (distance === best) fixes.push(s);
   }
   return fixes;
 }
 
-/** The `limit` best documents by score (ties: lower id first) without sorting every candidate. */
-function topK(candidates: number[], totals: Float64Array, limit: number): number[] {
-  const better = (a: number, b: number): boolean =>
-    (totals[a] as number) > (totals[b] as number) || (totals[a] === totals[b] && a < b);
-  const top: number[] = [];
-  for (const doc of candidates) {
-    if (top.length === limit && !better(doc, top[top.length - 1] as number)) continue;
-    let i = top.length < limit ? top.length : limit - 1;
-    while (i > 0 && better(doc, top[i - 1] as number)) {
-      top[i] = top[i - 1] as number;
-      i--;
-    }
-    top[i] = doc;
-  }
-  return top;
+/** The `limit` best results, ties broken by catalog order so equal scores always rank the same way. */
+function topK(results: SearchResult[], limit: number): SearchResult[] {
+  // minisearch sorts by score only; its order among equal scores follows posting order.
+  const top = results.slice(0, limit);
+  const last = top[top.length - 1];
+  if (!last) return top;
+  const cut = results.filter((r) => r.score >= last.score);
+  return cut.sort((a, b) => b.score - a.score || (a.id as number) - (b.id as number)).slice(0, limit);
 }

@@ -127,4 +127,44 @@ describe("ToolSearch", () => {
     catalog.changed();
     expect(names(local, "delete")).toEqual(["delete_file"]);
   });
+
+  test("completes a word the catalog does not contain as a prefix, but only as a last resort", () => {
+    expect(names(search, "navig")).toEqual(["browser_navigate"]);
+    // "rain" is explained by its synonym weather, so it is not also read as the start of "rainbow".
+    expect(names(search, "rain")).toEqual(["get_weather"]);
+  });
+
+  test("corrects a typo only to the nearest catalog words", () => {
+    // "directry" is one edit from "directory" and two from nothing else useful: no stray matches.
+    expect(names(search, "directry")).toEqual(["list_directory"]);
+  });
+
+  test("finds CJK text among many distinct characters", () => {
+    const many = fakeBackend(
+      "zh",
+      "中文工具",
+      Array.from({ length: 300 }, (_, i) =>
+        tool(`tool_${i}`, String.fromCodePoint(0x4e00 + i * 3, 0x4e01 + i * 3, 0x4e02 + i * 3)),
+      ),
+    );
+    const local = searchOver([...backends, many]);
+    expect(names(local, String.fromCodePoint(0x4e00 + 150 * 3, 0x4e01 + 150 * 3))[0]).toBe("tool_150");
+    expect(names(local, "微博热搜")[0]).toBe("get-weibo-trending");
+  });
+
+  test("breaks score ties by catalog order", () => {
+    const twin = (name: string): FakeBackend =>
+      fakeBackend(name, "Utilities", [tool("echo", "Echo a message back.")]);
+    const forward = searchOver([twin("alpha"), twin("beta"), twin("gamma")]).search("echo", 3);
+    expect(forward.map((m) => m.entry.server)).toEqual(["alpha", "beta", "gamma"]);
+    expect(new Set(forward.map((m) => m.score)).size).toBe(1);
+    const backward = searchOver([twin("gamma"), twin("beta"), twin("alpha")]).search("echo", 2);
+    expect(backward.map((m) => m.entry.server)).toEqual(["gamma", "beta"]);
+  });
+
+  test("gives the same ranking for the same query every time", () => {
+    const local = searchOver(backends);
+    const first = local.search("file directory weather", 10);
+    for (let i = 0; i < 3; i++) expect(local.search("file directory weather", 10)).toEqual(first);
+  });
 });
