@@ -14,6 +14,8 @@ export interface BackendSpec {
   args?: string[];
   env?: Record<string, string>;
   description?: string;
+  /** Per-backend failsafe overrides, as in `backends.<name>.failsafe`. */
+  failsafe?: Record<string, unknown>;
 }
 
 /**
