@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
+import { type ConformanceRun, failingScenarios, runConformance } from "../helpers/conformance.ts";
 import { startTestGateway, type TestGateway, tempDir } from "../helpers/gateway.ts";
 import { freePort } from "../helpers/http-servers.ts";
 import { BIN, BUN, ENTRY, ROOT } from "../helpers/paths.ts";
@@ -8,27 +9,10 @@ import { childEnv, waitFor } from "../helpers/process.ts";
 // The whole official server suite, run through the gateway against our own conformance fixture. Every
 // scenario that passes against the fixture directly (all of them: test/fixtures/conformance-expected.md)
 // must pass through each path, except where a path changes names by design.
-const CONFORMANCE = join(ROOT, "node_modules/@modelcontextprotocol/conformance/dist/index.js");
 const FIXTURE = join(ROOT, "test/fixtures/conformance-server.ts");
 
-/** Runs `--suite all` and returns each scenario's verdict. */
-async function runSuite(url: string): Promise<Map<string, { passed: number; failed: number }>> {
-  const proc = Bun.spawn([BUN, CONFORMANCE, "server", "--url", url, "--suite", "all"], {
-    stdout: "pipe",
-    stderr: "pipe",
-    env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" },
-  });
-  const [out, err] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
-  await proc.exited;
-  const results = new Map<string, { passed: number; failed: number }>();
-  for (const match of `${out}\n${err}`.matchAll(/[✓✗] ([\w-]+): (\d+) passed, (\d+) failed/g)) {
-    results.set(match[1] as string, { passed: Number(match[2]), failed: Number(match[3]) });
-  }
-  return results;
-}
-
-function failing(results: Map<string, { failed: number }>): string[] {
-  return [...results].filter(([, r]) => r.failed > 0).map(([name]) => name);
+async function runSuite(url: string): Promise<ConformanceRun> {
+  return runConformance(["server", "--url", url, "--suite", "all"]);
 }
 
 const backendYaml = `capabilities: { enabled: false }
@@ -48,16 +32,16 @@ describe("conformance suite through the gateway", () => {
 
   test("via /mcp/{backend}: every scenario passes", async () => {
     const results = await runSuite(new URL("/mcp/conf", gw.http.url).href);
-    expect(results.size).toBeGreaterThanOrEqual(30);
-    expect(failing(results)).toEqual([]);
+    expect(results.scenarios.size).toBeGreaterThanOrEqual(30);
+    expect(failingScenarios(results)).toEqual([]);
   });
 
   test("via transparent /mcp: all but the scenario that looks a tool up by its unprefixed name", async () => {
     const results = await runSuite(gw.mcpUrl.href);
-    expect(results.size).toBeGreaterThanOrEqual(30);
+    expect(results.scenarios.size).toBeGreaterThanOrEqual(30);
     // json-schema-2020-12 searches tools/list for "json_schema_2020_12_tool"; transparent mode lists it as
     // conf__json_schema_2020_12_tool by design (calls by the bare name still work).
-    expect(failing(results)).toEqual(["json-schema-2020-12"]);
+    expect(failingScenarios(results)).toEqual(["json-schema-2020-12"]);
   });
 
   test("via --stdio (wrapped by supergateway): same as transparent, plus supergateway's own Host check", async () => {
@@ -85,10 +69,10 @@ describe("conformance suite through the gateway", () => {
         return res ? true : undefined;
       });
       const results = await runSuite(`http://127.0.0.1:${port}/mcp`);
-      expect(results.size).toBeGreaterThanOrEqual(30);
+      expect(results.scenarios.size).toBeGreaterThanOrEqual(30);
       // dns-rebinding-protection fails against the fixture itself behind supergateway: the HTTP layer there
       // is supergateway's, not ours.
-      expect(failing(results).sort()).toEqual(["dns-rebinding-protection", "json-schema-2020-12"]);
+      expect(failingScenarios(results).sort()).toEqual(["dns-rebinding-protection", "json-schema-2020-12"]);
     } finally {
       proc.kill("SIGTERM");
       await proc.exited;

@@ -1,0 +1,48 @@
+import { join } from "node:path";
+import { BUN, ROOT } from "./paths.ts";
+
+/** The official MCP conformance suite, pinned as a devDependency (run under Bun: it needs Node ≥ 22). */
+export const CONFORMANCE = join(ROOT, "node_modules/@modelcontextprotocol/conformance/dist/index.js");
+
+/** One run of the suite: exit code, all output, and each scenario's ✓/✗ line parsed. */
+export interface ConformanceRun {
+  code: number;
+  output: string;
+  scenarios: Map<string, { passed: number; failed: number }>;
+  /** The `Passed: N/M, F failed` line of a single-scenario run, if printed. */
+  summary: { passed: number; total: number; failed: number } | undefined;
+}
+
+/** Runs `conformance <args>` (e.g. `server --url U --suite all`, `client --command C --scenario S`). */
+export async function runConformance(
+  args: string[],
+  options: { cwd?: string } = {},
+): Promise<ConformanceRun> {
+  const proc = Bun.spawn([BUN, CONFORMANCE, ...args], {
+    stdout: "pipe",
+    stderr: "pipe",
+    ...(options.cwd ? { cwd: options.cwd } : {}),
+    env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" },
+  });
+  const [code, out, err] = await Promise.all([
+    proc.exited,
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+  ]);
+  const output = `${out}\n${err}`;
+  const scenarios = new Map<string, { passed: number; failed: number }>();
+  for (const match of output.matchAll(/[✓✗] ([\w-]+): (\d+) passed, (\d+) failed/g)) {
+    scenarios.set(match[1] as string, { passed: Number(match[2]), failed: Number(match[3]) });
+  }
+  const single = /Passed: (\d+)\/(\d+), (\d+) failed/.exec(output);
+  const summary = single
+    ? { passed: Number(single[1]), total: Number(single[2]), failed: Number(single[3]) }
+    : undefined;
+  if (code !== 0) console.error(output);
+  return { code, output, scenarios, summary };
+}
+
+/** Names of the scenarios with at least one failed check. */
+export function failingScenarios(run: ConformanceRun): string[] {
+  return [...run.scenarios].filter(([, r]) => r.failed > 0).map(([name]) => name);
+}
