@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
 import { GatewayError } from "../errors.ts";
@@ -108,7 +109,22 @@ export function loadConfigFile(path: string, env?: Record<string, string | undef
       cause,
     });
   }
-  return { ...parseConfig(text, { file: path, ...(env ? { env } : {}) }), path };
+  const parsed = parseConfig(text, { file: path, ...(env ? { env } : {}) });
+  return { ...parsed, config: resolvePaths(parsed.config, dirname(path)), path };
+}
+
+/**
+ * Makes the config's own paths (backend `cwd`, capability directories, the manifest cache) relative to
+ * the folder of the file that names them, so a config works the same from any working directory.
+ */
+export function resolvePaths(config: GatewayConfig, base: string): GatewayConfig {
+  for (const backend of Object.values(config.backends)) {
+    if (backend.cwd !== undefined) backend.cwd = resolve(base, backend.cwd);
+  }
+  config.capabilities.directories = config.capabilities.directories.map((d) => resolve(base, d));
+  if (config.lifecycle.cache_dir !== undefined)
+    config.lifecycle.cache_dir = resolve(base, config.lifecycle.cache_dir);
+  return config;
 }
 
 /** The configuration used when no file exists: no backends, every default. */

@@ -66,7 +66,10 @@ export const BackendSchema = z
       .default(false)
       .describe("Declare roots to this backend and relay its roots/list to the calling client"),
     env: z.record(z.string(), z.string()).default({}).describe("Extra environment for the child process"),
-    cwd: z.string().optional().describe("Working directory for the child process"),
+    cwd: z
+      .string()
+      .optional()
+      .describe("Working directory for the child process (relative to this config file)"),
   })
   .superRefine((backend, ctx) => {
     if (backend.command === undefined && backend.http_url === undefined) {
@@ -84,7 +87,7 @@ export const CapabilitiesConfigSchema = z
     directories: z
       .array(z.string())
       .default([])
-      .describe("Folders of capability YAML files, hot-reloaded (relative to the working directory)"),
+      .describe("Folders of capability YAML files, hot-reloaded (relative to this config file)"),
     name: z
       .string()
       .regex(BACKEND_NAME, "backend names use letters, digits, _ . - (max 64)")

@@ -1,7 +1,9 @@
 import { describe, expect, test } from "bun:test";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { formatDuration, parseDuration } from "../../src/config/duration.ts";
 import { expandString } from "../../src/config/interpolate.ts";
-import { parseConfig } from "../../src/config/load.ts";
+import { loadConfigFile, parseConfig } from "../../src/config/load.ts";
 import { locateConfig } from "../../src/config/paths.ts";
 import { resolveSettings } from "../../src/config/resolve.ts";
 import { GatewayError } from "../../src/errors.ts";
@@ -184,5 +186,20 @@ describe("resolveSettings", () => {
     expect(() => resolveSettings({ port: "http" }, { env, cwd: "/nonexistent" })).toThrow("port number");
     expect(() => resolveSettings({ logLevel: "loud" }, { env, cwd: "/nonexistent" })).toThrow("debug, info");
     expect(resolveSettings({ logLevel: "WARNING" }, { env, cwd: "/nonexistent" }).logLevel).toBe("warn");
+  });
+});
+
+describe("paths in a config file", () => {
+  test("backend cwd, capability directories and the cache dir are relative to the file's folder", async () => {
+    const dir = mkdtempSync(`${tmpdir()}/gw-paths-`);
+    await Bun.write(
+      `${dir}/conf/gateway.yaml`,
+      "lifecycle: { cache_dir: cache }\ncapabilities: { directories: [caps, /abs/caps] }\nbackends:\n  a: { command: x, cwd: work }\n  b: { command: y }\n",
+    );
+    const { config } = loadConfigFile(`${dir}/conf/gateway.yaml`, {});
+    expect(config.backends.a?.cwd).toBe(`${dir}/conf/work`);
+    expect(config.backends.b?.cwd).toBeUndefined();
+    expect(config.capabilities.directories).toEqual([`${dir}/conf/caps`, "/abs/caps"]);
+    expect(config.lifecycle.cache_dir).toBe(`${dir}/conf/cache`);
   });
 });
