@@ -210,21 +210,35 @@ export class ToolSearch {
   }
 }
 
-/** Index keys of the closest catalog words to an unknown word (minisearch's Levenshtein lookup; none if short). */
+/**
+ * Index keys of the closest catalog words to an unknown word (minisearch's Levenshtein lookup; none if short).
+ * A swap of two neighbouring letters counts as one edit, as in optimal string alignment: Levenshtein alone
+ * charges it two, which would leave "wetaher" uncorrected.
+ */
 function typoFixes(word: string, words: Map<string, SearchableMap<string>>): string[] {
   const allowed = maxTypoDistance(word.length);
   const tree = words.get(word[0] as string);
   if (allowed === 0 || !tree) return [];
   let best = allowed + 1;
   let fixes: string[] = [];
-  for (const [s, distance] of tree.fuzzyGet(word, allowed).values()) {
+  for (const [candidate, [key, levenshtein]] of tree.fuzzyGet(word, Math.max(2, allowed))) {
+    const distance = levenshtein === 2 && isSwap(word, candidate) ? 1 : levenshtein;
+    if (distance > allowed) continue;
     if (distance < best) {
       best = distance;
       fixes = [];
     }
-    if (distance === best) fixes.push(s);
+    if (distance === best) fixes.push(key);
   }
   return fixes;
+}
+
+/** Whether `b` is `a` with one pair of neighbouring letters swapped. */
+function isSwap(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let i = 0;
+  while (i < a.length && a[i] === b[i]) i++;
+  return i < a.length - 1 && a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2);
 }
 
 /** The `limit` best results, ties broken by catalog order so equal scores always rank the same way. */

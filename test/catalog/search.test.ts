@@ -139,6 +139,12 @@ describe("ToolSearch", () => {
     expect(names(search, "directry")).toEqual(["list_directory"]);
   });
 
+  test("counts a swap of neighbouring letters as one edit", () => {
+    expect(names(search, "wetaher")[0]).toBe("get_weather");
+    // Two unrelated edits in a short word are too far to correct.
+    expect(names(search, "wxathur")).toEqual([]);
+  });
+
   test("finds CJK text among many distinct characters", () => {
     const many = fakeBackend(
       "zh",
