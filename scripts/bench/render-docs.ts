@@ -19,6 +19,7 @@ interface Result {
 const ORDER: Array<[string, string]> = [
   ["tokens", "1. Context tokens"],
   ["search-quality", "2. Search quality"],
+  ["search-compare", "2b. Search engines side by side"],
   ["latency", "3. Latency"],
   ["startup", "4. Start-up"],
   ["throughput", "5. Throughput under load"],

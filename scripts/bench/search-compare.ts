@@ -1,0 +1,141 @@
+/**
+ * Search engines side by side: the working tree's ToolSearch against the one at an earlier commit, on the
+ * same queries and catalogs in one process, timings interleaved round by round (the machine is shared, so
+ * only a side-by-side ratio means anything). Quality is in-process (it ranks like the gateway, see
+ * search-quality.ts); latency at 527 and ~10,000 tools as in latency.ts.
+ *
+ * Run: bun scripts/bench/search-compare.ts --against 86d3ea0 [--rounds 7]
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { ToolSearch } from "../../src/catalog/search.ts";
+import { loadCatalog } from "../../test/fixtures/catalog-server.ts";
+import {
+  inProcessCatalog,
+  isRelevant,
+  type LabelledQuery,
+  liveMcpBenchTasks,
+  ownQueries,
+  syntheticServers,
+} from "./lib/livemcpbench.ts";
+import { ROOT } from "./lib/paths.ts";
+import { publish, type Row } from "./lib/report.ts";
+import { mean, median, percentile, round } from "./lib/stats.ts";
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : undefined;
+}
+const against = arg("against");
+if (!against) throw new Error("usage: bun scripts/bench/search-compare.ts --against <commit> [--rounds 7]");
+const ROUNDS = Number(arg("rounds") ?? 7);
+
+interface Engine {
+  search(query: string, limit: number): Array<{ entry: { server: string; tool: { name: string } } }>;
+}
+type EngineClass = new (catalog: ReturnType<typeof inProcessCatalog>) => Engine;
+
+/** The commit's src/catalog/*.ts, written under node_modules/.cache so its own imports still resolve. */
+async function engineAt(commit: string): Promise<EngineClass> {
+  const dir = join(ROOT, "node_modules/.cache/search-compare", commit);
+  mkdirSync(dir, { recursive: true });
+  for (const file of ["search.ts", "tokenize.ts", "catalog.ts"]) {
+    const text = Bun.spawnSync(["git", "show", `${commit}:src/catalog/${file}`], { cwd: ROOT });
+    if (text.exitCode !== 0) throw new Error(`git show ${commit}:src/catalog/${file} failed`);
+    writeFileSync(join(dir, file), text.stdout);
+  }
+  const module = (await import(join(dir, "search.ts"))) as { ToolSearch: EngineClass };
+  return module.ToolSearch;
+}
+
+const servers = loadCatalog();
+const engines: Array<[string, EngineClass]> = [
+  [`${against} (before)`, await engineAt(against)],
+  ["working tree (after)", ToolSearch as unknown as EngineClass],
+];
+
+function quality(queries: LabelledQuery[], engine: Engine): Row {
+  const scored = queries.map((q) => {
+    const ranked = engine.search(q.q, 50);
+    let first: number | null = null;
+    const found: Record<1 | 5 | 10, Set<string>> = { 1: new Set(), 5: new Set(), 10: new Set() };
+    ranked.forEach((m, i) => {
+      const label = q.relevant.find((l) => isRelevant([l], m.entry.server, m.entry.tool.name));
+      if (label === undefined) return;
+      first ??= i + 1;
+      for (const k of [1, 5, 10] as const) if (i < k) found[k].add(label);
+    });
+    return { q, first: first as number | null, found };
+  });
+  const recall = (k: 1 | 5 | 10): number =>
+    round(mean(scored.map((s) => s.found[k].size / s.q.relevant.length)));
+  return {
+    queries: queries.length,
+    "recall@1": recall(1),
+    "recall@5": recall(5),
+    "recall@10": recall(10),
+    "hit@5": round(mean(scored.map((s) => (s.first !== null && s.first <= 5 ? 1 : 0)))),
+    MRR: round(mean(scored.map((s) => (s.first ? 1 / s.first : 0)))),
+  };
+}
+
+const sets: Array<[string, LabelledQuery[]]> = [
+  ["LiveMCPBench", liveMcpBenchTasks(servers).filter((t) => t.relevant.length > 0)],
+  ["own set", ownQueries()],
+  ["held-out set", ownQueries("queries-heldout")],
+];
+const qualityRows: Row[] = [];
+const catalog = inProcessCatalog(servers);
+for (const [set, queries] of sets) {
+  for (const [name, Engine] of engines) {
+    qualityRows.push({ set, engine: name, ...quality(queries, new Engine(catalog)) });
+  }
+}
+
+// The same 179 queries latency.ts times: every LiveMCPBench task and the own set.
+const queries = [...liveMcpBenchTasks(servers), ...ownQueries()].map((q) => q.q);
+const latencyRows: Row[] = [];
+for (const copies of [1, 19]) {
+  const big = inProcessCatalog(syntheticServers(copies, servers));
+  const built = engines.map(([name, Engine]) => {
+    const engine = new Engine(big);
+    const t0 = performance.now();
+    engine.search("warm up the index", 5);
+    return { name, engine, buildMs: performance.now() - t0, p50: [] as number[], p99: [] as number[] };
+  });
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const b of built) {
+      const times: number[] = [];
+      for (const q of queries) {
+        const t0 = performance.now();
+        b.engine.search(q, 5);
+        times.push(performance.now() - t0);
+      }
+      b.p50.push(percentile(times, 50));
+      b.p99.push(percentile(times, 99));
+    }
+  }
+  for (const b of built) {
+    latencyRows.push({
+      tools: big.entries().length,
+      engine: b.name,
+      "index build ms": round(b.buildMs, 1),
+      "p50 ms": round(median(b.p50), 3),
+      "p99 ms": round(median(b.p99), 3),
+    });
+  }
+}
+
+publish(
+  "search-compare",
+  `bun scripts/bench/search-compare.ts --against ${against} --rounds ${ROUNDS}`,
+  { against, rounds: ROUNDS },
+  [
+    { title: `Search engines side by side: quality (in-process, top 50)`, rows: qualityRows },
+    {
+      title: `Search engines side by side: latency (${queries.length} queries, limit 5, median of ${ROUNDS} interleaved rounds)`,
+      rows: latencyRows,
+    },
+  ],
+);
+process.exit(0);
