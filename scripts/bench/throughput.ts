@@ -175,9 +175,16 @@ children.push(
     { cwd: ROOT, stdout: "ignore", stderr: "ignore" },
   ),
 );
-const gateway = await startHttpGateway(writeConfig({ everything: { command: `${everythingBin} stdio` } }), {
-  backends: 1,
-});
+// The per-backend rate limit (100/s by default) is a policy, not relay cost: off here, so the figures show what
+// the gateway itself can carry.
+const gateway = await startHttpGateway(
+  writeConfig({
+    everything: { command: `${everythingBin} stdio`, failsafe: { rate_limit: { enabled: false } } },
+  }),
+  {
+    backends: 1,
+  },
+);
 
 await waitForHttp(`http://127.0.0.1:${directPort}/health`, 30_000).catch(() => undefined);
 const targets: Target[] = [
