@@ -1,4 +1,10 @@
 #!/usr/bin/env bun
-import { runCli } from "./cli/main.ts";
+import { listenEarly } from "./server/early-listen.ts";
 
-await runCli(process.argv.slice(2));
+const argv = process.argv.slice(2);
+// No top-level await, so `bun build --compile --bytecode` can precompile the entry.
+const start = (): void => void import("./cli/main.ts").then(({ runCli }) => runCli(argv));
+// `serve` answers /health ("starting") before the rest of the program loads (see early-listen.ts); one
+// turn of the event loop first lets a request already waiting on the new socket have its answer.
+if (listenEarly(argv)) setTimeout(start, 0);
+else start();

@@ -2,7 +2,6 @@ import { type CommandDef, defineCommand, runCommand, showUsage } from "citty";
 import { errorMessage, isGatewayError } from "../errors.ts";
 import { VERSION } from "../version.ts";
 import { serveArgs } from "./args.ts";
-import { serveCommand } from "./commands/serve.ts";
 import { assertKnownFlags } from "./flags.ts";
 import { writeErrorLine, writeOutput } from "./output.ts";
 
@@ -11,7 +10,8 @@ export const main = defineCommand({
   meta: { name: "mcp-gateway", version: VERSION, description: "One port, four meta-tools, every MCP server" },
   args: serveArgs,
   subCommands: {
-    serve: serveCommand,
+    // Lazy like the rest: serve's own modules load after main.ts has bound the port (src/server/early-listen.ts).
+    serve: () => import("./commands/serve.ts").then((m) => m.serveCommand),
     init: () => import("./commands/init.ts").then((m) => m.initCommand),
     doctor: () => import("./commands/doctor.ts").then((m) => m.doctorCommand),
     servers: () => import("./commands/servers.ts").then((m) => m.serversCommand),

@@ -1,16 +1,21 @@
 import type { ServeFlags } from "../config/resolve.ts";
-import { resolveSettings } from "../config/resolve.ts";
 import { watchFile } from "../config/watch.ts";
 import { errorMessage, GatewayError } from "../errors.ts";
-import { Gateway } from "../gateway.ts";
+import type { Gateway } from "../gateway.ts";
 import { configureLog, log } from "../log.ts";
-import { type HttpFrontEnd, startHttpFrontEnd } from "./http.ts";
-import { applyConfig } from "./reload.ts";
+import { breathe, claimEarlyListener } from "./early-listen.ts";
+import type { HttpFrontEnd } from "./http.ts";
 import type { Surface } from "./session-server.ts";
-import { serveStdio } from "./stdio.ts";
 
 /** Runs the gateway until SIGINT/SIGTERM (or, with --stdio, until the client closes stdin). */
 export async function runGateway(flags: ServeFlags & { stdio?: boolean | undefined }): Promise<void> {
+  // main.ts may already listen and answer /health ("starting"); the heavy modules load only now.
+  let early = claimEarlyListener();
+  await breathe();
+  const { resolveSettings } = await import("../config/resolve.ts");
+  await breathe();
+  const { Gateway } = await import("../gateway.ts");
+  await breathe();
   const settings = resolveSettings(flags);
   configureLog({ level: settings.logLevel, format: settings.logFormat });
   for (const warning of settings.warnings) log.warn(warning);
@@ -19,9 +24,16 @@ export async function runGateway(flags: ServeFlags & { stdio?: boolean | undefin
     log.warn(`no config file found; starting with no backends. Looked in: ${settings.searched.join(", ")}`);
 
   const config = settings.config;
+  if (early && (flags.stdio || !early.serves(config.server))) {
+    // The early guess missed (a config shape it does not read): listen where the config says, as before.
+    early.abandon();
+    early = undefined;
+  }
   const surface: Surface = config.meta_mcp.enabled ? { kind: "meta" } : { kind: "transparent" };
+  await breathe();
   const gateway = new Gateway(config);
   gateway.start();
+  early?.showGateway(gateway);
 
   const stopWatching = settings.configPath
     ? startReloading(gateway, flags, settings.configPath)
@@ -38,6 +50,7 @@ export async function runGateway(flags: ServeFlags & { stdio?: boolean | undefin
       force.unref();
       // shutdown_timeout is what calls in flight get; stopping the backends may take a few seconds more.
       stopWatching();
+      if (!http) early?.abandon();
       await http
         ?.stop({ graceMs: config.server.shutdown_timeout })
         .catch((err) => log.warn(`stopping HTTP: ${errorMessage(err)}`));
@@ -55,14 +68,17 @@ export async function runGateway(flags: ServeFlags & { stdio?: boolean | undefin
   }
 
   if (flags.stdio) {
+    const { serveStdio } = await import("./stdio.ts");
     log.info(`serving MCP on stdio (${surface.kind} mode)`);
     await serveStdio(gateway, surface);
     await shutdown("stdin closed");
     process.exit(0);
   }
 
+  await breathe();
+  const { startHttpFrontEnd } = await import("./http.ts");
   try {
-    http = startHttpFrontEnd(gateway, { surface });
+    http = startHttpFrontEnd(gateway, { surface, ...(early ? { listener: early } : {}) });
   } catch (err) {
     await gateway.stop();
     const message = errorMessage(err);
@@ -87,6 +103,10 @@ function startReloading(gateway: Gateway, flags: ServeFlags, path: string): () =
   const reload = (why: string): void => {
     queue = queue.then(async () => {
       try {
+        const [{ resolveSettings }, { applyConfig }] = await Promise.all([
+          import("../config/resolve.ts"),
+          import("./reload.ts"),
+        ]);
         const next = resolveSettings({ ...flags, config: path });
         const report = await applyConfig(gateway, next.config);
         const changes = [

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BUN, GATEWAY_ENTRY, ROOT } from "./paths.ts";
 
-/** Compiles the gateway for this host the way scripts/build.ts does (minified, no .env/bunfig autoload). */
+/** Compiles the gateway for this host the way scripts/build.ts does (minified, bytecode, no .env/bunfig autoload). */
 export function compileGateway(): string {
   const outfile = join(mkdtempSync(join(tmpdir(), "mcp-gateway-bench-bin-")), "mcp-gateway");
   execFileSync(
@@ -14,6 +14,8 @@ export function compileGateway(): string {
       GATEWAY_ENTRY,
       "--compile",
       "--minify",
+      "--bytecode",
+      "--format=esm",
       "--no-compile-autoload-dotenv",
       "--no-compile-autoload-bunfig",
       `--outfile=${outfile}`,
