@@ -34,7 +34,7 @@ describe("conformance suite through the gateway", () => {
     const results = await runSuite(new URL("/mcp/conf", gw.http.url).href);
     expect(results.scenarios.size).toBeGreaterThanOrEqual(30);
     expect(failingScenarios(results)).toEqual([]);
-  });
+  }, 120_000);
 
   test("via transparent /mcp: all but the scenario that looks a tool up by its unprefixed name", async () => {
     const results = await runSuite(gw.mcpUrl.href);
@@ -42,7 +42,7 @@ describe("conformance suite through the gateway", () => {
     // json-schema-2020-12 searches tools/list for "json_schema_2020_12_tool"; transparent mode lists it as
     // conf__json_schema_2020_12_tool by design (calls by the bare name still work).
     expect(failingScenarios(results)).toEqual(["json-schema-2020-12"]);
-  });
+  }, 120_000);
 
   test("via --stdio (wrapped by supergateway): same as transparent, plus supergateway's own Host check", async () => {
     const dir = tempDir();
@@ -77,5 +77,5 @@ describe("conformance suite through the gateway", () => {
       proc.kill("SIGTERM");
       await proc.exited;
     }
-  });
+  }, 120_000);
 });
