@@ -1,5 +1,5 @@
 /**
- * Writes docs/benchmarks.md from scripts/bench/results/*.json: the machine, then every table with the
+ * Writes docs/BENCHMARKS.md from scripts/bench/results/*.json: the machine, then every table with the
  * command that produced it. Run after the benchmarks (npm run bench does both): bun scripts/bench/render-docs.ts
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -24,6 +24,7 @@ const ORDER: Array<[string, string]> = [
   ["startup", "4. Start-up"],
   ["throughput", "5. Throughput under load"],
   ["memory", "6. Memory"],
+  ["faults", "7. What a fault costs"],
 ];
 
 const intro = readIntro();
@@ -67,8 +68,8 @@ if (machine) {
   );
 }
 mkdirSync(join(ROOT, "docs"), { recursive: true });
-writeFileSync(join(ROOT, "docs/benchmarks.md"), `${parts.join("\n").trimEnd()}\n`);
-console.log("wrote docs/benchmarks.md");
+writeFileSync(join(ROOT, "docs/BENCHMARKS.md"), `${parts.join("\n").trimEnd()}\n`);
+console.log("wrote docs/BENCHMARKS.md");
 
 function readIntro(): string {
   const file = join(ROOT, "scripts/bench/data/benchmarks-intro.md");

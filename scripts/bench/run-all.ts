@@ -1,5 +1,5 @@
 /**
- * Runs every benchmark in turn, then renders docs/benchmarks.md from their JSON results.
+ * Runs every benchmark in turn, then renders docs/BENCHMARKS.md from their JSON results.
  * Run: bun scripts/bench/run-all.ts            (npm run bench) the full suite, ~10 minutes on 2 cores
  *      bun scripts/bench/run-all.ts --quick    (npm run bench:smoke) one short run of each, for CI: proves the
  *                                              suite works; its figures are not for quoting
@@ -13,9 +13,11 @@ import { BENCH_DIR, ROOT } from "./lib/paths.ts";
 const quick = process.argv.includes("--quick");
 const benchDeps = existsSync(join(BENCH_DIR, "node_modules/.bin/supergateway"));
 
-const steps: Array<{ script: string; args: string[]; needsBenchDeps?: boolean }> = [
+const steps: Array<{ script: string; args: string[]; needsBenchDeps?: boolean; full?: boolean }> = [
   { script: "tokens.ts", args: quick || !benchDeps ? ["--quick"] : [] },
   { script: "search-quality.ts", args: quick ? ["--in-process"] : [] },
+  // minisearch (this tree) against the hand-written index it replaced, side by side (section 2b).
+  { script: "search-compare.ts", args: ["--against", "86d3ea0"], full: true },
   { script: "latency.ts", args: quick ? ["--quick"] : [] },
   { script: "startup.ts", args: quick ? ["--quick"] : [] },
   { script: "memory.ts", args: quick ? ["--quick"] : [] },
@@ -25,6 +27,7 @@ const steps: Array<{ script: string; args: string[]; needsBenchDeps?: boolean }>
 
 let failed = 0;
 for (const step of steps) {
+  if (step.full && quick) continue;
   if (step.needsBenchDeps && !benchDeps) {
     console.log(`\n## ${step.script}: skipped (run npm install --prefix scripts/bench --ignore-scripts)`);
     continue;
@@ -33,7 +36,7 @@ for (const step of steps) {
     cwd: ROOT,
     stdout: "inherit",
     stderr: "inherit",
-    // Smoke figures are worth nothing: keep them out of results/, which docs/benchmarks.md is made from.
+    // Smoke figures are worth nothing: keep them out of results/, which docs/BENCHMARKS.md is made from.
     env: quick
       ? { ...process.env, MCP_GATEWAY_BENCH_RESULTS: join(BENCH_DIR, "results-smoke") }
       : process.env,
