@@ -30,6 +30,9 @@ export const ServerSchema = z
       .positive()
       .default(4 * 1024 * 1024)
       .describe("Largest accepted POST body"),
+    session_idle_timeout: Duration.default(86_400_000).describe(
+      "Close an HTTP session its client has not used for this long (0 = never); the client re-initializes",
+    ),
     allowed_origins: z
       .array(z.string())
       .default([])

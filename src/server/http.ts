@@ -22,6 +22,8 @@ export interface HttpFrontEndOptions {
   surface: Surface;
   maxBodySize?: number;
   allowedOrigins?: readonly string[];
+  /** Clock for session idle expiry. @default Date.now */
+  now?: () => number;
   /** A server `listenEarly` already bound (answering /health as "starting"); it gets these routes. */
   listener?: EarlyListener;
 }
@@ -98,7 +100,13 @@ export function startHttpFrontEnd(gateway: Gateway, options: HttpFrontEndOptions
   const defaults = gateway.config.server;
   const host = options.host ?? defaults.host;
   const maxBodySize = options.maxBodySize ?? defaults.max_body_size;
-  const sessions = new SessionStore(gateway, { maxBodySize });
+  const sessions = new SessionStore(gateway, {
+    maxBodySize,
+    idleTimeoutMs: defaults.session_idle_timeout,
+    ...(options.now ? { now: options.now } : {}),
+  });
+  const sweeper = setInterval(() => void sessions.sweep(), 60_000);
+  sweeper.unref?.();
   const policy = { bindHost: host, allowedOrigins: options.allowedOrigins ?? defaults.allowed_origins };
 
   async function handleMcp(request: Request, endpoint: string, surface: Surface): Promise<Response> {
@@ -107,7 +115,7 @@ export function startHttpFrontEnd(gateway: Gateway, options: HttpFrontEndOptions
     }
     const sessionId = request.headers.get("mcp-session-id");
     if (sessionId) {
-      const session = sessions.get(sessionId);
+      const session = sessions.use(sessionId);
       if (!session || session.endpoint !== endpoint) {
         return jsonRpcError(
           404,
@@ -226,6 +234,7 @@ export function startHttpFrontEnd(gateway: Gateway, options: HttpFrontEndOptions
         await new Promise((r) => setTimeout(r, 100));
       }
       await Promise.all([...sseSessions.values()].map((s) => s.close().catch(() => undefined)));
+      clearInterval(sweeper);
       await sessions.closeAll();
       await server.stop(true);
     },

@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { z } from "zod";
+import { parseConfig } from "../../src/config/load.ts";
+import { Gateway } from "../../src/gateway.ts";
+import { startHttpFrontEnd } from "../../src/server/http.ts";
 import { exposedName } from "../../src/server/tool-names.ts";
 import { connectHttp, startTestGateway, type TestGateway } from "../helpers/gateway.ts";
 import { serverCommand } from "../helpers/paths.ts";
@@ -238,5 +241,49 @@ describe("exposedName", () => {
 
   test("replaces characters model APIs refuse", () => {
     expect(exposedName("my.server", "tool.name")).toMatch(/^[A-Za-z0-9_-]+$/);
+  });
+});
+
+describe("idle session expiry (injected clock)", () => {
+  test("a session unused for session_idle_timeout is closed; a used one stays; the client gets 404", async () => {
+    let now = 1_000_000;
+    const { config } = parseConfig(
+      "capabilities: { enabled: false }\nserver: { session_idle_timeout: 1h }\n",
+      {
+        file: "t.yaml",
+      },
+    );
+    const gateway = new Gateway(config);
+    const http = startHttpFrontEnd(gateway, {
+      host: "127.0.0.1",
+      port: 0,
+      surface: { kind: "meta" },
+      now: () => now,
+    });
+    try {
+      const url = new URL("/mcp", http.url);
+      const open = async (): Promise<string> => {
+        const res = await fetch(url, { method: "POST", headers: ACCEPT, body: JSON.stringify(INIT) });
+        await res.text();
+        return res.headers.get("mcp-session-id") as string;
+      };
+      const ping = (id: string): Promise<Response> =>
+        fetch(url, {
+          method: "POST",
+          headers: { ...ACCEPT, "mcp-session-id": id, "mcp-protocol-version": "2025-11-25" },
+          body: JSON.stringify({ jsonrpc: "2.0", id: 9, method: "ping" }),
+        });
+      const idle = await open();
+      const busy = await open();
+      now += 59 * 60_000;
+      expect((await ping(busy)).status).toBe(200);
+      now += 2 * 60_000;
+      expect(await http.sessions.sweep()).toBe(1);
+      expect((await ping(idle)).status).toBe(404);
+      expect((await ping(busy)).status).toBe(200);
+    } finally {
+      await http.stop();
+      await gateway.stop();
+    }
   });
 });
