@@ -15,7 +15,6 @@ import {
   type Tool,
 } from "@modelcontextprotocol/sdk/types.js";
 import type { ConsolaInstance } from "consola";
-import { z } from "zod";
 import { errorMessage, GatewayError, isGatewayError } from "../errors.ts";
 import { VERSION } from "../version.ts";
 import type {
@@ -30,6 +29,7 @@ import type {
   TransportKind,
 } from "./backend.ts";
 import type { ManifestStore } from "./manifest.ts";
+import { listAll, ProgressRouter, sendRequest } from "./requests.ts";
 
 /** A transport plus what it can tell about a failure (stderr tail, pid). */
 export interface BackendTransport extends Transport {
@@ -74,10 +74,6 @@ export interface McpBackendOptions {
   timers?: { setTimeout: typeof setTimeout; clearTimeout: typeof clearTimeout };
 }
 
-// Results are relayed untouched: a loose object keeps every field the backend sent.
-const RawResult = z.looseObject({});
-const Page = z.looseObject({ nextCursor: z.string().optional() });
-
 const LIST_CHANGED: Record<string, ListKind> = {
   "notifications/tools/list_changed": "tools",
   "notifications/resources/list_changed": "resources",
@@ -99,8 +95,7 @@ export class McpBackend implements Backend {
   #sleeping = false;
   #restartTimer: ReturnType<typeof setTimeout> | undefined;
   #backoffMs = 0;
-  #progressSeq = 0;
-  readonly #progress = new Map<string, (p: { progress: number; total?: number; message?: string }) => void>();
+  readonly #progress = new ProgressRouter();
   #lastError: string | undefined;
   #tools: Tool[] = [];
   #resources: Resource[] = [];
@@ -275,7 +270,7 @@ export class McpBackend implements Backend {
       this.#transport = transport;
       if (transport.kind) this.#kind = transport.kind;
       await client.connect(transport, { timeout });
-      this.#interceptProgress(transport);
+      this.#progress.attach(transport);
       this.#capabilities = client.getServerCapabilities();
       await this.#loadLists(client);
       this.#status = "running";
@@ -334,19 +329,8 @@ export class McpBackend implements Backend {
     }
   }
 
-  async #listAll<T>(client: Client, method: string, field: string): Promise<T[]> {
-    const items: T[] = [];
-    let cursor: string | undefined;
-    for (let page = 0; page < 1000; page++) {
-      const result = await client.request({ method, params: cursor ? { cursor } : {} }, Page, {
-        timeout: this.#options.timeoutMs,
-      });
-      const list = (result as Record<string, unknown>)[field];
-      if (Array.isArray(list)) items.push(...(list as T[]));
-      cursor = result.nextCursor;
-      if (!cursor) break;
-    }
-    return items;
+  #listAll<T>(client: Client, method: string, field: string): Promise<T[]> {
+    return listAll<T>(client, { method, field }, { timeoutMs: this.#options.timeoutMs });
   }
 
   #describeFailure(err: unknown): string {
@@ -522,78 +506,25 @@ export class McpBackend implements Backend {
     }
   }
 
-  async #send(
+  #send(
     method: string,
     params: Record<string, unknown> | undefined,
     options: CallOptions,
   ): Promise<Record<string, unknown>> {
     const client = this.#client;
     if (!client) throw new GatewayError("BACKEND_UNAVAILABLE", `backend "${this.name}" is not running`);
-    // Our own progress token and timers, not the SDK's onprogress: the SDK drops a progress notification
-    // that arrives in the same read as the result, and its timeout cannot tell us which limit fired.
-    const token = `gw-${++this.#progressSeq}`;
-    const abort = new AbortController();
-    const limit = { kind: "" };
-    const expire = (kind: string) => () => {
-      limit.kind = kind;
-      abort.abort(new Error(`${kind} timeout`));
-    };
-    const idleMs = this.#options.timeoutMs;
-    let idleTimer = setTimeout(expire("idle"), idleMs);
-    const maxMs = this.#options.maxTimeoutMs;
-    const maxTimer = maxMs ? setTimeout(expire("max"), maxMs) : undefined;
-    this.#progress.set(token, (progress) => {
-      clearTimeout(idleTimer);
-      idleTimer = setTimeout(expire("idle"), idleMs);
-      options.onProgress?.(progress);
-    });
-    const onCallerAbort = (): void => abort.abort(options.signal?.reason);
-    if (options.signal?.aborted) onCallerAbort();
-    options.signal?.addEventListener("abort", onCallerAbort, { once: true });
-    const meta = { ...((params?._meta as Record<string, unknown> | undefined) ?? {}), progressToken: token };
-    try {
-      return await client.request({ method, params: { ...(params ?? {}), _meta: meta } }, RawResult, {
-        signal: abort.signal,
-        timeout: 2_147_483_647,
-      });
-    } catch (err) {
-      if (limit.kind) {
-        const what = method === "tools/call" ? `tool "${String(params?.name)}"` : method;
-        const detail =
-          limit.kind === "max"
-            ? `did not finish within max_timeout ${maxMs}ms`
-            : `did not answer or report progress within ${idleMs}ms`;
-        throw new GatewayError("TIMEOUT", `backend "${this.name}": ${what} ${detail}`, { cause: err });
-      }
-      throw err;
-    } finally {
-      clearTimeout(idleTimer);
-      clearTimeout(maxTimer);
-      this.#progress.delete(token);
-      options.signal?.removeEventListener("abort", onCallerAbort);
-    }
-  }
-
-  /** Routes progress notifications to their request before the SDK sees them (see #send). */
-  #interceptProgress(transport: BackendTransport): void {
-    const protocol = transport.onmessage;
-    transport.onmessage = (message, extra) => {
-      if ("method" in message && message.method === "notifications/progress" && !("id" in message)) {
-        const params = message.params as {
-          progressToken?: unknown;
-          progress: number;
-          total?: number;
-          message?: string;
-        };
-        const handler = this.#progress.get(params.progressToken as string);
-        if (handler) {
-          const { progressToken: _token, ...progress } = params;
-          handler(progress as { progress: number; total?: number; message?: string });
-        }
-        return;
-      }
-      protocol?.(message, extra);
-    };
+    return sendRequest(
+      client,
+      this.#progress,
+      { method, params },
+      {
+        backend: this.name,
+        idleTimeoutMs: this.#options.timeoutMs,
+        maxTimeoutMs: this.#options.maxTimeoutMs,
+        signal: options.signal,
+        onProgress: options.onProgress,
+      },
+    );
   }
 
   async #restart(): Promise<void> {

@@ -131,11 +131,6 @@ export class BackendPool {
     await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, worker));
   }
 
-  /** Starts every backend in parallel; one that fails is logged and left in `error`, the rest serve. */
-  async startAll(): Promise<void> {
-    await this.warmUp({ concurrency: this.#backends.size || 1, lazy: () => false });
-  }
-
   /** Idle and health housekeeping for every backend. */
   tick(now: number): void {
     for (const backend of this.all()) backend.tick?.(now);

@@ -12,12 +12,3 @@ export function parseDuration(value: string | number): number | undefined {
   const amount = Number(match[1]);
   return Math.round(amount * (UNIT_MS[match[2] ?? "s"] ?? 1000));
 }
-
-/** Formats milliseconds back into the shortest exact duration string (`1500` → `1500ms`, `60000` → `1m`). */
-export function formatDuration(ms: number): string {
-  for (const unit of ["d", "h", "m", "s"] as const) {
-    const size = UNIT_MS[unit] ?? 1;
-    if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
-  }
-  return `${ms}ms`;
-}
