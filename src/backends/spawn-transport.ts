@@ -100,7 +100,7 @@ export class SpawnTransport implements Transport {
   async terminate(): Promise<void> {
     const child = this.#child;
     if (!child) return;
-    signalGroup(child.pid, "SIGKILL");
+    signalGroup(child, "SIGKILL");
     await child.exited;
   }
 
@@ -116,13 +116,13 @@ export class SpawnTransport implements Transport {
       // Already closed: the child is on its way out.
     }
     if (!(await within(this.#options.stdinGraceMs ?? 500))) {
-      signalGroup(child.pid, "SIGTERM");
-      if (!(await within(this.#options.termGraceMs ?? 2000))) signalGroup(child.pid, "SIGKILL");
+      signalGroup(child, "SIGTERM");
+      if (!(await within(this.#options.termGraceMs ?? 2000))) signalGroup(child, "SIGKILL");
       await within(1000);
     }
     // The leader may have exited while helpers it started live on in its group (npx → node).
-    signalGroup(child.pid, "SIGTERM");
-    setTimeout(() => signalGroup(child.pid, "SIGKILL"), this.#options.termGraceMs ?? 2000).unref?.();
+    signalGroup(child, "SIGTERM");
+    setTimeout(() => signalGroup(child, "SIGKILL"), this.#options.termGraceMs ?? 2000).unref?.();
   }
 
   async #pumpStdout(child: Child): Promise<void> {
@@ -171,9 +171,14 @@ export class SpawnTransport implements Transport {
   }
 }
 
-function signalGroup(pgid: number, signal: NodeJS.Signals): void {
+/**
+ * Signals the child's whole process group (it was spawned detached, so its pid is the group id). Windows
+ * has no process groups: there the child itself is signalled.
+ */
+function signalGroup(child: Child, signal: NodeJS.Signals): void {
   try {
-    process.kill(-pgid, signal);
+    if (process.platform === "win32") child.kill(signal);
+    else process.kill(-child.pid, signal);
   } catch {
     // ESRCH: the group is already gone, which is what we want.
   }
