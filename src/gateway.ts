@@ -47,6 +47,11 @@ export class Gateway {
     });
   }
 
+  /** Forgets every backend's failsafe state, so the next call builds its policy from the current config. */
+  resetPolicies(): void {
+    this.#policies.clear();
+  }
+
   /** The failsafe policy of one backend (global settings merged with its overrides). */
   policy(server: string): FailsafePolicy {
     let policy = this.#policies.get(server);

@@ -22,6 +22,8 @@ export async function applyConfig(gateway: Gateway, next: GatewayConfig): Promis
   const previous = gateway.config;
   const diff = diffConfig(previous, next);
   gateway.config = next;
+  // Changed backends get fresh policies when they are replaced below; a changed failsafe section touches all.
+  if (JSON.stringify(previous.failsafe) !== JSON.stringify(next.failsafe)) gateway.resetPolicies();
   const pool = gateway.pool;
   await Promise.all([...diff.removed, ...diff.changed].map((name) => pool.remove(name)));
   const starting: Promise<void>[] = [];

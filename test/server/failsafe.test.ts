@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { parseConfig } from "../../src/config/load.ts";
 import { Gateway } from "../../src/gateway.ts";
 import { callMetaTool } from "../../src/server/meta-tools.ts";
+import { applyConfig } from "../../src/server/reload.ts";
 import { connectHttp, startTestGateway, type TestGateway, tempDir } from "../helpers/gateway.ts";
 import { BUN, ROOT } from "../helpers/paths.ts";
 
@@ -303,5 +304,24 @@ describe("client disconnect", () => {
     await waitFor("backend saw the cancellation", async () =>
       (await counts(gw.gateway)).cancelled.hang === 1 ? true : undefined,
     );
+  });
+});
+
+describe("failsafe settings and hot reload", () => {
+  test("a reloaded failsafe section applies to backends that did not change", async () => {
+    const gateway = await start(
+      fixtureConfig("failsafe: { rate_limit: { requests_per_second: 1, burst: 1 } }"),
+    );
+    await callMetaTool(gateway, "gateway_invoke", { server: "fixture", tool: "count_calls" });
+    const limited = await callMetaTool(gateway, "gateway_invoke", { server: "fixture", tool: "count_calls" });
+    expect(text(limited)).toMatch(/rate limit/i);
+    const { config } = parseConfig(fixtureConfig("failsafe: { rate_limit: { enabled: false } }"), {
+      file: "t.yaml",
+    });
+    config.backends.fixture = gateway.config.backends.fixture!;
+    const report = await applyConfig(gateway, config);
+    expect(report.restarted).toEqual([]);
+    const free = await callMetaTool(gateway, "gateway_invoke", { server: "fixture", tool: "count_calls" });
+    expect(free.isError).toBeFalsy();
   });
 });
