@@ -11,11 +11,16 @@ export interface ConfigDiff {
   needsRestart: string[];
 }
 
+/**
+ * Each enabled backend with a fingerprint of everything that shapes it: its own entry plus the global
+ * settings it inherits (default timeout, lifecycle), so changing a default restarts the backends using it.
+ */
 function enabledBackends(config: GatewayConfig): Map<string, string> {
+  const inherited = { request_timeout: config.server.request_timeout, lifecycle: config.lifecycle };
   return new Map(
     Object.entries(config.backends)
       .filter(([, entry]) => entry.enabled)
-      .map(([name, entry]) => [name, JSON.stringify(entry)]),
+      .map(([name, entry]) => [name, JSON.stringify([entry, inherited])]),
   );
 }
 
