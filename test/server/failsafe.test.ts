@@ -319,6 +319,7 @@ describe("failsafe settings and hot reload", () => {
       file: "t.yaml",
     });
     config.backends.fixture = gateway.config.backends.fixture!;
+    config.lifecycle = gateway.config.lifecycle;
     const report = await applyConfig(gateway, config);
     expect(report.restarted).toEqual([]);
     const free = await callMetaTool(gateway, "gateway_invoke", { server: "fixture", tool: "count_calls" });
