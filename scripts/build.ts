@@ -140,6 +140,9 @@ export function compile(
     "--minify",
     // Precompiled JavaScriptCore bytecode: start-up skips parsing the bundle (about half of `--version`).
     "--bytecode",
+    // Each import() becomes its own chunk in the executable, loaded when reached: without this the whole
+    // bundle (and every node: module it names) loads before main.ts runs, about 8 ms of start-up.
+    "--splitting",
     "--format=esm",
     "--no-compile-autoload-dotenv",
     "--no-compile-autoload-bunfig",

@@ -6,5 +6,4 @@ const argv = process.argv.slice(2);
 const start = (): void => void import("./cli/main.ts").then(({ runCli }) => runCli(argv));
 // `serve` answers /health ("starting") before the rest of the program loads (see early-listen.ts); one
 // turn of the event loop first lets a request already waiting on the new socket have its answer.
-if (listenEarly(argv)) setTimeout(start, 0);
-else start();
+void listenEarly(argv).then((listening) => (listening ? setTimeout(start, 0) : start()));

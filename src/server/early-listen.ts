@@ -1,14 +1,12 @@
-import { readFileSync } from "node:fs";
 import type { Server as BunServer } from "bun";
-import { expandString } from "../config/interpolate.ts";
-import { locateConfig } from "../config/paths.ts";
-import type { Gateway } from "../gateway.ts";
 import { VERSION } from "../version.ts";
-import { healthReport } from "./health.ts";
 
 // Start-up is what a client waits on: `serve` binds its port and answers /health ("starting") before the
 // rest of the program (zod schemas, the MCP SDK, 100 backends' config) has even loaded. This module may
-// import only what that needs; everything else comes in later through dynamic imports.
+// import only what that needs; everything else comes in later through dynamic imports. Even node:fs,
+// node:path and node:os cost about 3 ms to load under `bun src/main.ts`, so the config is read with
+// Bun.file and its paths are built by hand (src/config/paths.ts stays the authority: a guess that misses
+// only costs the early start, since run.ts checks it against the validated config).
 
 /** Where the gateway is expected to listen, guessed from argv, environment and config text. */
 export interface ListenAddress {
@@ -98,9 +96,12 @@ export function scanServerSection(
   let inServer = false;
   let indent: string | undefined;
   for (const line of text.split(/\r?\n/)) {
+    const indented = line.startsWith(" ") || line.startsWith("\t");
+    // Most lines of a big config belong to other sections (backends): pass them before any regex runs.
+    if (indented && !inServer) continue;
     if (/^\s*(#.*)?$/.test(line) || line === "---") continue;
-    const top = /^([A-Za-z_][\w.-]*)[ \t]*:(.*)$/.exec(line);
-    if (!/^[ \t]/.test(line)) {
+    if (!indented) {
+      const top = /^([A-Za-z_][\w.-]*)[ \t]*:(.*)$/.exec(line);
       if (!top) return undefined;
       const [, key, rest = ""] = top;
       inServer = key === "server";
@@ -113,7 +114,6 @@ export function scanServerSection(
       }
       continue;
     }
-    if (!inServer) continue;
     const depth = /^[ \t]*/.exec(line)?.[0] ?? "";
     indent ??= depth;
     if (depth !== indent) {
@@ -138,45 +138,126 @@ export function scanServerSection(
   return out;
 }
 
+/** `${VAR}` and `${VAR:-default}` as src/config/interpolate.ts expands them; undefined when one is unset. */
+function expand(value: string, env: Record<string, string | undefined>): string | undefined {
+  let missing = false;
+  const out = value.replace(
+    /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g,
+    (whole, name: string | undefined, fallback: string | undefined) => {
+      if (whole === "$${") return "${";
+      const found = env[name ?? ""];
+      if (found !== undefined && found !== "") return found;
+      if (fallback !== undefined) return fallback;
+      if (found === undefined) missing = true;
+      return "";
+    },
+  );
+  return missing ? undefined : out;
+}
+
+/** An HTTP `serve` invocation: its flags and the config files `locateConfig` would try, in order. */
+interface EarlyServe {
+  flags: Partial<Record<"config" | "port" | "host", string>>;
+  env: Record<string, string | undefined>;
+  /** The first of these that exists is the config; none existing means no config file. */
+  candidates: string[];
+  /** True when the user named the file, so its absence means no early start. */
+  explicit: boolean;
+}
+
+/** What `locateConfig` would do, with paths built by hand; undefined when argv is not an HTTP serve. */
+function earlyServe(
+  argv: readonly string[],
+  options: { env?: Record<string, string | undefined>; cwd?: string },
+): EarlyServe | undefined {
+  const flags = serveFlags(argv);
+  if (!flags) return undefined;
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const windows = process.platform === "win32";
+  const join = (...parts: string[]): string => parts.join(windows ? "\\" : "/");
+  const named = flags.config ?? env.MCP_GATEWAY_CONFIG;
+  if (named) {
+    const absolute = windows ? /^([A-Za-z]:)?[\\/]/.test(named) : named.startsWith("/");
+    return { flags, env, candidates: [absolute ? named : join(cwd, named)], explicit: true };
+  }
+  // os.homedir() answers HOME (USERPROFILE on Windows) when set; otherwise leave it to the normal start.
+  const home = env.HOME ?? (windows ? env.USERPROFILE : undefined);
+  if (!home) return undefined;
+  const candidates = [
+    join(cwd, "gateway.yaml"),
+    join(cwd, "servers.yaml"),
+    join(home, ".config", "mcp-gateway", "gateway.yaml"),
+    "/etc/mcp-gateway/gateway.yaml",
+  ];
+  return { flags, env, candidates, explicit: false };
+}
+
+/** A failed read: a file that does not exist is skipped (as `existsSync` would); anything else is unclear. */
+function missing(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === "ENOENT" || code === "ENOTDIR";
+}
+
 /**
- * The address `serve` will listen on, guessed without loading the config schema: flags > MCP_GATEWAY_*
- * environment > config file > defaults, as `resolveSettings` orders them. Undefined when argv is not an
- * HTTP serve or anything is unclear; the guess is checked against the validated config later.
+ * The address from flags > MCP_GATEWAY_* environment > config text > defaults, as `resolveSettings`
+ * orders them; undefined when anything is unclear.
+ */
+function addressOf(serve: EarlyServe, text: string | undefined): ListenAddress | undefined {
+  const { flags, env } = serve;
+  let file: ReturnType<typeof scanServerSection> = {};
+  if (text !== undefined) {
+    file = scanServerSection(text);
+    if (!file) return undefined;
+  }
+  const portText = flags.port ?? (env.MCP_GATEWAY_PORT || undefined) ?? file.port ?? String(DEFAULT_PORT);
+  const hostText = flags.host ?? (env.MCP_GATEWAY_HOST || undefined);
+  const host = hostText ?? (file.host === undefined ? DEFAULT_HOST : expand(file.host, env));
+  const bodyText = file.max_body_size ?? String(DEFAULT_MAX_BODY_SIZE);
+  if (!/^\d+$/.test(portText) || !/^\d+$/.test(bodyText) || !host) return undefined;
+  const port = Number(portText);
+  const maxBodySize = Number(bodyText);
+  if (port > 65535 || maxBodySize <= 0) return undefined;
+  return { host, port, maxBodySize };
+}
+
+/**
+ * The address `serve` will listen on, guessed without loading the config schema. Undefined when argv is
+ * not an HTTP serve or anything is unclear; the guess is checked against the validated config later.
  */
 export function guessListenAddress(
   argv: readonly string[],
   options: { env?: Record<string, string | undefined>; cwd?: string } = {},
 ): ListenAddress | undefined {
-  const env = options.env ?? process.env;
-  const flags = serveFlags(argv);
-  if (!flags) return undefined;
-  const location = locateConfig({ flag: flags.config, env, ...(options.cwd ? { cwd: options.cwd } : {}) });
-  let file: ReturnType<typeof scanServerSection> = {};
-  if (location.path) {
+  const serve = earlyServe(argv, options);
+  if (!serve) return undefined;
+  // Synchronous for callers that need it (tests); listenEarly reads with Bun.file instead.
+  const { readFileSync } = require("node:fs") as typeof import("node:fs");
+  for (const path of serve.candidates) {
+    try {
+      return addressOf(serve, readFileSync(path, "utf8"));
+    } catch (err) {
+      if (serve.explicit || !missing(err)) return undefined;
+    }
+  }
+  return addressOf(serve, undefined);
+}
+
+/** `guessListenAddress`, reading the config with Bun.file so that node:fs need not load. */
+async function guessListenAddressAsync(argv: readonly string[]): Promise<ListenAddress | undefined> {
+  const serve = earlyServe(argv, {});
+  if (!serve) return undefined;
+  for (const path of serve.candidates) {
     let text: string;
     try {
-      text = readFileSync(location.path, "utf8");
-    } catch {
-      return undefined;
+      text = await Bun.file(path).text();
+    } catch (err) {
+      if (serve.explicit || !missing(err)) return undefined;
+      continue;
     }
-    file = scanServerSection(text);
-    if (!file) return undefined;
+    return addressOf(serve, text);
   }
-  let missing = false;
-  const expand = (value: string | undefined): string | undefined =>
-    value === undefined
-      ? undefined
-      : expandString(value, env, () => {
-          missing = true;
-        });
-  const portText = flags.port ?? (env.MCP_GATEWAY_PORT || undefined) ?? file.port ?? String(DEFAULT_PORT);
-  const host = flags.host ?? (env.MCP_GATEWAY_HOST || undefined) ?? expand(file.host) ?? DEFAULT_HOST;
-  const bodyText = file.max_body_size ?? String(DEFAULT_MAX_BODY_SIZE);
-  if (missing || !/^\d+$/.test(portText) || !/^\d+$/.test(bodyText) || host === "") return undefined;
-  const port = Number(portText);
-  const maxBodySize = Number(bodyText);
-  if (port > 65535 || maxBodySize <= 0) return undefined;
-  return { host, port, maxBodySize };
+  return addressOf(serve, undefined);
 }
 
 /**
@@ -186,7 +267,7 @@ export function guessListenAddress(
 export class EarlyListener {
   readonly address: ListenAddress;
   readonly #server: BunServer<undefined>;
-  #gateway: Gateway | undefined;
+  #report: (() => Record<string, unknown>) | undefined;
   #routes: ListenerRoutes | undefined;
   readonly #ready: Promise<ListenerRoutes>;
   #settle: { resolve: (routes: ListenerRoutes) => void; reject: (err: Error) => void } | undefined;
@@ -220,7 +301,7 @@ export class EarlyListener {
   }
 
   #health(): Record<string, unknown> {
-    if (this.#gateway) return { ...healthReport(this.#gateway), status: "starting" };
+    if (this.#report) return { ...this.#report(), status: "starting" };
     return {
       status: "starting",
       version: VERSION,
@@ -241,9 +322,12 @@ export class EarlyListener {
     return server.host === a.host && server.port === a.port && server.max_body_size === a.maxBodySize;
   }
 
-  /** Lets /health list the gateway's backends (status stays "starting" until `takeOver`). */
-  showGateway(gateway: Gateway): void {
-    this.#gateway = gateway;
+  /**
+   * Lets /health list the gateway's backends (status stays "starting" until `takeOver`): `report` is
+   * `healthReport` bound to the gateway, passed in so that this module need not load it.
+   */
+  showGateway(report: () => Record<string, unknown>): void {
+    this.#report = report;
   }
 
   /** Installs the real routes; requests that waited are answered by them. */
@@ -275,10 +359,10 @@ let pending: EarlyListener | undefined;
 
 /**
  * Binds early when argv is an HTTP `serve` whose address can be told without loading the config schema;
- * returns whether it did. Never throws: when the port cannot be bound now, the normal start reports it.
+ * resolves to whether it did. Never rejects: when the port cannot be bound now, the normal start reports it.
  */
-export function listenEarly(argv: readonly string[]): boolean {
-  const address = guessListenAddress(argv);
+export async function listenEarly(argv: readonly string[]): Promise<boolean> {
+  const address = await guessListenAddressAsync(argv).catch(() => undefined);
   if (!address) return false;
   try {
     pending = new EarlyListener(address);

@@ -33,7 +33,10 @@ export async function runGateway(flags: ServeFlags & { stdio?: boolean | undefin
   await breathe();
   const gateway = new Gateway(config);
   gateway.start();
-  early?.showGateway(gateway);
+  if (early) {
+    const { healthReport } = await import("./health.ts");
+    early.showGateway(() => healthReport(gateway));
+  }
 
   const stopWatching = settings.configPath
     ? startReloading(gateway, flags, settings.configPath)

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BUN, GATEWAY_ENTRY, ROOT } from "./paths.ts";
 
-/** Compiles the gateway for this host the way scripts/build.ts does (minified, bytecode, no .env/bunfig autoload). */
+/** Compiles the gateway for this host the way scripts/build.ts does (minified, bytecode, split, no .env/bunfig autoload). */
 export function compileGateway(): string {
   const outfile = join(mkdtempSync(join(tmpdir(), "mcp-gateway-bench-bin-")), "mcp-gateway");
   execFileSync(
@@ -15,6 +15,7 @@ export function compileGateway(): string {
       "--compile",
       "--minify",
       "--bytecode",
+      "--splitting",
       "--format=esm",
       "--no-compile-autoload-dotenv",
       "--no-compile-autoload-bunfig",
