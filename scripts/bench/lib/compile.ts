@@ -4,14 +4,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BUN, GATEWAY_ENTRY, ROOT } from "./paths.ts";
 
-/** Compiles the gateway for this host the way scripts/build.ts does (minified, bytecode, split, no .env/bunfig autoload). */
-export function compileGateway(): string {
-  const outfile = join(mkdtempSync(join(tmpdir(), "mcp-gateway-bench-bin-")), "mcp-gateway");
+/**
+ * Compiles `entry` for this host the way scripts/build.ts compiles the gateway (minified, bytecode, split,
+ * no .env/bunfig autoload); returns the executable's path.
+ */
+export function compileExecutable(entry: string, name: string): string {
+  const outfile = join(mkdtempSync(join(tmpdir(), "mcp-gateway-bench-bin-")), name);
   execFileSync(
     BUN,
     [
       "build",
-      GATEWAY_ENTRY,
+      entry,
       "--compile",
       "--minify",
       "--bytecode",
@@ -24,4 +27,9 @@ export function compileGateway(): string {
     { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] },
   );
   return outfile;
+}
+
+/** The gateway compiled for this host (see `compileExecutable`). */
+export function compileGateway(): string {
+  return compileExecutable(GATEWAY_ENTRY, "mcp-gateway");
 }
