@@ -140,8 +140,12 @@ export function scanServerSection(
   return out;
 }
 
-/** `${VAR}` and `${VAR:-default}` as src/config/interpolate.ts expands them; undefined when one is unset. */
-function expand(value: string, env: Record<string, string | undefined>): string | undefined {
+/**
+ * `${VAR}` and `${VAR:-default}` as src/config/interpolate.ts expands them; undefined when one is unset.
+ * A copy, not an import: every module loaded before the port is bound costs start-up time (a test pins the
+ * two together).
+ */
+export function expand(value: string, env: Record<string, string | undefined>): string | undefined {
   let missing = false;
   const out = value.replace(
     /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g,
@@ -167,8 +171,11 @@ interface EarlyServe {
   explicit: boolean;
 }
 
-/** What `locateConfig` would do, with paths built by hand; undefined when argv is not an HTTP serve. */
-function earlyServe(
+/**
+ * What `locateConfig` would do, with paths built by hand (a test pins the candidates to
+ * `defaultConfigCandidates`); undefined when argv is not an HTTP serve.
+ */
+export function earlyServe(
   argv: readonly string[],
   options: { env?: Record<string, string | undefined>; cwd?: string },
 ): EarlyServe | undefined {

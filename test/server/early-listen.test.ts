@@ -1,8 +1,16 @@
 import { describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { expandString } from "../../src/config/interpolate.ts";
+import { defaultConfigCandidates } from "../../src/config/paths.ts";
 import { resolveSettings } from "../../src/config/resolve.ts";
-import { EarlyListener, guessListenAddress, scanServerSection } from "../../src/server/early-listen.ts";
+import {
+  EarlyListener,
+  earlyServe,
+  expand,
+  guessListenAddress,
+  scanServerSection,
+} from "../../src/server/early-listen.ts";
 import { tempDir } from "../helpers/gateway.ts";
 import { BUN, ENTRY } from "../helpers/paths.ts";
 import { childEnv, waitFor } from "../helpers/process.ts";
@@ -164,5 +172,31 @@ describe("gateway process", () => {
       proc.kill("SIGTERM");
       expect(await proc.exited).toBe(0);
     }
+  });
+});
+
+describe("early start stays in step with the real config code", () => {
+  test("expands ${VAR} references exactly as the config loader does", () => {
+    const env = { A: "1", EMPTY: "" };
+    for (const text of [
+      "${A}",
+      "x${A}y",
+      "${B:-2}",
+      "${EMPTY:-d}",
+      "${EMPTY}",
+      "$${A}",
+      "${A}${B:-z}",
+      "plain",
+    ]) {
+      const missing: string[] = [];
+      const loader = expandString(text, env, (v) => missing.push(v));
+      expect(expand(text, env)).toBe(missing.length > 0 ? undefined : loader);
+    }
+    expect(expand("${NOPE}", env)).toBeUndefined();
+  });
+
+  test("tries the same config files, in the same order, as locateConfig", () => {
+    const serve = earlyServe(["serve"], { env: { HOME: "/home/u" }, cwd: "/work" });
+    expect(serve?.candidates).toEqual(defaultConfigCandidates({ cwd: "/work", home: "/home/u" }));
   });
 });
