@@ -127,6 +127,20 @@ function packageVersion(dir: string): string | undefined {
   }
 }
 
+/** The `bun build` flags every gateway binary is compiled with (releases and benchmarks alike). */
+export const COMPILE_FLAGS: readonly string[] = [
+  "--compile",
+  "--minify",
+  // Precompiled JavaScriptCore bytecode: start-up skips parsing the bundle (about half of `--version`).
+  "--bytecode",
+  // Each import() becomes its own chunk in the executable, loaded when reached: without this the whole
+  // bundle (and every node: module it names) loads before main.ts runs, about 8 ms of start-up.
+  "--splitting",
+  "--format=esm",
+  "--no-compile-autoload-dotenv",
+  "--no-compile-autoload-bunfig",
+];
+
 /** Compiles one target to `outfile`. */
 export function compile(
   t: BuildTarget,
@@ -136,16 +150,7 @@ export function compile(
     process.execPath,
     "build",
     join(ROOT, "src", "main.ts"),
-    "--compile",
-    "--minify",
-    // Precompiled JavaScriptCore bytecode: start-up skips parsing the bundle (about half of `--version`).
-    "--bytecode",
-    // Each import() becomes its own chunk in the executable, loaded when reached: without this the whole
-    // bundle (and every node: module it names) loads before main.ts runs, about 8 ms of start-up.
-    "--splitting",
-    "--format=esm",
-    "--no-compile-autoload-dotenv",
-    "--no-compile-autoload-bunfig",
+    ...COMPILE_FLAGS,
     `--target=${t.bunTarget}`,
     `--define=process.env.MCP_GATEWAY_BUILD_VERSION=${JSON.stringify(options.version)}`,
     `--outfile=${options.outfile}`,

@@ -2,30 +2,19 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { COMPILE_FLAGS } from "../../build.ts";
 import { BUN, GATEWAY_ENTRY, ROOT } from "./paths.ts";
 
 /**
- * Compiles `entry` for this host the way scripts/build.ts compiles the gateway (minified, bytecode, split,
- * no .env/bunfig autoload); returns the executable's path.
+ * Compiles `entry` for this host with scripts/build.ts's flags (minified, bytecode, split, no .env/bunfig
+ * autoload); returns the executable's path.
  */
 export function compileExecutable(entry: string, name: string): string {
   const outfile = join(mkdtempSync(join(tmpdir(), "mcp-gateway-bench-bin-")), name);
-  execFileSync(
-    BUN,
-    [
-      "build",
-      entry,
-      "--compile",
-      "--minify",
-      "--bytecode",
-      "--splitting",
-      "--format=esm",
-      "--no-compile-autoload-dotenv",
-      "--no-compile-autoload-bunfig",
-      `--outfile=${outfile}`,
-    ],
-    { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] },
-  );
+  execFileSync(BUN, ["build", entry, ...COMPILE_FLAGS, `--outfile=${outfile}`], {
+    cwd: ROOT,
+    stdio: ["ignore", "ignore", "inherit"],
+  });
   return outfile;
 }
 
