@@ -5,7 +5,9 @@ import { dirname, join, resolve } from "node:path";
 export const ROOT = resolve(dirname(new URL(import.meta.url).pathname), "../../..");
 export const BENCH_DIR = join(ROOT, "scripts/bench");
 /** Where results go; smoke runs (`run-all.ts --quick`) write elsewhere so they never feed the docs. */
-export const RESULTS_DIR = process.env.MCP_GATEWAY_BENCH_RESULTS ?? join(BENCH_DIR, "results");
+export const RESULTS_DIR =
+  process.env.MCP_GATEWAY_BENCH_RESULTS ??
+  join(BENCH_DIR, process.argv.includes("--quick") ? "results-smoke" : "results");
 export const SHARED_DATA = resolve(ROOT, "../shared/data/livemcpbench");
 export const CATALOG_FIXTURE = join(ROOT, "test/fixtures/catalog-server.ts");
 export const GATEWAY_ENTRY = join(ROOT, "src/main.ts");
