@@ -58,7 +58,7 @@ export const META_TOOLS: Tool[] = [
   {
     name: "gateway_list_tools",
     description:
-      "List tools. With server: that server's full definitions (inputSchema). Without: name and description of every tool.",
+      "List tools. With server: that server's full definitions (inputSchema). Without: name and one-line summary of every tool.",
     inputSchema: {
       type: "object",
       properties: { server: { type: "string", description: "Server name" } },

@@ -71,6 +71,22 @@ function unknownTool(gateway: Gateway, server: string, tool: string): Result {
   return toolError(parts.join(" "));
 }
 
+/** Longest description in the compact all-tools listing: it exists to be scanned, not read. */
+export const SUMMARY_MAX = 120;
+
+/**
+ * A description cut to its first sentence and at most {@link SUMMARY_MAX} characters (at a word boundary),
+ * so listing every tool of a large catalog stays affordable; full text comes with `server`.
+ */
+export function summary(description: string): string {
+  const flat = description.replace(/\s+/g, " ").trim();
+  const sentence = /^(.+?[.!?])(\s|$)/.exec(flat)?.[1] ?? flat;
+  if (sentence.length <= SUMMARY_MAX) return sentence;
+  const cut = sentence.slice(0, SUMMARY_MAX - 1);
+  const space = cut.lastIndexOf(" ");
+  return `${space > SUMMARY_MAX / 2 ? cut.slice(0, space) : cut}…`;
+}
+
 async function listServers(gateway: Gateway): Promise<Result> {
   await gateway.ready;
   const servers = gateway.pool.snapshots().map((s) => ({
@@ -94,7 +110,7 @@ async function listTools(gateway: Gateway, raw: unknown): Promise<Result> {
   if (server === undefined) {
     const tools = gateway.catalog
       .entries()
-      .map((e) => ({ server: e.server, name: e.tool.name, description: e.tool.description ?? "" }));
+      .map((e) => ({ server: e.server, name: e.tool.name, description: summary(e.tool.description ?? "") }));
     return structured({ tools });
   }
   const backend = gateway.pool.get(server);

@@ -4,6 +4,7 @@ import { Client as SdkClient } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
+import { SUMMARY_MAX, summary } from "../../src/server/meta-tools.ts";
 import {
   connectHttp,
   standardConfig,
@@ -273,5 +274,26 @@ describe("gateway_invoke", () => {
         (err: Error) => err,
       );
     expect(failed?.message).toContain("gateway_invoke");
+  });
+});
+
+describe("summary (compact listing)", () => {
+  test("keeps the first sentence and cuts long text at a word boundary", () => {
+    expect(summary("Reads a file. Supports encodings and more.")).toBe("Reads a file.");
+    expect(summary("  Multi\n line   text  ")).toBe("Multi line text");
+    const long = summary(`${"word ".repeat(60)}end`);
+    expect(long.length).toBeLessThanOrEqual(SUMMARY_MAX);
+    expect(long.endsWith("…")).toBe(true);
+    expect(long).not.toContain("wor…");
+    expect(summary("")).toBe("");
+  });
+
+  test("the all-tools listing uses it, the per-server listing keeps full descriptions", async () => {
+    const { tools } = structured(await call(client, "gateway_list_tools")) as { tools: Json[] };
+    expect(tools.every((t) => String(t.description).length <= SUMMARY_MAX)).toBe(true);
+    const full = structured(await call(client, "gateway_list_tools", { server: "filesystem" })) as {
+      tools: Json[];
+    };
+    expect(full.tools.some((t) => String(t.description).length > SUMMARY_MAX)).toBe(true);
   });
 });
