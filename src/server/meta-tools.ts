@@ -71,6 +71,16 @@ function unknownTool(gateway: Gateway, server: string, tool: string): Result {
   return toolError(parts.join(" "));
 }
 
+/**
+ * A schema without its top-level `$schema` dialect URL: it tells the model nothing about how to call the
+ * tool, and search results repeat it for every match (full definitions keep it).
+ */
+export function withoutDialect(schema: Record<string, unknown>): Record<string, unknown> {
+  if (!("$schema" in schema)) return schema;
+  const { $schema: _dialect, ...rest } = schema;
+  return rest;
+}
+
 /** Longest description in the compact all-tools listing: it exists to be scanned, not read. */
 export const SUMMARY_MAX = 120;
 
@@ -136,7 +146,7 @@ async function searchTools(gateway: Gateway, raw: unknown): Promise<Result> {
     tool: m.entry.tool.name,
     description: m.entry.tool.description ?? "",
     score: m.score,
-    inputSchema: m.entry.tool.inputSchema,
+    inputSchema: withoutDialect(m.entry.tool.inputSchema),
   }));
   return structured({ query: args.data.query, matches });
 }

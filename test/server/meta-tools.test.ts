@@ -4,7 +4,7 @@ import { Client as SdkClient } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
-import { SUMMARY_MAX, summary } from "../../src/server/meta-tools.ts";
+import { SUMMARY_MAX, summary, withoutDialect } from "../../src/server/meta-tools.ts";
 import {
   connectHttp,
   standardConfig,
@@ -295,5 +295,20 @@ describe("summary (compact listing)", () => {
       tools: Json[];
     };
     expect(full.tools.some((t) => String(t.description).length > SUMMARY_MAX)).toBe(true);
+  });
+});
+
+describe("search result schemas", () => {
+  test("drop the $schema dialect line but keep everything needed to call the tool", async () => {
+    const out = structured(await call(client, "gateway_search_tools", { query: "add two numbers" }));
+    const hit = (out.matches as Json[]).find((m) => m.tool === "get-sum");
+    const schema = hit?.inputSchema as Json;
+    expect(schema).not.toHaveProperty("$schema");
+    expect(schema).toMatchObject({ type: "object", properties: { a: {}, b: {} } });
+    const full = structured(await call(client, "gateway_list_tools", { server: "everything" })) as {
+      tools: Json[];
+    };
+    const original = full.tools.find((t) => t.name === "get-sum")?.inputSchema as Json;
+    expect(withoutDialect(original)).toEqual(schema);
   });
 });
