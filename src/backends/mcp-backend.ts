@@ -28,8 +28,9 @@ import type {
   ToolsSource,
   TransportKind,
 } from "./backend.ts";
+import { BackendLists } from "./lists.ts";
 import type { ManifestStore } from "./manifest.ts";
-import { listAll, ProgressRouter, sendRequest } from "./requests.ts";
+import { ProgressRouter, sendRequest } from "./requests.ts";
 
 /** A transport plus what it can tell about a failure (stderr tail, pid). */
 export interface BackendTransport extends Transport {
@@ -88,7 +89,6 @@ export class McpBackend implements Backend {
 
   readonly #options: McpBackendOptions;
   #status: BackendStatus = "configured";
-  #toolsSource: ToolsSource = "none";
   #inflight = 0;
   #lastUsed = 0;
   #lastPing = 0;
@@ -97,12 +97,7 @@ export class McpBackend implements Backend {
   #backoffMs = 0;
   readonly #progress = new ProgressRouter();
   #lastError: string | undefined;
-  #tools: Tool[] = [];
-  #resources: Resource[] = [];
-  #templates: ResourceTemplate[] = [];
-  #prompts: Prompt[] = [];
-  #capabilities: ServerCapabilities | undefined;
-  #listedAt: number | undefined;
+  readonly #lists: BackendLists;
   #restarts = 0;
   #everStarted = false;
   #client: Client | undefined;
@@ -119,17 +114,13 @@ export class McpBackend implements Backend {
     this.name = options.name;
     this.description = options.description;
     this.#kind = options.transport;
-    const remembered = options.manifest?.store.read(options.manifest.key);
-    if (remembered) {
-      this.#tools = remembered.tools;
-      this.#resources = remembered.resources ?? [];
-      this.#templates = remembered.resourceTemplates ?? [];
-      this.#prompts = remembered.prompts ?? [];
-      this.#capabilities = remembered.capabilities;
-      this.#listedAt = remembered.listedAt;
-      this.#toolsSource = "manifest";
-      this.#status = "sleeping";
-    }
+    this.#lists = new BackendLists({
+      manifest: options.manifest,
+      timeoutMs: options.timeoutMs,
+      now: () => this.#now(),
+      log: options.log,
+    });
+    if (this.#lists.restore()) this.#status = "sleeping";
   }
 
   #now(): number {
@@ -138,7 +129,7 @@ export class McpBackend implements Backend {
 
   /** Where the current tool list came from. */
   get toolsSource(): ToolsSource {
-    return this.#toolsSource;
+    return this.#lists.source;
   }
 
   get transport(): TransportKind {
@@ -146,22 +137,22 @@ export class McpBackend implements Backend {
   }
 
   get tools(): readonly Tool[] {
-    return this.#tools;
+    return this.#lists.tools;
   }
   get resources(): readonly Resource[] {
-    return this.#resources;
+    return this.#lists.resources;
   }
   get resourceTemplates(): readonly ResourceTemplate[] {
-    return this.#templates;
+    return this.#lists.templates;
   }
   get prompts(): readonly Prompt[] {
-    return this.#prompts;
+    return this.#lists.prompts;
   }
   get capabilities(): ServerCapabilities | undefined {
-    return this.#capabilities;
+    return this.#lists.capabilities;
   }
   get toolsListedAt(): number | undefined {
-    return this.#listedAt;
+    return this.#lists.listedAt;
   }
 
   snapshot(): BackendSnapshot {
@@ -170,11 +161,11 @@ export class McpBackend implements Backend {
       description: this.description,
       transport: this.transport,
       status: this.#status,
-      tools: this.#tools.length,
+      tools: this.#lists.tools.length,
       restarts: this.#restarts,
       lastError: this.#lastError,
       pid: this.#status === "running" ? this.#transport?.pid : undefined,
-      toolsSource: this.#toolsSource,
+      toolsSource: this.#lists.source,
     };
   }
 
@@ -271,14 +262,13 @@ export class McpBackend implements Backend {
       if (transport.kind) this.#kind = transport.kind;
       await client.connect(transport, { timeout });
       this.#progress.attach(transport);
-      this.#capabilities = client.getServerCapabilities();
-      await this.#loadLists(client);
+      await this.#lists.load(client);
       this.#status = "running";
       this.#lastError = undefined;
       this.#backoffMs = 0;
       this.#lastUsed = this.#now();
       this.#lastPing = this.#lastUsed;
-      this.#options.log.info(`ready: ${this.#tools.length} tools`);
+      this.#options.log.info(`ready: ${this.#lists.tools.length} tools`);
       for (const kind of ["tools", "resources", "prompts"] as const) this.#emit(kind);
     } catch (err) {
       const message = this.#describeFailure(err);
@@ -288,49 +278,6 @@ export class McpBackend implements Backend {
       await client.close().catch(() => undefined);
       throw new GatewayError("BACKEND_UNAVAILABLE", `backend "${this.name}": ${message}`, { cause: err });
     }
-  }
-
-  async #loadLists(client: Client): Promise<void> {
-    const caps = this.#capabilities ?? {};
-    const [tools, resources, templates, prompts] = await Promise.all([
-      caps.tools ? this.#listAll<Tool>(client, "tools/list", "tools") : [],
-      caps.resources ? this.#listAll<Resource>(client, "resources/list", "resources") : [],
-      caps.resources
-        ? this.#listAll<ResourceTemplate>(client, "resources/templates/list", "resourceTemplates").catch(
-            () => [],
-          )
-        : [],
-      caps.prompts ? this.#listAll<Prompt>(client, "prompts/list", "prompts") : [],
-    ]);
-    this.#tools = tools;
-    this.#resources = resources;
-    this.#templates = templates;
-    this.#prompts = prompts;
-    this.#toolsListed();
-  }
-
-  /** Marks the lists live and remembers them on disk, so the next run can route before starting. */
-  #toolsListed(): void {
-    this.#listedAt = this.#now();
-    this.#toolsSource = "live";
-    const manifest = this.#options.manifest;
-    if (!manifest) return;
-    try {
-      manifest.store.write(manifest.key, {
-        tools: this.#tools,
-        resources: this.#resources,
-        resourceTemplates: this.#templates,
-        prompts: this.#prompts,
-        ...(this.#capabilities ? { capabilities: this.#capabilities } : {}),
-        listedAt: this.#listedAt,
-      });
-    } catch (err) {
-      this.#options.log.debug(`cannot write tool manifest: ${errorMessage(err)}`);
-    }
-  }
-
-  #listAll<T>(client: Client, method: string, field: string): Promise<T[]> {
-    return listAll<T>(client, { method, field }, { timeoutMs: this.#options.timeoutMs });
   }
 
   #describeFailure(err: unknown): string {
@@ -439,32 +386,7 @@ export class McpBackend implements Backend {
 
   async #reload(kind: ListKind): Promise<void> {
     const client = this.#client;
-    if (!client) return;
-    let changed: boolean;
-    if (kind === "tools") {
-      const tools = await this.#listAll<Tool>(client, "tools/list", "tools");
-      // Only a real change invalidates the catalog (and clients' caches via list_changed).
-      changed = JSON.stringify(tools) !== JSON.stringify(this.#tools);
-      this.#tools = tools;
-    } else if (kind === "resources") {
-      const [resources, templates] = await Promise.all([
-        this.#listAll<Resource>(client, "resources/list", "resources"),
-        this.#listAll<ResourceTemplate>(client, "resources/templates/list", "resourceTemplates").catch(
-          () => [],
-        ),
-      ]);
-      changed = true;
-      this.#resources = resources;
-      this.#templates = templates;
-    } else {
-      this.#prompts = await this.#listAll<Prompt>(client, "prompts/list", "prompts");
-      changed = true;
-    }
-    if (kind === "tools") this.#listedAt = this.#now();
-    if (changed) {
-      this.#toolsListed();
-      this.#emit(kind);
-    }
+    if (client && (await this.#lists.reload(client, kind))) this.#emit(kind);
   }
 
   #emit(kind: ListKind): void {
