@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { type ConformanceRun, failingScenarios, runConformance } from "../helpers/conformance.ts";
+import { type ConformanceRun, explain, failingScenarios, runConformance } from "../helpers/conformance.ts";
 import { startTestGateway, type TestGateway, tempDir } from "../helpers/gateway.ts";
 import { freePort } from "../helpers/http-servers.ts";
 import { BIN, BUN, ENTRY, ROOT } from "../helpers/paths.ts";
@@ -13,6 +13,13 @@ const FIXTURE = join(ROOT, "test/fixtures/conformance-server.ts");
 
 async function runSuite(url: string): Promise<ConformanceRun> {
   return runConformance(["server", "--url", url, "--suite", "all"]);
+}
+
+/** The failing scenarios, with the suite's output printed when they are not the expected ones. */
+function failures(run: ConformanceRun, expected: string[]): string[] {
+  const failing = failingScenarios(run).sort();
+  if (JSON.stringify(failing) !== JSON.stringify([...expected].sort())) console.error(explain(run));
+  return failing;
 }
 
 const backendYaml = `capabilities: { enabled: false }
@@ -33,7 +40,7 @@ describe("conformance suite through the gateway", () => {
   test("via /mcp/{backend}: every scenario passes", async () => {
     const results = await runSuite(new URL("/mcp/conf", gw.http.url).href);
     expect(results.scenarios.size).toBeGreaterThanOrEqual(30);
-    expect(failingScenarios(results)).toEqual([]);
+    expect(failures(results, [])).toEqual([]);
   }, 120_000);
 
   test("via transparent /mcp: all but the scenario that looks a tool up by its unprefixed name", async () => {
@@ -41,7 +48,7 @@ describe("conformance suite through the gateway", () => {
     expect(results.scenarios.size).toBeGreaterThanOrEqual(30);
     // json-schema-2020-12 searches tools/list for "json_schema_2020_12_tool"; transparent mode lists it as
     // conf__json_schema_2020_12_tool by design (calls by the bare name still work).
-    expect(failingScenarios(results)).toEqual(["json-schema-2020-12"]);
+    expect(failures(results, ["json-schema-2020-12"])).toEqual(["json-schema-2020-12"]);
   }, 120_000);
 
   test("via --stdio (wrapped by supergateway): same as transparent, plus supergateway's own Host check", async () => {
@@ -72,7 +79,10 @@ describe("conformance suite through the gateway", () => {
       expect(results.scenarios.size).toBeGreaterThanOrEqual(30);
       // dns-rebinding-protection fails against the fixture itself behind supergateway: the HTTP layer there
       // is supergateway's, not ours.
-      expect(failingScenarios(results).sort()).toEqual(["dns-rebinding-protection", "json-schema-2020-12"]);
+      expect(failures(results, ["dns-rebinding-protection", "json-schema-2020-12"])).toEqual([
+        "dns-rebinding-protection",
+        "json-schema-2020-12",
+      ]);
     } finally {
       proc.kill("SIGTERM");
       await proc.exited;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { runConformance } from "../helpers/conformance.ts";
+import { explain, runConformance } from "../helpers/conformance.ts";
 import { startTestGateway, type TestGateway } from "../helpers/gateway.ts";
 import { BUN, ROOT, serverCommand } from "../helpers/paths.ts";
 
@@ -28,6 +28,7 @@ describe("official conformance suite", () => {
   for (const scenario of SCENARIOS) {
     test(`passes ${scenario}`, async () => {
       const run = await runConformance(["server", "--url", gw.mcpUrl.href, "--scenario", scenario]);
+      if (run.code !== 0) console.error(explain(run));
       expect(run.summary).toBeDefined();
       expect(run.summary?.passed).toBeGreaterThan(0);
       expect(run.summary?.passed).toBe(run.summary?.total as number);
@@ -46,6 +47,7 @@ describe("official conformance suite against the gateway's upstream client", () 
       const run = await runConformance(["client", "--command", `${BUN} ${WRAPPER}`, "--scenario", scenario], {
         cwd: ROOT,
       });
+      if (run.code !== 0) console.error(explain(run));
       expect(run.summary).toBeDefined();
       expect(run.summary?.passed).toBe(run.summary?.total as number);
       expect(run.summary?.failed).toBe(0);
