@@ -100,6 +100,7 @@ export const META_TOOLS: Tool[] = [
             required: ["server", "tool", "score", "inputSchema"],
           },
         },
+        hint: { type: "string" },
       },
       required: ["query", "matches"],
     },

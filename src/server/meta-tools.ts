@@ -148,7 +148,13 @@ async function searchTools(gateway: Gateway, raw: unknown): Promise<Result> {
     score: m.score,
     inputSchema: withoutDialect(m.entry.tool.inputSchema),
   }));
-  return structured({ query: args.data.query, matches });
+  if (matches.length > 0) return structured({ query: args.data.query, matches });
+  // An empty answer should still move the agent forward.
+  const hint =
+    gateway.catalog.entries().length === 0
+      ? "No tools are known yet: check gateway_list_servers for backends that failed to start."
+      : "No tool matched. Try other or fewer words, or browse with gateway_list_servers and gateway_list_tools.";
+  return structured({ query: args.data.query, matches, hint });
 }
 
 /** Relay options plus a hook that lets the session hub know which backend the call runs on. */

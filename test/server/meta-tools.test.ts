@@ -312,3 +312,11 @@ describe("search result schemas", () => {
     expect(withoutDialect(original)).toEqual(schema);
   });
 });
+
+describe("search with no match", () => {
+  test("answers an empty list with a hint on what to try next", async () => {
+    const out = structured(await call(client, "gateway_search_tools", { query: "zzzzqqqq xxyyzz" }));
+    expect(out.matches).toEqual([]);
+    expect(String(out.hint)).toContain("gateway_list_servers");
+  });
+});
