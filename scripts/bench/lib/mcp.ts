@@ -129,8 +129,15 @@ export async function startHttpGateway(
     { cwd: ROOT, stdout: "ignore", stderr: "ignore" },
   );
   const url = new URL(`http://127.0.0.1:${port}`);
-  await waitForHttp(new URL("/health", url).href);
-  if (options.backends !== undefined) await waitForBackends(url, options.backends);
+  try {
+    await waitForHttp(new URL("/health", url).href);
+    if (options.backends !== undefined) await waitForBackends(url, options.backends);
+  } catch (err) {
+    // A gateway that never got ready must not outlive the benchmark that started it.
+    proc.kill("SIGTERM");
+    await proc.exited;
+    throw err;
+  }
   return {
     url,
     proc,
