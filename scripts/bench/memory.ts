@@ -6,9 +6,8 @@
  */
 import { readFileSync } from "node:fs";
 import { type BackendSpec, connectHttp, startHttpGateway, writeConfig } from "./lib/mcp.ts";
-import { BUN, CATALOG_FIXTURE } from "./lib/paths.ts";
 import { publish, type Row } from "./lib/report.ts";
-import { exampleBackends, syntheticBackend } from "./lib/servers.ts";
+import { exampleBackends, hundredBackends, syntheticBackend } from "./lib/servers.ts";
 import { median, round } from "./lib/stats.ts";
 
 const quick = process.argv.includes("--quick");
@@ -22,18 +21,6 @@ function rssMiB(pid: number): number {
   return kb / 1024;
 }
 
-function hundred(): Record<string, BackendSpec> {
-  const out: Record<string, BackendSpec> = {};
-  for (let n = 0; n < 100; n++) {
-    out[`time-${n}`] = {
-      command: `${BUN} ${CATALOG_FIXTURE}`,
-      args: ["--server", "time"],
-      description: "time",
-    };
-  }
-  return out;
-}
-
 const scenarios: Array<{
   name: string;
   backends: Record<string, BackendSpec>;
@@ -42,7 +29,7 @@ const scenarios: Array<{
 }> = [
   { name: "idle, no backends", backends: {} },
   { name: "3 backends (examples/gateway.yaml)", backends: exampleBackends() },
-  { name: "100 backends (2 tools each)", backends: hundred() },
+  { name: "100 backends (2 tools each)", backends: hundredBackends() },
   {
     name: "10,013 tools (one backend), index built",
     backends: { catalog: syntheticBackend(19) },

@@ -8,27 +8,15 @@
 
 import { join } from "node:path";
 import { compileExecutable, compileGateway } from "./lib/compile.ts";
-import { type BackendSpec, freePort, waitForBackends, waitForHttp, writeConfig } from "./lib/mcp.ts";
-import { BENCH_DIR, BUN, CATALOG_FIXTURE, GATEWAY_ENTRY, ROOT } from "./lib/paths.ts";
+import { freePort, waitForBackends, waitForHttp, writeConfig } from "./lib/mcp.ts";
+import { BENCH_DIR, BUN, GATEWAY_ENTRY, ROOT } from "./lib/paths.ts";
 import { publish, type Row } from "./lib/report.ts";
-import { exampleBackends } from "./lib/servers.ts";
+import { exampleBackends, hundredBackends } from "./lib/servers.ts";
 import { median, round } from "./lib/stats.ts";
 
 const quick = process.argv.includes("--quick");
 const i = process.argv.indexOf("--runs");
 const RUNS = i > 0 ? Number(process.argv[i + 1]) : quick ? 1 : 7;
-
-function hundredBackends(): Record<string, BackendSpec> {
-  const out: Record<string, BackendSpec> = {};
-  for (let n = 0; n < 100; n++) {
-    out[`time-${n}`] = {
-      command: `${BUN} ${CATALOG_FIXTURE}`,
-      args: ["--server", "time"],
-      description: "time",
-    };
-  }
-  return out;
-}
 
 const binary = compileGateway();
 const HELLO = join(BENCH_DIR, "fixtures/hello-server.ts");

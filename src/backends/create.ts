@@ -2,7 +2,7 @@ import type { ConsolaInstance } from "consola";
 import type { BackendConfig } from "../config/schema.ts";
 import type { TransportKind } from "./backend.ts";
 import { splitCommandLine } from "./command-line.ts";
-import { httpTransportFactory } from "./http-transports.ts";
+import { httpTransportFactory, isSseUrl } from "./http-transports.ts";
 import type { ManifestStore } from "./manifest.ts";
 import { type BackendTransport, McpBackend } from "./mcp-backend.ts";
 import { type SpawnFn, SpawnTransport } from "./spawn-transport.ts";
@@ -12,7 +12,7 @@ export function transportKind(config: BackendConfig): TransportKind {
   if (config.transport) return config.transport;
   if (config.command !== undefined) return "stdio";
   const url = new URL(config.http_url ?? "http://invalid");
-  return url.pathname.replace(/\/+$/, "").endsWith("/sse") ? "sse" : "streamable-http";
+  return isSseUrl(url) ? "sse" : "streamable-http";
 }
 
 /** Builds the backend object for one config entry (nothing starts until `start()`). */

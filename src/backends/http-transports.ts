@@ -23,6 +23,11 @@ const RECONNECT = {
   maxRetries: 1_000_000,
 };
 
+/** URLs ending in `/sse` are the legacy HTTP+SSE transport by convention; no probe needed. */
+export function isSseUrl(url: URL): boolean {
+  return url.pathname.replace(/\/+$/, "").endsWith("/sse");
+}
+
 function withKind<T extends BackendTransport>(transport: T, kind: TransportKind): T {
   Object.defineProperty(transport, "kind", { value: kind, configurable: true });
   return transport;
@@ -82,7 +87,7 @@ export async function probeTransport(options: HttpBackendOptions): Promise<Trans
 /** Builds the SDK client transport for an HTTP backend, detecting the kind once and remembering it. */
 export function httpTransportFactory(options: HttpBackendOptions): () => Promise<BackendTransport> {
   let kind = options.transport;
-  if (!kind && options.url.pathname.replace(/\/+$/, "").endsWith("/sse")) kind = "sse";
+  if (!kind && isSseUrl(options.url)) kind = "sse";
   return async () => {
     kind ??= await probeTransport(options);
     const requestInit = { headers: options.headers };

@@ -88,3 +88,16 @@ export function syntheticBackend(copies: number): BackendSpec {
     description: "LiveMCPBench catalog",
   };
 }
+
+/** 100 small backends (the catalog fixture serving LiveMCPBench's 2-tool "time" server), for scale runs. */
+export function hundredBackends(): Record<string, BackendSpec> {
+  const out: Record<string, BackendSpec> = {};
+  for (let n = 0; n < 100; n++) {
+    out[`time-${n}`] = {
+      command: `${BUN} ${CATALOG_FIXTURE}`,
+      args: ["--server", "time"],
+      description: "time",
+    };
+  }
+  return out;
+}
