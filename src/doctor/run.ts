@@ -1,4 +1,3 @@
-import type { Progress } from "../cli/progress.ts";
 import { type CheckResult, checkBackend, checkConfig, checkPort } from "./checks.ts";
 
 /** Options for a doctor run. */
@@ -10,7 +9,8 @@ export interface DoctorOptions {
   /** Per-backend start limit in ms; @default the backend's timeout, else server.request_timeout */
   timeoutMs?: number | undefined;
   env?: Record<string, string | undefined>;
-  progress?: Progress;
+  /** Told what is being checked, e.g. to draw a spinner line. */
+  onProgress?: (text: string) => void;
 }
 
 /** Runs every check in order: config and env, port, then all backends in parallel. */
@@ -19,11 +19,11 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<CheckResul
   const results = [...findings.results];
   const config = findings.config;
   if (!config) return results;
-  options.progress?.update("checking the port…");
+  options.onProgress?.("checking the port…");
   results.push(await checkPort(options.host ?? config.server.host, options.port ?? config.server.port));
   const entries = Object.entries(config.backends);
   let finished = 0;
-  const report = (): void => options.progress?.update(`starting backends… ${finished}/${entries.length}`);
+  const report = (): void => options.onProgress?.(`starting backends… ${finished}/${entries.length}`);
   report();
   const backendResults = await Promise.all(
     entries.map(async ([name, entry]) => {

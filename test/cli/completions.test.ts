@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { rmSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { CommandDef } from "citty";
 import { allNodes, type CommandNode, commandTree } from "../../src/cli/completion/tree.ts";
-import { main } from "../../src/cli/main.ts";
+import { completionScript } from "../../src/cli/completion/scripts.ts";
+import { rootCommand } from "../../src/cli/root-command.ts";
 import { tempDir } from "../helpers/gateway.ts";
 import { runCli } from "./run.ts";
 
@@ -18,7 +19,7 @@ beforeAll(async () => {
     scripts[shell] = join(dir, `mcp-gateway.${shell}`);
     writeFileSync(scripts[shell], run.stdout);
   }
-  tree = await commandTree(main as CommandDef);
+  tree = await commandTree(rootCommand as CommandDef);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -56,6 +57,12 @@ describe("command tree", () => {
       "completions",
     ]) {
       expect(paths).toContain(expected);
+    }
+  });
+
+  test("the release scripts match what `completions` prints", async () => {
+    for (const shell of ["bash", "zsh", "fish"] as const) {
+      expect(await completionScript(shell)).toBe(readFileSync(scripts[shell] ?? "", "utf8"));
     }
   });
 

@@ -43,7 +43,7 @@ export const doctorCommand = defineCommand({
       config: parsed.config,
       port,
       timeoutMs: seconds(parsed.timeout),
-      progress,
+      onProgress: (text) => progress.update(text),
     }).finally(() => progress.done());
     writeOutput(parsed.json ? formatJson(results) : formatText(results));
     if (!passed(results)) process.exitCode = 1;

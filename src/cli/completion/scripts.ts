@@ -1,19 +1,11 @@
 import type { CommandDef } from "citty";
-import { bashScript } from "./bash.ts";
-import { fishScript } from "./fish.ts";
-import { commandTree } from "./tree.ts";
-import { zshScript } from "./zsh.ts";
+import { rootCommand } from "../root-command.ts";
+import { renderCompletion, type Shell } from "./render.ts";
 
-/** Shells we generate completion scripts for. */
-export const SHELLS = ["bash", "zsh", "fish"] as const;
-export type Shell = (typeof SHELLS)[number];
-
-/** The completion script for one shell, generated from the live citty command tree. */
-export async function completionScript(shell: Shell): Promise<string> {
-  // Imported here, not at the top: main.ts lazily imports the command that imports this module.
-  const { main } = await import("../main.ts");
-  const tree = await commandTree(main as CommandDef);
-  if (shell === "bash") return bashScript(tree);
-  if (shell === "zsh") return zshScript(tree);
-  return fishScript(tree);
+/**
+ * The completion script for one shell, for the whole mcp-gateway command tree (release archives use this).
+ * The `completions` command renders from the root it is handed instead, so it never imports this module.
+ */
+export function completionScript(shell: Shell): Promise<string> {
+  return renderCompletion(shell, rootCommand as CommandDef);
 }
