@@ -35,11 +35,21 @@ interface Engine {
 }
 type EngineClass = new (catalog: ReturnType<typeof inProcessCatalog>) => Engine;
 
-/** The commit's src/catalog/*.ts, written under node_modules/.cache so its own imports still resolve. */
+/**
+ * Every src/catalog/*.ts file of the commit (whatever the catalog was split into then), written under
+ * node_modules/.cache so its own package imports still resolve.
+ */
 async function engineAt(commit: string): Promise<EngineClass> {
   const dir = join(ROOT, "node_modules/.cache/search-compare", commit);
   mkdirSync(dir, { recursive: true });
-  for (const file of ["search.ts", "tokenize.ts", "catalog.ts"]) {
+  const listed = Bun.spawnSync(["git", "ls-tree", "--name-only", commit, "src/catalog/"], { cwd: ROOT });
+  if (listed.exitCode !== 0) throw new Error(`git ls-tree ${commit} src/catalog/ failed`);
+  const files = listed.stdout
+    .toString()
+    .split("\n")
+    .filter((path) => path.endsWith(".ts"))
+    .map((path) => path.slice("src/catalog/".length));
+  for (const file of files) {
     const text = Bun.spawnSync(["git", "show", `${commit}:src/catalog/${file}`], { cwd: ROOT });
     if (text.exitCode !== 0) throw new Error(`git show ${commit}:src/catalog/${file} failed`);
     writeFileSync(join(dir, file), text.stdout);

@@ -1,7 +1,9 @@
 import MiniSearch, { type SearchResult } from "minisearch";
 import SearchableMap from "minisearch/SearchableMap";
 import type { Catalog, CatalogEntry } from "./catalog.ts";
-import { isStopWord, splitWords, stem, synonyms } from "./tokenize.ts";
+import { stem } from "./stem.ts";
+import { synonyms } from "./synonyms.ts";
+import { isStopWord, splitWords } from "./words.ts";
 
 /** What the index reads: the catalog's entries and a version that changes whenever they do. */
 export type SearchSource = Pick<Catalog, "version" | "entries">;
