@@ -11,7 +11,12 @@ export type GatewayErrorCode =
   | "SPAWN_FAILED"
   | "CIRCUIT_OPEN"
   | "RATE_LIMITED"
-  | "CONCURRENCY_LIMITED";
+  | "CONCURRENCY_LIMITED"
+  | "ACCESS_DENIED"
+  | "PROMPT_NOT_FOUND"
+  | "RESOURCE_NOT_FOUND"
+  | "NOT_SUPPORTED"
+  | "INVALID_REQUEST";
 
 /** The one error type the gateway throws; boundaries (CLI, meta-tools, HTTP) translate it. */
 export class GatewayError extends Error {

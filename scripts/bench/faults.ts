@@ -86,7 +86,7 @@ rows.push(
   await measure(
     "kill -9 of a stdio backend → next call answered",
     async (gw, client) => async () => {
-      const backend = gw.gateway.pool.get("everything");
+      const backend = gw.core.pool.get("everything");
       const pid = backend?.snapshot().pid as number;
       process.kill(-pid, "SIGKILL");
       await waitFor("backend marked failed", () =>
@@ -104,7 +104,7 @@ rows.push(
   await measure(
     "idle sleep → next call wakes the backend",
     async (gw, client) => async () => {
-      const backend = gw.gateway.pool.get("everything") as { sleep?: () => Promise<void> } | undefined;
+      const backend = gw.core.pool.get("everything") as { sleep?: () => Promise<void> } | undefined;
       await backend?.sleep?.();
       const call = await invoke(client, "everything");
       if (!call.ok) throw new Error(`wake failed: ${call.text}`);

@@ -4,8 +4,7 @@ import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import { type CallToolResult, CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
 import { resolveSettings } from "../config/resolve.ts";
 import { GatewayError } from "../errors.ts";
-import { Gateway } from "../gateway.ts";
-import { SessionHub } from "../server/hub.ts";
+import { Gateway } from "../gateway/gateway.ts";
 import { createSessionServer } from "../server/session-server.ts";
 import { VERSION } from "../version.ts";
 
@@ -79,10 +78,10 @@ export async function connectGateway(options: ConnectOptions = {}): Promise<Gate
     const hostPart = host.includes(":") ? `[${host}]` : host === "0.0.0.0" ? "127.0.0.1" : host;
     return overHttp(new URL(`http://${hostPart}:${port}/mcp`));
   }
-  const gateway = new Gateway(settings.config);
-  options.onStarting?.(gateway.pool.names.length);
+  const gateway = Gateway.fromConfig(settings.config);
+  options.onStarting?.(gateway.backendNames.length);
   gateway.start();
-  const server = createSessionServer(gateway, SessionHub.of(gateway), { kind: "meta" });
+  const server = createSessionServer(gateway, { kind: "meta" }, { label: "cli" });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   await server.connect(serverSide);
   const client = newClient();

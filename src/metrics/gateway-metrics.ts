@@ -47,6 +47,7 @@ export class GatewayMetrics {
   readonly #sessions: Gauge<never>;
   readonly #catalogTools: Gauge<"backend">;
   readonly #toolLabels = new Map<string, Set<string>>();
+  readonly #restartsSeen = new Map<string, number>();
   readonly #lastBackendState = new Map<string, string>();
 
   /** @throws RangeError for a maxToolsPerBackend below 1 */
@@ -61,12 +62,12 @@ export class GatewayMetrics {
     const r = this.registry;
     this.#requests = r.counter({
       name: "mcp_gateway_requests_total",
-      help: "Tool calls relayed to backends, by outcome.",
+      help: "Requests relayed to backends (tool calls by tool, other requests by method), by outcome.",
       labelNames: ["backend", "tool", "outcome"],
     });
     this.#duration = r.histogram({
       name: "mcp_gateway_request_duration_seconds",
-      help: "Time from receiving a tool call to answering it, failsafes included.",
+      help: "Time from receiving a request to answering it, failsafes included.",
       labelNames: ["backend", "tool"],
       buckets: options.buckets ?? DEFAULT_BUCKETS,
     });
@@ -150,6 +151,16 @@ export class GatewayMetrics {
     this.#restarts.inc({ backend });
   }
 
+  /**
+   * Brings the restart counter up to a backend's own count (read at scrape time); it only moves forward, so
+   * a backend replaced by a reload (its count back at 0) never lowers it.
+   */
+  setBackendRestarts(backend: string, restarts: number): void {
+    const seen = this.#restartsSeen.get(backend) ?? 0;
+    for (let i = seen; i < restarts; i++) this.#restarts.inc({ backend });
+    this.#restartsSeen.set(backend, Math.max(seen, restarts));
+  }
+
   /** Sets a backend's lifecycle state (configured, starting, running, sleeping, failed, …). */
   setBackendState(backend: string, state: string): void {
     const previous = this.#lastBackendState.get(backend);
@@ -191,6 +202,7 @@ export class GatewayMetrics {
       metric.removeMatching({ backend });
     }
     this.#toolLabels.delete(backend);
+    this.#restartsSeen.delete(backend);
     this.#lastBackendState.delete(backend);
   }
 

@@ -1,8 +1,8 @@
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
-import { errorMessage, isGatewayError } from "../errors.ts";
-import type { Gateway, ToolCallOptions } from "../gateway.ts";
-import { suggest } from "../suggest.ts";
+import type { CallContext } from "../gateway/call-context.ts";
+import type { Gateway } from "../gateway/gateway.ts";
+import { toolCallError, toolError } from "./boundary.ts";
 import type { MetaToolName } from "./meta-tool-definitions.ts";
 
 type Result = CallToolResult & Record<string, unknown>;
@@ -10,11 +10,6 @@ type Result = CallToolResult & Record<string, unknown>;
 /** A JSON answer as both structuredContent and text, so clients without structured output see it too. */
 function structured(value: Record<string, unknown>): Result {
   return { content: [{ type: "text", text: JSON.stringify(value) }], structuredContent: value };
-}
-
-/** A tool-level error the model can read and correct itself from. */
-export function toolError(message: string): Result {
-  return { content: [{ type: "text", text: message }], isError: true };
 }
 
 const ListToolsArgs = z.object({ server: z.string().min(1).optional() });
@@ -45,30 +40,7 @@ const InvokeArgs = z.object({
 
 function describeArgsError(tool: string, error: z.ZodError): Result {
   const details = error.issues.map((i) => `${i.path.join(".") || "arguments"}: ${i.message}`).join("; ");
-  return toolError(`${tool}: invalid input: ${details}`);
-}
-
-function unknownServer(gateway: Gateway, server: string): Result {
-  const close = suggest(server, gateway.pool.names);
-  const hint = close.length > 0 ? ` Did you mean ${close.map((c) => `"${c}"`).join(" or ")}?` : "";
-  return toolError(
-    `Unknown server "${server}".${hint} Servers: ${gateway.pool.names.join(", ") || "(none)"}. ` +
-      "Use gateway_search_tools to find a tool by what it does.",
-  );
-}
-
-function unknownTool(gateway: Gateway, server: string, tool: string): Result {
-  const own = (gateway.catalog.toolsOf(server) ?? []).map((t) => t.name);
-  const close = suggest(tool, own);
-  const elsewhere = gateway.catalog
-    .entries()
-    .filter((e) => e.tool.name === tool && e.server !== server)
-    .map((e) => `"${e.server}"`);
-  const parts = [`Unknown tool "${tool}" on server "${server}".`];
-  if (close.length > 0) parts.push(`Did you mean ${close.map((c) => `"${c}"`).join(" or ")}?`);
-  if (elsewhere.length > 0) parts.push(`A tool with that name exists on ${elsewhere.join(", ")}.`);
-  parts.push("Use gateway_search_tools to find the right tool.");
-  return toolError(parts.join(" "));
+  return toolError(`${tool}: invalid input: ${details}`) as Result;
 }
 
 /**
@@ -97,9 +69,8 @@ export function summary(description: string): string {
   return `${space > SUMMARY_MAX / 2 ? cut.slice(0, space) : cut}…`;
 }
 
-async function listServers(gateway: Gateway): Promise<Result> {
-  await gateway.ready;
-  const servers = gateway.pool.snapshots().map((s) => ({
+async function listServers(gateway: Gateway, ctx: CallContext): Promise<Result> {
+  const servers = (await gateway.listServers(ctx)).map((s) => ({
     name: s.name,
     description: s.description,
     transport: s.transport,
@@ -111,100 +82,78 @@ async function listServers(gateway: Gateway): Promise<Result> {
   return structured({ servers });
 }
 
-async function listTools(gateway: Gateway, raw: unknown): Promise<Result> {
+async function listTools(gateway: Gateway, ctx: CallContext, raw: unknown): Promise<Result> {
   const args = ListToolsArgs.safeParse(raw ?? {});
   if (!args.success) return describeArgsError("gateway_list_tools", args.error);
-  await gateway.ready;
-  await gateway.freshenTools();
   const { server } = args.data;
   if (server === undefined) {
-    const tools = gateway.catalog
-      .entries()
-      .map((e) => ({ server: e.server, name: e.tool.name, description: summary(e.tool.description ?? "") }));
-    return structured({ tools });
+    const { tools } = await gateway.listTools(ctx);
+    return structured({
+      tools: tools.map((t) => ({
+        server: t.server,
+        name: t.tool.name,
+        description: summary(t.tool.description ?? ""),
+      })),
+    });
   }
-  const backend = gateway.pool.get(server);
-  if (!backend) return unknownServer(gateway, server);
-  const tools = backend.tools.map((t) => ({
+  const listing = await gateway.listTools(ctx, { server });
+  const tools = listing.tools.map(({ tool: t }) => ({
     name: t.name,
     description: t.description ?? "",
     inputSchema: t.inputSchema,
     ...(t.annotations ? { annotations: t.annotations } : {}),
   }));
-  const state = backend.snapshot();
-  const note = state.status === "error" ? { error: state.lastError } : {};
-  return structured({ server, tools, ...note });
+  return structured({ server, tools, ...(listing.error ? { error: listing.error } : {}) });
 }
 
-async function searchTools(gateway: Gateway, raw: unknown): Promise<Result> {
+async function searchTools(gateway: Gateway, ctx: CallContext, raw: unknown): Promise<Result> {
   const args = SearchArgs.safeParse(raw ?? {});
   if (!args.success) return describeArgsError("gateway_search_tools", args.error);
-  await gateway.ready;
-  await gateway.freshenTools();
-  const matches = gateway.search.search(args.data.query, args.data.limit).map((m) => ({
-    server: m.entry.server,
-    tool: m.entry.tool.name,
-    description: m.entry.tool.description ?? "",
+  const matches = (await gateway.search(ctx, args.data.query, args.data.limit)).map((m) => ({
+    server: m.server,
+    tool: m.tool.name,
+    description: m.tool.description ?? "",
     score: m.score,
-    inputSchema: withoutDialect(m.entry.tool.inputSchema),
+    inputSchema: withoutDialect(m.tool.inputSchema),
   }));
   if (matches.length > 0) return structured({ query: args.data.query, matches });
   // An empty answer should still move the agent forward.
-  const hint =
-    gateway.catalog.entries().length === 0
-      ? "No tools are known yet: check gateway_list_servers for backends that failed to start."
-      : "No tool matched. Try other or fewer words, or browse with gateway_list_servers and gateway_list_tools.";
+  const hint = gateway.catalogEmpty
+    ? "No tools are known yet: check gateway_list_servers for backends that failed to start."
+    : "No tool matched. Try other or fewer words, or browse with gateway_list_servers and gateway_list_tools.";
   return structured({ query: args.data.query, matches, hint });
 }
 
-/** Relay options plus a hook that lets the session hub know which backend the call runs on. */
-export interface InvokeOptions extends ToolCallOptions {
-  track?: <T>(backend: string, run: () => Promise<T>) => Promise<T>;
-}
-
-async function invoke(gateway: Gateway, raw: unknown, options: InvokeOptions): Promise<Result> {
+async function invoke(gateway: Gateway, ctx: CallContext, raw: unknown): Promise<Result> {
   const args = InvokeArgs.safeParse(raw ?? {});
   if (!args.success) return describeArgsError("gateway_invoke", args.error);
   const { server, tool, arguments: toolArgs } = args.data;
-  const backend = gateway.pool.get(server);
-  if (!backend) return unknownServer(gateway, server);
-  if (!gateway.catalog.find(server, tool)) {
-    // No tool list known yet (never started, no manifest): start it to learn one, through its breaker.
-    if (backend.tools.length === 0 && backend.snapshot().status !== "running") {
-      try {
-        await gateway.policy(server).run(() => backend.start(), { retrySafe: true, signal: options.signal });
-      } catch (err) {
-        return toolError(`Server "${server}" is unavailable: ${errorMessage(err)}`);
-      }
-    }
-    if (!gateway.catalog.find(server, tool)) return unknownTool(gateway, server, tool);
-  }
-  try {
-    const run = (): Promise<Record<string, unknown>> => gateway.callTool(server, tool, toolArgs, options);
-    return (await (options.track ? options.track(server, run) : run())) as Result;
-  } catch (err) {
-    if (isGatewayError(err, "BACKEND_UNAVAILABLE", "SPAWN_FAILED")) {
-      return toolError(`Server "${server}" is unavailable: ${errorMessage(err)}`);
-    }
-    return toolError(`Calling "${tool}" on "${server}" failed: ${errorMessage(err)}`);
-  }
+  return (await gateway.invoke(ctx, { server, tool }, toolArgs)) as Result;
 }
 
 /** Runs one meta-tool; every failure comes back as an `isError` result the model can act on. */
-export function callMetaTool(
+export async function callMetaTool(
   gateway: Gateway,
+  ctx: CallContext,
   name: MetaToolName,
   args: unknown,
-  options: InvokeOptions = {},
 ): Promise<Result> {
-  switch (name) {
-    case "gateway_list_servers":
-      return listServers(gateway);
-    case "gateway_list_tools":
-      return listTools(gateway, args);
-    case "gateway_search_tools":
-      return searchTools(gateway, args);
-    case "gateway_invoke":
-      return invoke(gateway, args, options);
+  try {
+    switch (name) {
+      case "gateway_list_servers":
+        return await listServers(gateway, ctx);
+      case "gateway_list_tools":
+        return await listTools(gateway, ctx, args);
+      case "gateway_search_tools":
+        return await searchTools(gateway, ctx, args);
+      case "gateway_invoke":
+        return await invoke(gateway, ctx, args);
+    }
+  } catch (error) {
+    const target = InvokeArgs.safeParse(args ?? {});
+    return toolCallError(
+      error,
+      target.success ? { server: target.data.server, tool: target.data.tool } : { tool: name },
+    ) as Result;
   }
 }

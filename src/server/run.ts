@@ -1,21 +1,19 @@
 import type { ServeFlags } from "../config/resolve.ts";
 import { watchFile } from "../config/watch.ts";
 import { errorMessage, GatewayError } from "../errors.ts";
-import type { Gateway } from "../gateway.ts";
+import type { Surface } from "../gateway/call-context.ts";
+import type { Gateway } from "../gateway/gateway.ts";
 import { configureLog, log } from "../log.ts";
-import { breathe, claimEarlyListener } from "./early-listen.ts";
-import type { HttpFrontEnd } from "./http.ts";
-import type { Surface } from "./session-server.ts";
+import type { HttpFrontEnd } from "./http/front-end.ts";
+
+/** True for an address only this machine can reach. */
+function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
 
 /** Runs the gateway until SIGINT/SIGTERM (or, with --stdio, until the client closes stdin). */
 export async function runGateway(flags: ServeFlags & { stdio?: boolean | undefined }): Promise<void> {
-  // main.ts may already listen and answer /health ("starting"); the heavy modules load only now.
-  let early = claimEarlyListener();
-  await breathe();
   const { resolveSettings } = await import("../config/resolve.ts");
-  await breathe();
-  const { Gateway } = await import("../gateway.ts");
-  await breathe();
   const settings = resolveSettings(flags);
   configureLog({ level: settings.logLevel, format: settings.logFormat });
   for (const warning of settings.warnings) log.warn(warning);
@@ -24,19 +22,9 @@ export async function runGateway(flags: ServeFlags & { stdio?: boolean | undefin
     log.warn(`no config file found; starting with no backends. Looked in: ${settings.searched.join(", ")}`);
 
   const config = settings.config;
-  if (early && (flags.stdio || !early.serves(config.server))) {
-    // The early guess missed (a config shape it does not read): listen where the config says, as before.
-    early.abandon();
-    early = undefined;
-  }
   const surface: Surface = config.meta_mcp.enabled ? { kind: "meta" } : { kind: "transparent" };
-  await breathe();
-  const gateway = new Gateway(config);
-  gateway.start();
-  if (early) {
-    const { healthReport } = await import("./health.ts");
-    early.showGateway(() => healthReport(gateway));
-  }
+  const { Gateway } = await import("../gateway/gateway.ts");
+  const gateway = Gateway.fromConfig(config);
 
   const stopWatching = settings.configPath
     ? startReloading(gateway, flags, settings.configPath)
@@ -53,7 +41,6 @@ export async function runGateway(flags: ServeFlags & { stdio?: boolean | undefin
       force.unref();
       // shutdown_timeout is what calls in flight get; stopping the backends may take a few seconds more.
       stopWatching();
-      if (!http) early?.abandon();
       await http
         ?.stop({ graceMs: config.server.shutdown_timeout })
         .catch((err) => log.warn(`stopping HTTP: ${errorMessage(err)}`));
@@ -71,6 +58,7 @@ export async function runGateway(flags: ServeFlags & { stdio?: boolean | undefin
   }
 
   if (flags.stdio) {
+    gateway.start();
     const { serveStdio } = await import("./stdio.ts");
     log.info(`serving MCP on stdio (${surface.kind} mode)`);
     await serveStdio(gateway, surface);
@@ -78,10 +66,16 @@ export async function runGateway(flags: ServeFlags & { stdio?: boolean | undefin
     process.exit(0);
   }
 
-  await breathe();
-  const { startHttpFrontEnd } = await import("./http.ts");
+  if (!isLoopback(config.server.host)) {
+    log.warn(
+      `listening on ${config.server.host}, which other machines can reach: the gateway has no authentication ` +
+        "yet, so anyone who reaches this port can call every tool (bind 127.0.0.1 unless a proxy in front authenticates)",
+    );
+  }
+  // Listen first: a client's initialize and tools/list need no backend, so the backends start after.
+  const { startHttpFrontEnd } = await import("./http/front-end.ts");
   try {
-    http = startHttpFrontEnd(gateway, { surface, ...(early ? { listener: early } : {}) });
+    http = startHttpFrontEnd(gateway, { surface });
   } catch (err) {
     await gateway.stop();
     const message = errorMessage(err);
@@ -94,7 +88,10 @@ export async function runGateway(flags: ServeFlags & { stdio?: boolean | undefin
     }
     throw err;
   }
-  log.info(`listening on ${http.url.href}mcp (${surface.kind} mode, ${gateway.pool.names.length} backends)`);
+  gateway.start();
+  log.info(
+    `listening on ${http.url.href}mcp (${surface.kind} mode, ${gateway.backendNames.length} backends)`,
+  );
 }
 
 /**
@@ -106,12 +103,9 @@ function startReloading(gateway: Gateway, flags: ServeFlags, path: string): () =
   const reload = (why: string): void => {
     queue = queue.then(async () => {
       try {
-        const [{ resolveSettings }, { applyConfig }] = await Promise.all([
-          import("../config/resolve.ts"),
-          import("./reload.ts"),
-        ]);
+        const { resolveSettings } = await import("../config/resolve.ts");
         const next = resolveSettings({ ...flags, config: path });
-        const report = await applyConfig(gateway, next.config);
+        const report = await gateway.reload(next.config);
         const changes = [
           ...report.added.map((n) => `+${n}`),
           ...report.removed.map((n) => `-${n}`),

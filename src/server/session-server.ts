@@ -1,24 +1,32 @@
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { SetLevelRequestSchema } from "@modelcontextprotocol/sdk/types.js";
-import type { Backend } from "../backends/backend.ts";
-import type { Gateway } from "../gateway.ts";
+import { z } from "zod";
+import { ANONYMOUS, type CallContext, type Surface } from "../gateway/call-context.ts";
+import type { Gateway } from "../gateway/gateway.ts";
+import { sessionLabel } from "../gateway/pipeline.ts";
+import type { SessionPeer } from "../gateway/session-hub.ts";
 import { VERSION } from "../version.ts";
 import { registerPrompts } from "./handlers/prompts.ts";
 import { registerResources } from "./handlers/resources.ts";
-import type { Extra } from "./handlers/shared.ts";
+import { type Extra, handled, type Session } from "./handlers/shared.ts";
 import { registerTools } from "./handlers/tools.ts";
-import type { SessionHub, SessionLink } from "./hub.ts";
-import { Routes } from "./routes.ts";
-
-/** What a session sees: the 4 meta-tools, every tool prefixed (transparent), or one backend's own tools. */
-export type Surface = { kind: "meta" } | { kind: "transparent" } | { kind: "direct"; backend: string };
 
 const INSTRUCTIONS =
   "Tools of many servers sit behind this gateway. Find one with gateway_search_tools, then call it with gateway_invoke.";
+const Raw = z.looseObject({});
+
+/** Options of one session: who it is (until auth, anonymous) and how its label reads in logs. */
+export interface SessionOptions {
+  /** Label for a session without an id of its own (stdio, in-process). @default "stdio" */
+  label?: string;
+}
 
 /** Builds the MCP server object for one client session on the given surface. */
-export function createSessionServer(gateway: Gateway, hub: SessionHub, surface: Surface): Server {
-  const direct = surface.kind === "direct" ? surface.backend : undefined;
+export function createSessionServer(
+  gateway: Gateway,
+  surface: Surface,
+  options: SessionOptions = {},
+): Server {
   const server = new Server(
     { name: "mcp-gateway", version: VERSION },
     {
@@ -32,31 +40,56 @@ export function createSessionServer(gateway: Gateway, hub: SessionHub, surface: 
       ...(surface.kind === "meta" ? { instructions: INSTRUCTIONS } : {}),
     },
   );
-  const link: SessionLink = {
-    server,
-    backend: direct,
+  const peer: SessionPeer = {
+    label: options.label ?? "stdio",
+    backend: surface.kind === "direct" ? surface.backend : undefined,
     meta: surface.kind === "meta",
     logLevel: undefined,
     subscriptions: new Set(),
+    notify: (notification) => server.notification(notification as never),
+    request: (method, params, requestOptions) =>
+      server.request({ method, params }, Raw, {
+        signal: requestOptions.signal,
+        ...(requestOptions.relatedRequestId !== undefined
+          ? { relatedRequestId: requestOptions.relatedRequestId }
+          : {}),
+      }),
+    clientCapabilities: () => server.getClientCapabilities(),
   };
-  const detach = hub.add(link);
-  server.onclose = detach;
+  server.onclose = gateway.attach(peer);
 
-  const scope = (): Backend[] => {
-    if (direct === undefined) return gateway.pool.all();
-    const one = gateway.pool.get(direct);
-    return one ? [one] : [];
+  const context = (extra: Extra, meta?: { progressToken?: string | number }): CallContext => {
+    if (extra.sessionId && peer.label !== sessionLabel(extra.sessionId))
+      peer.label = sessionLabel(extra.sessionId);
+    const token = meta?.progressToken;
+    return {
+      principal: ANONYMOUS,
+      session: peer,
+      surface,
+      requestId: extra.requestId,
+      signal: extra.signal,
+      ...(token !== undefined
+        ? {
+            onProgress: (p) => {
+              void extra
+                .sendNotification({
+                  method: "notifications/progress",
+                  params: { progressToken: token, ...p },
+                })
+                .catch(() => undefined);
+            },
+          }
+        : {}),
+    };
   };
-  const routes = new Routes(scope, { prefix: direct === undefined });
-  const track = <T>(backend: string, extra: Extra, run: () => Promise<T>): Promise<T> =>
-    hub.track(backend, { session: link, requestId: extra.requestId }, run);
+  const session: Session = { gateway, server, surface, context };
 
-  registerTools(gateway, server, surface, track);
-  registerResources(gateway, server, hub, link, routes, track);
-  registerPrompts(gateway, server, routes, track);
-  server.setRequestHandler(SetLevelRequestSchema, async (request) => {
-    await hub.setLogLevel(link, request.params.level);
-    return {};
-  });
+  registerTools(session);
+  registerResources(session);
+  registerPrompts(session);
+  server.setRequestHandler(
+    SetLevelRequestSchema,
+    handled(async (request, extra) => gateway.relay(context(extra), "logging/setLevel", request.params)),
+  );
   return server;
 }

@@ -1,7 +1,7 @@
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
-import type { Gateway } from "../gateway.ts";
-import { SessionHub } from "./hub.ts";
-import { createSessionServer, type Surface } from "./session-server.ts";
+import type { Surface } from "../gateway/call-context.ts";
+import type { Gateway } from "../gateway/gateway.ts";
+import { createSessionServer } from "./session-server.ts";
 
 /**
  * Serves one MCP session over this process's stdin/stdout (for clients that launch the gateway as a
@@ -14,7 +14,7 @@ export async function serveStdio(
 ): Promise<void> {
   const stdin = io.stdin ?? process.stdin;
   const stdout = io.stdout ?? process.stdout;
-  const server = createSessionServer(gateway, SessionHub.of(gateway), surface);
+  const server = createSessionServer(gateway, surface);
   const transport = new StdioServerTransport(stdin, stdout);
   const ended = new Promise<void>((resolve) => {
     stdin.once("end", resolve);

@@ -4,10 +4,9 @@ import { createBackend } from "../../src/backends/create.ts";
 import { ManifestStore, manifestKey } from "../../src/backends/manifest.ts";
 import { BackendPool } from "../../src/backends/pool.ts";
 import { parseConfig } from "../../src/config/load.ts";
-import { Gateway } from "../../src/gateway.ts";
 import { log } from "../../src/log.ts";
-import { callMetaTool } from "../../src/server/meta-tools.ts";
 import { tempDir } from "../helpers/gateway.ts";
+import { InProcessGateway, metaCall } from "../helpers/in-process.ts";
 import { serverCommand } from "../helpers/paths.ts";
 import { isAlive, waitFor } from "../helpers/process.ts";
 
@@ -27,32 +26,32 @@ ${extra}`,
 describe("lazy start with a tool manifest", () => {
   test("a known backend is searchable while asleep and starts on its first call", async () => {
     const cache = tempDir();
-    const first = new Gateway(config(cache));
+    const first = new InProcessGateway(config(cache));
     first.start({ tickMs: 0 });
     await first.ready;
-    expect(first.pool.get("everything")?.snapshot()).toMatchObject({
+    expect(first.core.pool.get("everything")?.snapshot()).toMatchObject({
       status: "running",
       toolsSource: "live",
     });
     await first.stop();
 
-    const second = new Gateway(config(cache));
+    const second = new InProcessGateway(config(cache));
     second.start({ tickMs: 0 });
     await second.ready;
     try {
-      const backend = second.pool.get("everything");
+      const backend = second.core.pool.get("everything");
       expect(backend?.snapshot()).toMatchObject({
         status: "sleeping",
         toolsSource: "manifest",
         pid: undefined,
       });
-      const search = await callMetaTool(second, "gateway_search_tools", { query: "add two numbers" });
+      const search = await metaCall(second, "gateway_search_tools", { query: "add two numbers" });
       expect(JSON.stringify(search.structuredContent)).toContain("get-sum");
-      const servers = await callMetaTool(second, "gateway_list_servers", {});
+      const servers = await metaCall(second, "gateway_list_servers", {});
       expect(JSON.stringify(servers.structuredContent)).toContain('"tools_from":"manifest"');
       expect(backend?.snapshot().status).toBe("sleeping");
 
-      const sum = await callMetaTool(second, "gateway_invoke", {
+      const sum = await metaCall(second, "gateway_invoke", {
         server: "everything",
         tool: "get-sum",
         arguments: { a: 5, b: 6 },
@@ -98,21 +97,21 @@ describe("idle sleep and health checks (injected clock)", () => {
       now: () => now,
       idleTimeoutMs: c.backends.everything!.idle_timeout!,
     });
-    const gateway = new Gateway(c, { pool: new BackendPool([backend]), now: () => now });
+    const gateway = new InProcessGateway(c, { pool: new BackendPool([backend]), now: () => now });
     gateway.start({ tickMs: 0 });
     await gateway.ready;
     try {
       const pid = backend.snapshot().pid as number;
       now += 59_000;
-      gateway.pool.tick(now);
+      gateway.core.pool.tick(now);
       expect(backend.snapshot().status).toBe("running");
       now += 2_000;
-      gateway.pool.tick(now);
+      gateway.core.pool.tick(now);
       await waitFor("backend asleep", () => (backend.snapshot().status === "sleeping" ? true : undefined));
       await waitFor("process gone", () => (!isAlive(pid) ? true : undefined), 10_000);
       expect(backend.tools.length).toBeGreaterThan(0);
 
-      const echo = await callMetaTool(gateway, "gateway_invoke", {
+      const echo = await metaCall(gateway, "gateway_invoke", {
         server: "everything",
         tool: "echo",
         arguments: { message: "awake" },
@@ -134,14 +133,14 @@ describe("idle sleep and health checks (injected clock)", () => {
       now: () => now,
       pingIntervalMs: 30_000,
     });
-    const gateway = new Gateway(c, { pool: new BackendPool([backend]), now: () => now });
+    const gateway = new InProcessGateway(c, { pool: new BackendPool([backend]), now: () => now });
     gateway.start({ tickMs: 0 });
     await gateway.ready;
     const pid = backend.snapshot().pid as number;
     try {
       process.kill(pid, "SIGSTOP");
       now += 31_000;
-      gateway.pool.tick(now);
+      gateway.core.pool.tick(now);
       await waitFor("restart after a missed ping", () =>
         backend.snapshot().restarts === 1 ? true : undefined,
       );

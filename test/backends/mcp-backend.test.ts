@@ -3,9 +3,9 @@ import { z } from "zod";
 import { createBackend } from "../../src/backends/create.ts";
 import { BackendPool } from "../../src/backends/pool.ts";
 import { parseConfig } from "../../src/config/load.ts";
-import { Gateway } from "../../src/gateway.ts";
 import { log } from "../../src/log.ts";
 import { connectHttp, startTestGateway, type TestGateway } from "../helpers/gateway.ts";
+import { InProcessGateway } from "../helpers/in-process.ts";
 import { serverCommand } from "../helpers/paths.ts";
 import { isAlive, waitFor } from "../helpers/process.ts";
 
@@ -21,7 +21,7 @@ afterAll(async () => {
 
 describe("a backend that dies", () => {
   test("is reported with its error, then restarted by the next call", async () => {
-    const backend = gw.gateway.pool.get("everything");
+    const backend = gw.core.pool.get("everything");
     const pid = backend?.snapshot().pid as number;
     expect(pid).toBeGreaterThan(0);
     process.kill(-pid, "SIGKILL");
@@ -61,17 +61,17 @@ describe("tool list caching", () => {
       { file: "t.yaml" },
     );
     const backend = createBackend("e", config.backends.e!, { defaultTimeoutMs: 20_000, log, now: () => now });
-    const gateway = new Gateway(config, { pool: new BackendPool([backend]), now: () => now });
+    const gateway = new InProcessGateway(config, { pool: new BackendPool([backend]), now: () => now });
     gateway.start();
     await gateway.ready;
     try {
       const first = backend.toolsListedAt;
       expect(first).toBe(now);
       now += 30_000;
-      await gateway.freshenTools();
+      await gateway.core.freshenTools();
       expect(backend.toolsListedAt).toBe(first);
       now += 31_000;
-      await gateway.freshenTools();
+      await gateway.core.freshenTools();
       await waitFor("refresh", () => (backend.toolsListedAt === now ? true : undefined));
       expect(backend.tools.length).toBeGreaterThan(0);
     } finally {

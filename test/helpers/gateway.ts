@@ -5,9 +5,10 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { z } from "zod";
 import { parseConfig } from "../../src/config/load.ts";
-import { Gateway } from "../../src/gateway.ts";
-import { type HttpFrontEnd, startHttpFrontEnd } from "../../src/server/http.ts";
-import type { Surface } from "../../src/server/session-server.ts";
+import type { Surface } from "../../src/gateway/call-context.ts";
+import { GatewayCore } from "../../src/gateway/core.ts";
+import { Gateway } from "../../src/gateway/gateway.ts";
+import { type HttpFrontEnd, startHttpFrontEnd } from "../../src/server/http/front-end.ts";
 import { serverCommand } from "./paths.ts";
 
 /** Any result object, kept exactly as received (for relaying checks and the fault benchmark). */
@@ -16,6 +17,8 @@ export const RawResult = z.looseObject({});
 /** A gateway running in this process on a free loopback port. */
 export interface TestGateway {
   gateway: Gateway;
+  /** The services behind the facade, for tests that inspect backends and policies. */
+  core: GatewayCore;
   http: HttpFrontEnd;
   mcpUrl: URL;
   stop(): Promise<void>;
@@ -29,12 +32,14 @@ export async function startTestGateway(
   const { config } = parseConfig(yaml, { file: "test.yaml" });
   // Each gateway gets its own manifest cache, so one test's remembered tools never make another lazy.
   config.lifecycle.cache_dir ??= tempDir("mcp-gateway-cache-");
-  const gateway = new Gateway(config);
+  const core = new GatewayCore(config);
+  const gateway = new Gateway(core);
   gateway.start();
   await gateway.ready;
   const http = startHttpFrontEnd(gateway, { host: "127.0.0.1", port: 0, surface });
   return {
     gateway,
+    core,
     http,
     mcpUrl: new URL("/mcp", http.url),
     stop: async () => {

@@ -2,10 +2,8 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { parseConfig } from "../../src/config/load.ts";
-import { Gateway } from "../../src/gateway.ts";
-import { callMetaTool } from "../../src/server/meta-tools.ts";
-import { applyConfig } from "../../src/server/reload.ts";
 import { connectHttp, startTestGateway, type TestGateway, tempDir } from "../helpers/gateway.ts";
+import { InProcessGateway, metaCall } from "../helpers/in-process.ts";
 import { BUN, ROOT } from "../helpers/paths.ts";
 
 const FIXTURE = join(ROOT, "test/fixtures/paginating-server.ts");
@@ -22,9 +20,9 @@ ${backendExtra}`;
 }
 
 async function counts(
-  gateway: Gateway,
+  gateway: Parameters<typeof metaCall>[0],
 ): Promise<{ counts: Record<string, number>; cancelled: Record<string, number> }> {
-  const result = await callMetaTool(gateway, "gateway_invoke", { server: "fixture", tool: "get_call_count" });
+  const result = await metaCall(gateway, "gateway_invoke", { server: "fixture", tool: "get_call_count" });
   return result.structuredContent as { counts: Record<string, number>; cancelled: Record<string, number> };
 }
 
@@ -38,9 +36,9 @@ afterEach(async () => {
   running = [];
 });
 
-async function start(yaml: string, now?: () => number): Promise<Gateway> {
+async function start(yaml: string, now?: () => number): Promise<InProcessGateway> {
   const { config } = parseConfig(yaml, { file: "t.yaml" });
-  const gateway = new Gateway(config, now ? { now } : {});
+  const gateway = new InProcessGateway(config, now ? { now } : {});
   gateway.start({ tickMs: 0 });
   await gateway.ready;
   running.push(gateway);
@@ -56,7 +54,7 @@ describe("timeouts and retries", () => {
       ),
     );
     const started = Date.now();
-    const result = await callMetaTool(gateway, "gateway_invoke", { server: "fixture", tool: "hang" });
+    const result = await metaCall(gateway, "gateway_invoke", { server: "fixture", tool: "hang" });
     expect(result.isError).toBe(true);
     expect(text(result)).toContain("did not answer or report progress within 300ms");
     expect(Date.now() - started).toBeLessThan(5000);
@@ -71,7 +69,7 @@ describe("timeouts and retries", () => {
         "    timeout: 300ms\n",
       ),
     );
-    const result = await callMetaTool(gateway, "gateway_invoke", { server: "fixture", tool: "hang_write" });
+    const result = await metaCall(gateway, "gateway_invoke", { server: "fixture", tool: "hang_write" });
     expect(result.isError).toBe(true);
     const { counts: calls, cancelled } = await counts(gateway);
     expect(calls.hang_write).toBe(1);
@@ -81,7 +79,7 @@ describe("timeouts and retries", () => {
 
   test("an error the backend answered is not retried, even for an idempotent tool", async () => {
     const gateway = await start(fixtureConfig());
-    const result = await callMetaTool(gateway, "gateway_invoke", {
+    const result = await metaCall(gateway, "gateway_invoke", {
       server: "fixture",
       tool: "idempotent_tool",
       arguments: { fail_first: 1 },
@@ -92,7 +90,7 @@ describe("timeouts and retries", () => {
 
   test("max_timeout caps a call that keeps reporting progress", async () => {
     const gateway = await start(fixtureConfig("", "    timeout: 200ms\n    max_timeout: 600ms\n"));
-    const result = await callMetaTool(gateway, "gateway_invoke", {
+    const result = await metaCall(gateway, "gateway_invoke", {
       server: "fixture",
       tool: "slow",
       arguments: { ms: 5000, interval_ms: 50 },
@@ -106,9 +104,9 @@ describe("limits", () => {
     const gateway = await start(
       fixtureConfig("failsafe: { rate_limit: { requests_per_second: 1, burst: 1 } }"),
     );
-    const first = await callMetaTool(gateway, "gateway_invoke", { server: "fixture", tool: "count_calls" });
+    const first = await metaCall(gateway, "gateway_invoke", { server: "fixture", tool: "count_calls" });
     expect(first.isError).toBeFalsy();
-    const second = await callMetaTool(gateway, "gateway_invoke", { server: "fixture", tool: "count_calls" });
+    const second = await metaCall(gateway, "gateway_invoke", { server: "fixture", tool: "count_calls" });
     expect(second.isError).toBe(true);
     expect(text(second)).toMatch(/rate limit/i);
     expect(text(second)).toMatch(/retry|again/i);
@@ -121,13 +119,13 @@ describe("limits", () => {
         "    timeout: 10s\n",
       ),
     );
-    const slow = callMetaTool(gateway, "gateway_invoke", {
+    const slow = metaCall(gateway, "gateway_invoke", {
       server: "fixture",
       tool: "slow",
       arguments: { ms: 1500 },
     });
     await Bun.sleep(0);
-    const second = await callMetaTool(gateway, "gateway_invoke", { server: "fixture", tool: "count_calls" });
+    const second = await metaCall(gateway, "gateway_invoke", { server: "fixture", tool: "count_calls" });
     expect(second.isError).toBe(true);
     expect(text(second)).toMatch(/concurren/i);
     expect((await slow).isError).toBeFalsy();
@@ -150,9 +148,9 @@ backends:
 `,
       () => now,
     );
-    const call = () => callMetaTool(gateway, "gateway_invoke", { server: "flaky", tool: "count_calls" });
+    const call = () => metaCall(gateway, "gateway_invoke", { server: "flaky", tool: "count_calls" });
     for (let i = 0; i < 3; i++) expect(text(await call())).toContain("unavailable");
-    expect(gateway.policy("flaky").circuitState).toBe("open");
+    expect(gateway.core.policy("flaky").circuitState).toBe("open");
     const started = Date.now();
     const fast = await call();
     expect(Date.now() - started).toBeLessThan(100);
@@ -165,7 +163,7 @@ backends:
     // The half-open probe (start + call) succeeds; enough successes close the breaker again.
     expect(text(await call())).toContain("call #1");
     expect(text(await call())).toContain("call #2");
-    expect(gateway.policy("flaky").circuitState).toBe("closed");
+    expect(gateway.core.policy("flaky").circuitState).toBe("closed");
   });
 });
 
@@ -199,7 +197,7 @@ describe("cancellation and pagination", () => {
     gw = await startTestGateway(fixtureConfig().replace("--count 40", "--count 250"), {
       kind: "transparent",
     });
-    expect(gw.gateway.pool.get("fixture")?.tools).toHaveLength(250);
+    expect(gw.core.pool.get("fixture")?.tools).toHaveLength(250);
     const client = await connectHttp(gw.mcpUrl);
     const names: string[] = [];
     let cursor: string | undefined;
@@ -312,17 +310,17 @@ describe("failsafe settings and hot reload", () => {
     const gateway = await start(
       fixtureConfig("failsafe: { rate_limit: { requests_per_second: 1, burst: 1 } }"),
     );
-    await callMetaTool(gateway, "gateway_invoke", { server: "fixture", tool: "count_calls" });
-    const limited = await callMetaTool(gateway, "gateway_invoke", { server: "fixture", tool: "count_calls" });
+    await metaCall(gateway, "gateway_invoke", { server: "fixture", tool: "count_calls" });
+    const limited = await metaCall(gateway, "gateway_invoke", { server: "fixture", tool: "count_calls" });
     expect(text(limited)).toMatch(/rate limit/i);
     const { config } = parseConfig(fixtureConfig("failsafe: { rate_limit: { enabled: false } }"), {
       file: "t.yaml",
     });
-    config.backends.fixture = gateway.config.backends.fixture!;
-    config.lifecycle = gateway.config.lifecycle;
-    const report = await applyConfig(gateway, config);
+    config.backends.fixture = gateway.core.config.backends.fixture!;
+    config.lifecycle = gateway.core.config.lifecycle;
+    const report = await gateway.gateway.reload(config);
     expect(report.restarted).toEqual([]);
-    const free = await callMetaTool(gateway, "gateway_invoke", { server: "fixture", tool: "count_calls" });
+    const free = await metaCall(gateway, "gateway_invoke", { server: "fixture", tool: "count_calls" });
     expect(free.isError).toBeFalsy();
   });
 });

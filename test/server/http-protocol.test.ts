@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { z } from "zod";
 import { parseConfig } from "../../src/config/load.ts";
-import { Gateway } from "../../src/gateway.ts";
-import { startHttpFrontEnd } from "../../src/server/http.ts";
-import { exposedName } from "../../src/server/tool-names.ts";
+import { Gateway } from "../../src/gateway/gateway.ts";
+import { exposedName } from "../../src/gateway/tool-names.ts";
+import { startHttpFrontEnd } from "../../src/server/http/front-end.ts";
 import { connectHttp, startTestGateway, type TestGateway } from "../helpers/gateway.ts";
 import { serverCommand } from "../helpers/paths.ts";
 
@@ -253,7 +253,7 @@ describe("idle session expiry (injected clock)", () => {
         file: "t.yaml",
       },
     );
-    const gateway = new Gateway(config);
+    const gateway = Gateway.fromConfig(config);
     const http = startHttpFrontEnd(gateway, {
       host: "127.0.0.1",
       port: 0,

@@ -50,9 +50,7 @@ function invoke(client: Client, server: string, tool: string, args: Json = {}, o
 
 describe("server-everything over all three transports", () => {
   test("each backend is up on its own transport (sse detected from the URL)", () => {
-    const kinds = Object.fromEntries(
-      gw.gateway.pool.snapshots().map((s) => [s.name, [s.status, s.transport]]),
-    );
+    const kinds = Object.fromEntries(gw.core.pool.snapshots().map((s) => [s.name, [s.status, s.transport]]));
     expect(kinds).toMatchObject({
       stdio: ["running", "stdio"],
       streamable: ["running", "streamable-http"],
@@ -222,12 +220,12 @@ describe("legacy SSE front end", () => {
 describe("faults", () => {
   test("an HTTP backend restarted mid-session is re-initialized transparently", async () => {
     const client = await connectHttp(gw.mcpUrl);
-    const before = gw.gateway.pool.get("streamable")?.snapshot().restarts ?? 0;
+    const before = gw.core.pool.get("streamable")?.snapshot().restarts ?? 0;
     await streamable.stop();
     streamable = await startEverythingHttp("streamableHttp", streamable.port);
     const echo = await invoke(client, "streamable", "echo", { message: "after restart" });
     expect(JSON.stringify(echo.content)).toContain("after restart");
-    expect(gw.gateway.pool.get("streamable")?.snapshot().restarts).toBe(before + 1);
+    expect(gw.core.pool.get("streamable")?.snapshot().restarts).toBe(before + 1);
     await client.close();
   });
 });

@@ -1,38 +1,34 @@
 import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { Protocol, type RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
-import {
-  ErrorCode,
-  McpError,
-  type ServerNotification,
-  type ServerRequest,
-} from "@modelcontextprotocol/sdk/types.js";
-import type { Backend, CallOptions } from "../../backends/backend.ts";
+import type { ServerNotification, ServerRequest } from "@modelcontextprotocol/sdk/types.js";
+import type { CallContext, Surface } from "../../gateway/call-context.ts";
+import type { Gateway } from "../../gateway/gateway.ts";
+import { asProtocolError } from "../boundary.ts";
 
 /** What the SDK hands a request handler (signal, ids, notification sender). */
 export type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 /** A result relayed as the backend sent it. */
 export type Result = Record<string, unknown>;
-/** Runs a backend request on behalf of the session, so requests the backend sends meanwhile find it. */
-export type Track = <T>(backend: string, extra: Extra, run: () => Promise<T>) => Promise<T>;
 
-/** Relay options for one client request: its cancellation signal and progress forwarding. */
-export function relayOptions(
-  meta: { progressToken?: string | number } | undefined,
-  extra: Extra,
-): CallOptions & { session: string } {
-  const token = meta?.progressToken;
-  return {
-    signal: extra.signal,
-    session: extra.sessionId ?? "stdio",
-    ...(token !== undefined
-      ? {
-          onProgress: (p) => {
-            void extra
-              .sendNotification({ method: "notifications/progress", params: { progressToken: token, ...p } })
-              .catch(() => undefined);
-          },
-        }
-      : {}),
+/** One client session as its handlers see it. */
+export interface Session {
+  gateway: Gateway;
+  server: Server;
+  surface: Surface;
+  /** The call context of one request (its progress token, if any, from the request's `_meta`). */
+  context(extra: Extra, meta?: { progressToken?: string | number }): CallContext;
+}
+
+/** Wraps a handler so a gateway error leaves it as the JSON-RPC error the error table names. */
+export function handled<A extends unknown[], T>(
+  handler: (...args: A) => Promise<T>,
+): (...args: A) => Promise<T> {
+  return async (...args) => {
+    try {
+      return await handler(...args);
+    } catch (error) {
+      throw asProtocolError(error);
+    }
   };
 }
 
@@ -45,16 +41,5 @@ export function setRawHandler(
   schema: Parameters<Server["setRequestHandler"]>[0],
   handler: (request: never, extra: Extra) => Promise<Result>,
 ): void {
-  Protocol.prototype.setRequestHandler.call(server, schema, handler as never);
-}
-
-export async function ready(backend: Backend): Promise<void> {
-  if (backend.snapshot().status !== "running") await backend.start().catch(() => undefined);
-}
-
-export function mustRelay(backend: Backend): NonNullable<Backend["request"]> {
-  if (!backend.request) {
-    throw new McpError(ErrorCode.MethodNotFound, `backend "${backend.name}" has no resources or prompts`);
-  }
-  return backend.request.bind(backend);
+  Protocol.prototype.setRequestHandler.call(server, schema, handled(handler) as never);
 }

@@ -1,8 +1,8 @@
-import type { Gateway } from "../gateway.ts";
 import { VERSION } from "../version.ts";
+import type { GatewayCore } from "./core.ts";
 
 /** Body of `GET /health`: overall status plus each backend's state (never secrets). */
-export function healthReport(gateway: Gateway, now: () => number = Date.now): Record<string, unknown> {
+export function healthReport(gateway: GatewayCore): Record<string, unknown> {
   const backends: Record<string, unknown> = {};
   let failed = 0;
   const snapshots = gateway.pool.snapshots();
@@ -22,28 +22,22 @@ export function healthReport(gateway: Gateway, now: () => number = Date.now): Re
   return {
     status: failed === 0 ? "ok" : failed === snapshots.length ? "unhealthy" : "degraded",
     version: VERSION,
-    uptime_s: Math.floor((now() - gateway.startedAt) / 1000),
+    uptime_s: Math.floor((gateway.now() - gateway.startedAt) / 1000),
     tools: gateway.catalog.entries().length,
     backends,
   };
 }
 
-const restartsSeen = new WeakMap<Gateway, Map<string, number>>();
-
 /** Body of `GET /metrics`: refreshes the gauges that are read at scrape time, then renders. */
-export function metricsText(gateway: Gateway, activeSessions: number): string {
+export function metricsText(gateway: GatewayCore, activeSessions: number): string {
   const metrics = gateway.metrics;
-  const seen = restartsSeen.get(gateway) ?? new Map<string, number>();
-  restartsSeen.set(gateway, seen);
   metrics.setActiveSessions(activeSessions);
   for (const s of gateway.pool.snapshots()) {
     metrics.setBackendState(s.name, s.status);
     metrics.setCatalogTools(s.name, s.tools);
     const circuit = gateway.policy(s.name).circuitState;
     if (circuit) metrics.setCircuitState(s.name, circuit);
-    // Restarts are counted by each backend; the counter only ever moves forward by what is new.
-    for (let i = seen.get(s.name) ?? 0; i < s.restarts; i++) metrics.backendRestarted(s.name);
-    seen.set(s.name, Math.max(seen.get(s.name) ?? 0, s.restarts));
+    metrics.setBackendRestarts(s.name, s.restarts);
   }
   return metrics.render();
 }

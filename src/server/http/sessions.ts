@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
 import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
-import type { Gateway } from "../gateway.ts";
-import { SessionHub } from "./hub.ts";
-import { createSessionServer, type Surface } from "./session-server.ts";
+import type { Surface } from "../../gateway/call-context.ts";
+import type { Gateway } from "../../gateway/gateway.ts";
+import { createSessionServer } from "../session-server.ts";
 
 /** One client's MCP session over Streamable HTTP. */
 export interface HttpSession {
@@ -65,7 +65,7 @@ export class SessionStore {
 
   /** Creates the transport and server for a new session; it is stored once initialize succeeds. */
   async open(endpoint: string, surface: Surface): Promise<HttpSession> {
-    const server = createSessionServer(this.#gateway, SessionHub.of(this.#gateway), surface);
+    const server = createSessionServer(this.#gateway, surface, { label: "new" });
     const session = { endpoint, server, lastSeen: this.#now() } as HttpSession;
     session.transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => randomBytes(24).toString("base64url"),

@@ -2,8 +2,8 @@ import { buildBackend, buildCapabilities, isLazy } from "../backends/pool.ts";
 import { diffConfig } from "../config/reload.ts";
 import type { GatewayConfig } from "../config/schema.ts";
 import { errorMessage } from "../errors.ts";
-import type { Gateway } from "../gateway.ts";
 import { log } from "../log.ts";
+import type { GatewayCore } from "./core.ts";
 
 /** What a reload did, for logs and tests. */
 export interface ReloadReport {
@@ -18,7 +18,7 @@ export interface ReloadReport {
  * ones, replaces changed ones. Untouched backends and every client session stay up; sessions hear
  * list_changed through the pool's events.
  */
-export async function applyConfig(gateway: Gateway, next: GatewayConfig): Promise<ReloadReport> {
+export async function applyConfig(gateway: GatewayCore, next: GatewayConfig): Promise<ReloadReport> {
   const previous = gateway.config;
   const diff = diffConfig(previous, next);
   gateway.config = next;

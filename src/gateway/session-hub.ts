@@ -1,14 +1,7 @@
-import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
-import {
-  type ClientCapabilities,
-  ErrorCode,
-  type LoggingLevel,
-  McpError,
-  type RequestId,
-} from "@modelcontextprotocol/sdk/types.js";
-import { z } from "zod";
+import type { ClientCapabilities, LoggingLevel } from "@modelcontextprotocol/sdk/types.js";
 import type { Backend, BackendNotification, ListKind } from "../backends/backend.ts";
-import type { Gateway } from "../gateway.ts";
+import type { BackendPool } from "../backends/pool.ts";
+import { GatewayError } from "../errors.ts";
 
 const LEVELS: LoggingLevel[] = [
   "debug",
@@ -20,11 +13,13 @@ const LEVELS: LoggingLevel[] = [
   "alert",
   "emergency",
 ];
-const Raw = z.looseObject({});
-
-/** One connected client session, as the hub sees it. */
-export interface SessionLink {
-  server: Server;
+/**
+ * One connected client session, as the gateway sees it: how to reach the client (notifications, requests)
+ * and what it asked for. Front ends create one per session; the SDK objects stay behind `notify`/`request`.
+ */
+export interface SessionPeer {
+  /** A short label for logs: never the session id itself (which is a credential). */
+  label: string;
   /** The backend this session is bound to (`/mcp/{backend}`), or undefined for the aggregate surface. */
   backend: string | undefined;
   /** Meta-mode sessions see four fixed tools: their tool list never changes. */
@@ -33,11 +28,21 @@ export interface SessionLink {
   logLevel: LoggingLevel | undefined;
   /** Resource URIs the client subscribed to, by backend. */
   subscriptions: Set<string>;
+  /** Sends a notification to the client (errors are the caller's to ignore). */
+  notify(notification: { method: string; params?: Record<string, unknown> | undefined }): Promise<void>;
+  /** Sends a request to the client and returns its raw result. */
+  request(
+    method: string,
+    params: Record<string, unknown>,
+    options: { relatedRequestId?: string | number | undefined; signal: AbortSignal },
+  ): Promise<Record<string, unknown>>;
+  /** What the client declared at initialize. */
+  clientCapabilities(): ClientCapabilities | undefined;
 }
 
 interface ActiveCall {
-  session: SessionLink;
-  requestId: RequestId;
+  session: SessionPeer;
+  requestId: string | number | undefined;
 }
 
 const CAPABILITY_FOR: Record<string, keyof ClientCapabilities> = {
@@ -52,30 +57,18 @@ const CAPABILITY_FOR: Record<string, keyof ClientCapabilities> = {
  * and list changes fanned out to the sessions that care.
  */
 export class SessionHub {
-  static readonly #hubs = new WeakMap<Gateway, SessionHub>();
-
-  /** The one hub of a gateway (every front end of the process shares it). */
-  static of(gateway: Gateway): SessionHub {
-    let hub = SessionHub.#hubs.get(gateway);
-    if (!hub) {
-      hub = new SessionHub(gateway);
-      SessionHub.#hubs.set(gateway, hub);
-    }
-    return hub;
-  }
-
-  readonly #gateway: Gateway;
-  readonly #sessions = new Set<SessionLink>();
+  readonly #pool: BackendPool;
+  readonly #sessions = new Set<SessionPeer>();
   readonly #active = new Map<string, ActiveCall[]>();
   /** (backend, uri) → number of sessions subscribed. */
   readonly #subscribers = new Map<string, number>();
   #inflight = 0;
   #idleWaiters: (() => void)[] = [];
 
-  private constructor(gateway: Gateway) {
-    this.#gateway = gateway;
-    for (const backend of gateway.pool.all()) this.#attach(backend);
-    gateway.pool.onChange((event) => {
+  constructor(pool: BackendPool) {
+    this.#pool = pool;
+    for (const backend of pool.all()) this.#attach(backend);
+    pool.onChange((event) => {
       if (event.type === "added") this.#attach(event.backend);
       for (const kind of ["tools", "resources", "prompts"] as const)
         this.#listChanged(event.backend.name, kind);
@@ -94,12 +87,12 @@ export class SessionHub {
     return this.#sessions.size;
   }
 
-  add(session: SessionLink): () => void {
+  add(session: SessionPeer): () => void {
     this.#sessions.add(session);
     return () => this.remove(session);
   }
 
-  remove(session: SessionLink): void {
+  remove(session: SessionPeer): void {
     if (!this.#sessions.delete(session)) return;
     for (const key of session.subscriptions) void this.unsubscribe(session, key).catch(() => undefined);
   }
@@ -139,20 +132,17 @@ export class SessionHub {
   ): Promise<Record<string, unknown>> {
     const capability = CAPABILITY_FOR[method];
     const calls = [...(this.#active.get(backend) ?? [])].reverse();
-    const able = (s: SessionLink): boolean =>
-      capability !== undefined && s.server.getClientCapabilities()?.[capability] !== undefined;
+    const able = (s: SessionPeer): boolean =>
+      capability !== undefined && s.clientCapabilities()?.[capability] !== undefined;
     const call = calls.find((c) => able(c.session));
     if (call) {
-      return call.session.server.request({ method, params: params ?? {} }, Raw, {
-        relatedRequestId: call.requestId,
-        signal,
-      });
+      return call.session.request(method, params ?? {}, { relatedRequestId: call.requestId, signal });
     }
     // roots/list can come outside any call (right after initialize): ask the latest capable session.
     const session = method === "roots/list" ? [...this.#sessions].reverse().find(able) : undefined;
-    if (session) return session.server.request({ method, params: params ?? {} }, Raw, { signal });
-    throw new McpError(
-      ErrorCode.InvalidRequest,
+    if (session) return session.request(method, params ?? {}, { signal });
+    throw new GatewayError(
+      "INVALID_REQUEST",
       calls.length > 0
         ? `the client that made this call did not declare ${capability ?? method}`
         : `no client call is in progress that could answer ${method}`,
@@ -166,7 +156,7 @@ export class SessionHub {
       const targets = busy.size > 0 ? busy : this.#sessionsFor(backend);
       for (const session of targets) {
         if (session.logLevel && level && LEVELS.indexOf(level) < LEVELS.indexOf(session.logLevel)) continue;
-        void session.server.notification(notification as never).catch(() => undefined);
+        void session.notify(notification).catch(() => undefined);
       }
       return;
     }
@@ -174,13 +164,13 @@ export class SessionHub {
       const uri = String(notification.params?.uri ?? "");
       for (const session of this.#sessions) {
         if (session.subscriptions.has(subscriptionKey(backend, uri))) {
-          void session.server.notification(notification as never).catch(() => undefined);
+          void session.notify(notification).catch(() => undefined);
         }
       }
     }
   }
 
-  #sessionsFor(backend: string): SessionLink[] {
+  #sessionsFor(backend: string): SessionPeer[] {
     return [...this.#sessions].filter((s) => s.backend === undefined || s.backend === backend);
   }
 
@@ -188,13 +178,13 @@ export class SessionHub {
     for (const session of this.#sessionsFor(backend)) {
       if (kind === "tools" && session.meta) continue;
       const method = `notifications/${kind}/list_changed`;
-      void session.server.notification({ method } as never).catch(() => undefined);
+      void session.notify({ method }).catch(() => undefined);
     }
   }
 
   /** Records a session's subscription and subscribes the backend on the first one. */
   async subscribe(
-    session: SessionLink,
+    session: SessionPeer,
     backend: Backend,
     uri: string,
     options: { signal?: AbortSignal } = {},
@@ -209,7 +199,7 @@ export class SessionHub {
 
   /** Drops a session's subscription and unsubscribes the backend after the last one. */
   async unsubscribe(
-    session: SessionLink,
+    session: SessionPeer,
     key: string,
     options: { signal?: AbortSignal } = {},
   ): Promise<void> {
@@ -221,15 +211,15 @@ export class SessionHub {
     }
     this.#subscribers.delete(key);
     const [backendName, uri] = splitKey(key);
-    await this.#gateway.pool.get(backendName)?.request?.("resources/unsubscribe", { uri }, options);
+    await this.#pool.get(backendName)?.request?.("resources/unsubscribe", { uri }, options);
   }
 
   /** Forwards a client's logging/setLevel to the backends it reaches that support logging. */
-  async setLogLevel(session: SessionLink, level: LoggingLevel): Promise<void> {
+  async setLogLevel(session: SessionPeer, level: LoggingLevel): Promise<void> {
     session.logLevel = level;
     const backends = session.backend
-      ? [this.#gateway.pool.get(session.backend)].filter((b) => b !== undefined)
-      : this.#gateway.pool.all();
+      ? [this.#pool.get(session.backend)].filter((b) => b !== undefined)
+      : this.#pool.all();
     await Promise.all(
       backends
         .filter((b) => b.capabilities?.logging !== undefined && b.snapshot().status === "running")

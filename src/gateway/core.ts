@@ -1,0 +1,118 @@
+import { BackendPool, isLazy } from "../backends/pool.ts";
+import { Catalog } from "../catalog/catalog.ts";
+import { ToolSearch } from "../catalog/search.ts";
+import type { GatewayConfig } from "../config/schema.ts";
+import { mergeFailsafe } from "../failsafe/config.ts";
+import { FailsafePolicy } from "../failsafe/policy.ts";
+import { log } from "../log.ts";
+import { GatewayMetrics } from "../metrics/gateway-metrics.ts";
+import { UsageStore } from "../usage/usage-store.ts";
+import { SessionHub } from "./session-hub.ts";
+
+/** Options of {@link GatewayCore}; everything injectable for tests. */
+export interface GatewayCoreOptions {
+  /** The backends; built from the config when absent. */
+  pool?: BackendPool;
+  /** Clock in ms since epoch. @default Date.now */
+  now?: () => number;
+}
+
+/**
+ * The services behind the facade: backends, their merged catalog and search index, per-backend failsafes,
+ * metrics, usage and the cross-session hub. Only `src/gateway/` uses it; front ends see `Gateway`.
+ */
+export class GatewayCore {
+  config: GatewayConfig;
+  readonly pool: BackendPool;
+  readonly catalog: Catalog;
+  readonly search: ToolSearch;
+  readonly hub: SessionHub;
+  readonly startedAt: number;
+  readonly metrics = new GatewayMetrics();
+  readonly usage: UsageStore;
+  readonly now: () => number;
+  readonly #policies = new Map<string, FailsafePolicy>();
+  #ready: Promise<void> | undefined;
+  #ticker: ReturnType<typeof setInterval> | undefined;
+
+  constructor(config: GatewayConfig, options: GatewayCoreOptions = {}) {
+    this.config = config;
+    this.now = options.now ?? Date.now;
+    this.pool = options.pool ?? BackendPool.fromConfig(config);
+    this.catalog = new Catalog(this.pool);
+    this.search = new ToolSearch(this.catalog);
+    this.hub = new SessionHub(this.pool);
+    this.startedAt = this.now();
+    this.usage = new UsageStore({ now: this.now, warn: (m) => log.warn(m) });
+    void this.usage.load().catch(() => undefined);
+    this.pool.onChange((event) => {
+      if (event.type !== "removed") return;
+      this.#policies.delete(event.backend.name);
+      this.metrics.removeBackend(event.backend.name);
+    });
+  }
+
+  /** Forgets every backend's failsafe state, so the next call builds its policy from the current config. */
+  resetPolicies(): void {
+    this.#policies.clear();
+  }
+
+  /** The failsafe policy of one backend (global settings merged with its overrides). */
+  policy(server: string): FailsafePolicy {
+    let policy = this.#policies.get(server);
+    if (!policy) {
+      const settings = mergeFailsafe(this.config.failsafe, this.config.backends[server]?.failsafe, {
+        backend: server,
+      });
+      policy = new FailsafePolicy(server, settings, {
+        now: this.now,
+        onEvent: this.metrics.failsafeListener(),
+      });
+      this.#policies.set(server, policy);
+    }
+    return policy;
+  }
+
+  /**
+   * Brings backends up in the background (eager ones, and lazy ones whose tools are not on disk yet) and
+   * starts the idle/health housekeeping; `ready` settles when that first round has started or failed.
+   */
+  start(options: { tickMs?: number } = {}): void {
+    this.#ready ??= this.pool.warmUp({
+      concurrency: this.config.lifecycle.warmup_concurrency,
+      lazy: (name) => isLazy(name, this.config),
+    });
+    const tickMs = options.tickMs ?? 1000;
+    if (!this.#ticker && tickMs > 0) {
+      this.#ticker = setInterval(() => this.pool.tick(this.now()), tickMs);
+      this.#ticker.unref?.();
+    }
+  }
+
+  /** Resolves once the first start of every backend has settled (never rejects). */
+  get ready(): Promise<void> {
+    return this.#ready ?? Promise.resolve();
+  }
+
+  /**
+   * Keeps tool lists within `meta_mcp.cache_ttl`: stale lists of running backends are re-read in the
+   * background (the caller answers from the cache meanwhile); with `cache_tools: false` every list is
+   * re-read before answering.
+   */
+  async freshenTools(): Promise<void> {
+    const { cache_tools: cache, cache_ttl: ttl } = this.config.meta_mcp;
+    const now = this.now();
+    const stale = this.pool
+      .all()
+      .filter((b) => b.snapshot().status === "running")
+      .filter((b) => !cache || b.toolsListedAt === undefined || now - b.toolsListedAt >= ttl);
+    const refreshing = Promise.all(stale.map((b) => b.refreshTools().catch(() => undefined)));
+    if (!cache) await refreshing;
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.#ticker);
+    this.#ticker = undefined;
+    await Promise.all([this.pool.stopAll(), this.usage.close()]);
+  }
+}

@@ -1,0 +1,251 @@
+import type { Tool } from "@modelcontextprotocol/sdk/types.js";
+import type { BackendSnapshot } from "../backends/backend.ts";
+import type { CatalogEntry } from "../catalog/catalog.ts";
+import type { GatewayConfig } from "../config/schema.ts";
+import { GatewayError } from "../errors.ts";
+import type { CallContext } from "./call-context.ts";
+import { GatewayCore, type GatewayCoreOptions } from "./core.ts";
+import { healthReport, metricsText } from "./health.ts";
+import type { GatewayHooks } from "./hooks.ts";
+import { type Result, runOnBackend, startThroughBreaker } from "./pipeline.ts";
+import {
+  LIST_METHODS,
+  type ListMethod,
+  RELAYED_METHODS,
+  type RelayedMethod,
+  resolveRelay,
+  routesFor,
+} from "./relay-target.ts";
+import { applyConfig, type ReloadReport } from "./reload.ts";
+import { type SessionPeer, subscriptionKey } from "./session-hub.ts";
+import { ExposedNames, resolveTool, type ToolTarget, unknownServer } from "./tool-target.ts";
+
+/** One tool as a listing shows it. */
+export interface ListedTool {
+  server: string;
+  tool: Tool;
+}
+
+/** What `listTools` answers: the tools, and the backend's error when it is one backend that failed. */
+export interface ToolListing {
+  tools: ListedTool[];
+  error?: string | undefined;
+}
+
+/** One search hit. */
+export interface SearchHit {
+  server: string;
+  tool: Tool;
+  score: number;
+}
+
+/** Every MCP method `relay` takes. */
+export type RelayMethod = ListMethod | RelayedMethod | "logging/setLevel";
+
+/**
+ * The gateway as its front ends see it: list servers and tools, search, invoke a tool, relay any other
+ * request — each with one `CallContext` — plus the lifecycle the process runner needs. Every request to a
+ * backend takes the one route in `pipeline.ts`; nothing here hands out the pool, catalog or policies.
+ */
+export class Gateway {
+  readonly #core: GatewayCore;
+  readonly #hooks: GatewayHooks;
+  readonly #names: ExposedNames;
+
+  constructor(core: GatewayCore, hooks: GatewayHooks = {}) {
+    this.#core = core;
+    this.#hooks = hooks;
+    this.#names = new ExposedNames(core);
+  }
+
+  /** A gateway over the backends of a config. */
+  static fromConfig(config: GatewayConfig, options: GatewayCoreOptions & GatewayHooks = {}): Gateway {
+    return new Gateway(new GatewayCore(config, options), options);
+  }
+
+  /** The `server` section of the current config (where and how front ends listen). */
+  get settings(): GatewayConfig["server"] {
+    return this.#core.config.server;
+  }
+
+  /** True when `/mcp` shows the four meta-tools; false for every tool (transparent). */
+  get metaMode(): boolean {
+    return this.#core.config.meta_mcp.enabled;
+  }
+
+  /** Names of the configured backends. */
+  get backendNames(): string[] {
+    return this.#core.pool.names;
+  }
+
+  /** True when a backend of that name is configured. */
+  hasBackend(name: string): boolean {
+    return this.#core.pool.get(name) !== undefined;
+  }
+
+  start(options: { tickMs?: number } = {}): void {
+    this.#core.start(options);
+  }
+
+  /** Resolves once the first start of every backend has settled (never rejects). */
+  get ready(): Promise<void> {
+    return this.#core.ready;
+  }
+
+  stop(): Promise<void> {
+    return this.#core.stop();
+  }
+
+  /** Applies a new, validated config: adds, stops and restarts only the backends that changed. */
+  reload(next: GatewayConfig): Promise<ReloadReport> {
+    return applyConfig(this.#core, next);
+  }
+
+  /** Body of `GET /health` (never secrets). */
+  health(): Record<string, unknown> {
+    return healthReport(this.#core);
+  }
+
+  /** Body of `GET /metrics` (Prometheus text). */
+  metrics(activeSessions: number): string {
+    return metricsText(this.#core, activeSessions);
+  }
+
+  /** Registers a client session, so backend requests and notifications reach it; returns its detach. */
+  attach(peer: SessionPeer): () => void {
+    return this.#core.hub.add(peer);
+  }
+
+  /** Client requests currently running on backends. */
+  get inflight(): number {
+    return this.#core.hub.inflight;
+  }
+
+  /** Resolves when no client request is running on a backend. */
+  whenIdle(): Promise<void> {
+    return this.#core.hub.whenIdle();
+  }
+
+  /** Every backend's state, as far as this caller may see. */
+  async listServers(ctx: CallContext): Promise<BackendSnapshot[]> {
+    await this.#core.ready;
+    return this.#core.pool.snapshots().filter((s) => this.#sees(ctx, s.name, "tool", "*"));
+  }
+
+  /**
+   * The tools a caller may see: one backend's (direct sessions always; `server` elsewhere) or the whole
+   * catalog. A direct session's backend is started through its breaker first, so its list is live.
+   * @throws GatewayError BACKEND_NOT_FOUND; whatever starting a direct session's backend threw
+   */
+  async listTools(ctx: CallContext, options: { server?: string | undefined } = {}): Promise<ToolListing> {
+    const core = this.#core;
+    const server = ctx.surface.kind === "direct" ? ctx.surface.backend : options.server;
+    if (server === undefined) {
+      await core.ready;
+      await core.freshenTools();
+      return { tools: this.#visible(ctx, core.catalog.entries()) };
+    }
+    const backend = core.pool.get(server);
+    if (!backend) throw unknownServer(core, server);
+    if (ctx.surface.kind === "direct") await startThroughBreaker(core, backend, ctx.signal);
+    else {
+      await core.ready;
+      await core.freshenTools();
+    }
+    const tools = backend.tools
+      .map((tool) => ({ server, tool }))
+      .filter((t) => this.#sees(ctx, server, "tool", t.tool.name));
+    const state = backend.snapshot();
+    return { tools, ...(state.status === "error" ? { error: state.lastError } : {}) };
+  }
+
+  /** The best matches for a query among the tools this caller may see. */
+  async search(ctx: CallContext, query: string, limit: number): Promise<SearchHit[]> {
+    await this.#core.ready;
+    await this.#core.freshenTools();
+    const hits = this.#core.search
+      .search(query, limit)
+      .filter((m) => this.#sees(ctx, m.entry.server, "tool", m.entry.tool.name));
+    return hits.map((m) => ({ server: m.entry.server, tool: m.entry.tool, score: m.score }));
+  }
+
+  /** True when the catalog knows no tool at all (search hints at failed backends then). */
+  get catalogEmpty(): boolean {
+    return this.#core.catalog.entries().length === 0;
+  }
+
+  /**
+   * Calls a tool and returns the backend's result untouched.
+   * @throws GatewayError BACKEND_NOT_FOUND, TOOL_NOT_FOUND, ACCESS_DENIED, CIRCUIT_OPEN, RATE_LIMITED,
+   * CONCURRENCY_LIMITED, TIMEOUT, BACKEND_UNAVAILABLE…; a backend's own JSON-RPC error as it sent it
+   */
+  async invoke(ctx: CallContext, target: ToolTarget, args: Record<string, unknown>): Promise<Result> {
+    const request = await resolveTool(this.#core, this.#names, ctx, target);
+    return runOnBackend(this.#core, this.#hooks, ctx, request, (options) =>
+      request.backend.callTool(request.name, args, options),
+    );
+  }
+
+  /**
+   * Relays any other MCP request: lists of resources, templates and prompts (answered from the backends'
+   * lists), reads, prompt gets, completions and subscriptions (sent to the backend that owns them, on the
+   * same route as tool calls), and logging/setLevel (to every backend the session reaches).
+   * @throws GatewayError RESOURCE_NOT_FOUND, PROMPT_NOT_FOUND, NOT_SUPPORTED, ACCESS_DENIED, and the errors
+   * of `invoke`
+   */
+  async relay(ctx: CallContext, method: RelayMethod, params: Record<string, unknown> = {}): Promise<Result> {
+    const core = this.#core;
+    await core.ready;
+    const routes = routesFor(core, ctx.surface);
+    if ((LIST_METHODS as readonly string[]).includes(method)) {
+      switch (method as ListMethod) {
+        case "resources/list":
+          return { resources: routes.resources() };
+        case "resources/templates/list":
+          return { resourceTemplates: routes.templates() };
+        case "prompts/list":
+          return { prompts: routes.prompts().map((r) => r.prompt) };
+      }
+    }
+    if (method === "logging/setLevel") {
+      await core.hub.setLogLevel(ctx.session, params.level as Parameters<typeof core.hub.setLogLevel>[1]);
+      return {};
+    }
+    if (!(RELAYED_METHODS as readonly string[]).includes(method)) {
+      throw new GatewayError("NOT_SUPPORTED", `the gateway does not relay ${method}`);
+    }
+    const { request, params: sent } = resolveRelay(routes, method as RelayedMethod, params);
+    const backend = request.backend;
+    if (method === "completion/complete") {
+      await startThroughBreaker(core, backend, ctx.signal);
+      if (backend.capabilities?.completions === undefined)
+        return { completion: { values: [], hasMore: false } };
+    }
+    const relayOne = backend.request?.bind(backend);
+    if (!relayOne) {
+      throw new GatewayError("NOT_SUPPORTED", `backend "${backend.name}" has no resources or prompts`);
+    }
+    return runOnBackend(core, this.#hooks, ctx, request, async (options) => {
+      const uri = String(sent.uri ?? "");
+      if (method === "resources/subscribe") {
+        await core.hub.subscribe(ctx.session, backend, uri, options);
+        return {};
+      }
+      if (method === "resources/unsubscribe") {
+        await core.hub.unsubscribe(ctx.session, subscriptionKey(backend.name, uri), options);
+        return {};
+      }
+      return relayOne(method, sent, options);
+    });
+  }
+
+  #sees(ctx: CallContext, server: string, kind: "tool", name: string): boolean {
+    return this.#hooks.visible?.(ctx, { server, kind, name }) ?? true;
+  }
+
+  #visible(ctx: CallContext, entries: readonly CatalogEntry[]): ListedTool[] {
+    return entries
+      .filter((e) => this.#sees(ctx, e.server, "tool", e.tool.name))
+      .map((e) => ({ server: e.server, tool: e.tool }));
+  }
+}

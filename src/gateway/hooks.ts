@@ -1,0 +1,40 @@
+import type { RequestOutcome } from "../metrics/gateway-metrics.ts";
+import type { CallContext } from "./call-context.ts";
+
+/** What a request does on a backend, for access checks, audit and logs. */
+export type RequestKind = "tool" | "resource" | "prompt" | "completion" | "subscription";
+
+/** What an access check is asked about: one request on one backend. */
+export interface AccessTarget {
+  server: string;
+  kind: RequestKind;
+  /** The tool or prompt name, the resource URI, or the method. */
+  name: string;
+}
+
+/** One finished request, for an audit trail (never argument values or results). */
+export interface AuditRecord {
+  principal: string;
+  session: string;
+  server: string;
+  kind: RequestKind;
+  name: string;
+  outcome: RequestOutcome;
+  durationMs: number;
+}
+
+/** The places where policy plugs into the one request path. */
+export interface GatewayHooks {
+  /**
+   * Decides whether the caller may make this request; throws `GatewayError("ACCESS_DENIED")` to refuse.
+   * @default every request is allowed
+   */
+  access?: ((ctx: CallContext, target: AccessTarget) => void | Promise<void>) | undefined;
+  /** Receives every finished request; must not throw. @default nothing is recorded */
+  audit?: ((record: AuditRecord) => void) | undefined;
+  /**
+   * Filters what a caller may see in lists and search (tools of servers it may not use stay hidden).
+   * @default everything is visible
+   */
+  visible?: ((ctx: CallContext, target: AccessTarget) => boolean) | undefined;
+}

@@ -1,0 +1,112 @@
+import { createHash } from "node:crypto";
+import type { Backend, CallOptions } from "../backends/backend.ts";
+import { log } from "../log.ts";
+import { requestOutcome } from "../metrics/gateway-metrics.ts";
+import type { CallContext } from "./call-context.ts";
+import type { GatewayCore } from "./core.ts";
+import type { GatewayHooks, RequestKind } from "./hooks.ts";
+
+/** A raw result as the backend sent it. */
+export type Result = Record<string, unknown>;
+
+/** One request resolved to the backend that will answer it. */
+export interface BackendRequest {
+  backend: Backend;
+  kind: RequestKind;
+  /** What is called: the tool's own name, the prompt's, the resource URI, or the method. */
+  name: string;
+  /** The metrics/usage label: the tool name for tools, the MCP method for everything else (bounded). */
+  label: string;
+  /** True when running it twice is harmless (read-only or idempotent tools, reads). */
+  retrySafe: boolean;
+}
+
+const sessionLabels = new Map<string, string>();
+
+/** A short, stable, non-reversible label of a session id for logs (the id itself is a credential). */
+export function sessionLabel(id: string): string {
+  let label = sessionLabels.get(id);
+  if (!label) {
+    label = createHash("sha256").update(id).digest("hex").slice(0, 8);
+    if (sessionLabels.size > 10_000) sessionLabels.clear();
+    sessionLabels.set(id, label);
+  }
+  return label;
+}
+
+/**
+ * The one route every request to a backend takes, in this order: access check → session tracking (so the
+ * backend's own requests during the call reach this client) → failsafes (breaker, rate, concurrency, retry;
+ * a cold backend starts inside the attempt, under the breaker) → the backend → metrics, usage, one log line
+ * (never argument values) and the audit hook.
+ */
+export async function runOnBackend(
+  core: GatewayCore,
+  hooks: GatewayHooks,
+  ctx: CallContext,
+  request: BackendRequest,
+  send: (options: CallOptions) => Promise<Result>,
+): Promise<Result> {
+  const { backend, kind, name, label } = request;
+  await hooks.access?.(ctx, { server: backend.name, kind, name });
+  const started = core.now();
+  const finish = (settled: { result: Result } | { error: unknown }): void => {
+    const ms = core.now() - started;
+    const outcome = requestOutcome(settled, ctx.signal);
+    core.metrics.recordRequest(backend.name, label, outcome, ms);
+    if (kind === "tool")
+      core.usage.record(backend.name, name, { durationMs: ms, error: outcome !== "success" });
+    if (log.level >= 3) {
+      log.info(`${kind} ${backend.name}/${label} ${outcome} ${ms}ms`, {
+        backend: backend.name,
+        [kind === "tool" ? "tool" : "method"]: label,
+        outcome,
+        duration_ms: ms,
+        session: ctx.session.label,
+        principal: ctx.principal.id,
+      });
+    }
+    hooks.audit?.({
+      principal: ctx.principal.id,
+      session: ctx.session.label,
+      server: backend.name,
+      kind,
+      name,
+      outcome,
+      durationMs: ms,
+    });
+  };
+  const options = (signal: AbortSignal | undefined): CallOptions => ({
+    signal: signal ?? ctx.signal,
+    ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}),
+  });
+  try {
+    const result = await core.hub.track(
+      backend.name,
+      { session: ctx.session, requestId: ctx.requestId },
+      () =>
+        core.policy(backend.name).run((signal) => send(options(signal)), {
+          retrySafe: request.retrySafe,
+          signal: ctx.signal,
+        }),
+    );
+    finish({ result });
+    return result;
+  } catch (error) {
+    finish({ error });
+    throw error;
+  }
+}
+
+/**
+ * Starts a backend that is not running, through its breaker (so a backend that keeps failing to start is
+ * refused fast), for requests that need its lists before they can be routed.
+ */
+export async function startThroughBreaker(
+  core: GatewayCore,
+  backend: Backend,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  if (backend.snapshot().status === "running") return;
+  await core.policy(backend.name).run(() => backend.start(), { retrySafe: true, signal });
+}

@@ -1,0 +1,87 @@
+import type { Server as BunServer } from "bun";
+import type { Surface } from "../../gateway/call-context.ts";
+import type { Gateway } from "../../gateway/gateway.ts";
+import { log } from "../../log.ts";
+import { createApp } from "./app.ts";
+import { SessionStore } from "./sessions.ts";
+import { SseSessions } from "./sse-endpoint.ts";
+
+/** Options for the HTTP front end; unset fields come from the gateway's `server` config. */
+export interface HttpFrontEndOptions {
+  host?: string;
+  port?: number;
+  /** What `/mcp` shows: the meta-tools or every tool (transparent). */
+  surface: Surface;
+  maxBodySize?: number;
+  allowedOrigins?: readonly string[];
+  /** How long a POST body may take to arrive. @default 30 s */
+  bodyTimeoutMs?: number;
+  /** Clock for session idle expiry. @default Date.now */
+  now?: () => number;
+}
+
+/** A running HTTP front end. */
+export interface HttpFrontEnd {
+  url: URL;
+  sessions: SessionStore;
+  /**
+   * Stops listening, lets calls in flight finish (up to `graceMs`), then closes every session.
+   * @default graceMs 0
+   */
+  stop(options?: { graceMs?: number }): Promise<void>;
+}
+
+/** Starts `Bun.serve` on the gateway's routes (see `createApp`). */
+export function startHttpFrontEnd(gateway: Gateway, options: HttpFrontEndOptions): HttpFrontEnd {
+  const defaults = gateway.settings;
+  const host = options.host ?? defaults.host;
+  const maxBodySize = options.maxBodySize ?? defaults.max_body_size;
+  const sessions = new SessionStore(gateway, {
+    maxBodySize,
+    idleTimeoutMs: defaults.session_idle_timeout,
+    ...(options.now ? { now: options.now } : {}),
+  });
+  const sweeper = setInterval(() => void sessions.sweep(), 60_000);
+  sweeper.unref?.();
+  const sse = new SseSessions(gateway, options.surface);
+  const app = createApp({
+    gateway,
+    surface: options.surface,
+    sessions,
+    sse,
+    origin: { bindHost: host, allowedOrigins: options.allowedOrigins ?? defaults.allowed_origins },
+    limits: { maxBodySize, bodyTimeoutMs: options.bodyTimeoutMs ?? 30_000 },
+  });
+  const server: BunServer<undefined> = Bun.serve({
+    hostname: host,
+    port: options.port ?? defaults.port,
+    // SSE streams stay quiet between messages; Bun's default 10 s idle timeout would cut them. Slow POST
+    // bodies are bounded by the body deadline instead.
+    idleTimeout: 0,
+    maxRequestBodySize: maxBodySize + 1024,
+    fetch: app.fetch,
+  });
+
+  return {
+    url: new URL(`http://${host.includes(":") ? `[${host}]` : host}:${server.port}`),
+    sessions,
+    stop: async (stopOptions = {}) => {
+      // Stop accepting connections; requests already in flight carry on.
+      void server.stop(false);
+      const grace = stopOptions.graceMs ?? 0;
+      if (grace > 0) {
+        if (gateway.inflight > 0)
+          log.info(`waiting up to ${grace}ms for ${gateway.inflight} call(s) in flight`);
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([gateway.whenIdle(), new Promise((r) => (timer = setTimeout(r, grace)))]);
+        clearTimeout(timer);
+        // The last answers are handed to their streams just after the calls return; let them go out.
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await sse.closeAll();
+      clearInterval(sweeper);
+      await sessions.closeAll();
+      await server.stop(true);
+    },
+  };
+}

@@ -1,0 +1,79 @@
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
+import type { Surface } from "../../gateway/call-context.ts";
+import { readJsonBody } from "./body.ts";
+import { jsonRpcError } from "./json-rpc-error.ts";
+import type { SessionStore } from "./sessions.ts";
+
+/** Limits of one Streamable HTTP endpoint. */
+export interface McpEndpointOptions {
+  maxBodySize: number;
+  /** How long a POST body may take to arrive. */
+  bodyTimeoutMs: number;
+}
+
+/**
+ * A client that drops the connection of a POST whose answer is still pending will never read it: cancel
+ * those requests as if it had sent notifications/cancelled, so the backend stops working on them too.
+ */
+function cancelOnDisconnect(request: Request, body: unknown, transport: Transport): void {
+  const ids = (Array.isArray(body) ? body : [body])
+    .filter(
+      (m): m is { id: string | number; method: string } =>
+        typeof m === "object" && m !== null && "id" in m && "method" in m,
+    )
+    .map((m) => m.id);
+  if (ids.length === 0) return;
+  request.signal.addEventListener(
+    "abort",
+    () => {
+      for (const requestId of ids) {
+        transport.onmessage?.({
+          jsonrpc: "2.0",
+          method: "notifications/cancelled",
+          params: { requestId, reason: "client disconnected" },
+        });
+      }
+    },
+    { once: true },
+  );
+}
+
+function isInitialize(body: unknown): boolean {
+  return Array.isArray(body) ? body.some((m) => isInitializeRequest(m)) : isInitializeRequest(body);
+}
+
+/** Serves one Streamable HTTP request on `endpoint` (`/mcp` or `/mcp/<backend>`). */
+export async function serveMcp(
+  request: Request,
+  target: { endpoint: string; surface: Surface; sessions: SessionStore },
+  options: McpEndpointOptions,
+): Promise<Response> {
+  const { endpoint, surface, sessions } = target;
+  const sessionId = request.headers.get("mcp-session-id");
+  if (sessionId) {
+    const session = sessions.use(sessionId);
+    if (!session || session.endpoint !== endpoint) {
+      return jsonRpcError(
+        404,
+        -32001,
+        "Session not found (it expired or the gateway restarted): initialize again",
+      );
+    }
+    if (request.method !== "POST") return session.transport.handleRequest(request);
+    const body = await readJsonBody(request, options);
+    if (body instanceof Response) return body;
+    cancelOnDisconnect(request, body, session.transport);
+    return session.transport.handleRequest(request, { parsedBody: body });
+  }
+  if (request.method !== "POST") {
+    return jsonRpcError(400, -32000, "Bad Request: Mcp-Session-Id header is required");
+  }
+  const body = await readJsonBody(request, options);
+  if (body instanceof Response) return body;
+  if (!isInitialize(body)) {
+    return jsonRpcError(400, -32000, "Bad Request: Mcp-Session-Id header is required (initialize first)");
+  }
+  const session = await sessions.open(endpoint, surface);
+  return session.transport.handleRequest(request, { parsedBody: body });
+}
