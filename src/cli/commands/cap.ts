@@ -1,7 +1,7 @@
 import { defineCommand } from "citty";
 import { executeCapability } from "../../capabilities/execute.ts";
 import { findCapability, loadForCli, pinFile } from "../../capabilities/files.ts";
-import { importOpenApi } from "../../capabilities/openapi-import.ts";
+import { importOpenApi } from "../../capabilities/openapi/import.ts";
 import { GatewayError } from "../../errors.ts";
 import { assertKnownFlags } from "../flags.ts";
 import { writeErrorLine, writeOutput } from "../output.ts";
