@@ -4,11 +4,13 @@ import $RefParser from "@apidevtools/json-schema-ref-parser";
 import { parse as parseYaml } from "yaml";
 import { errorMessage, GatewayError } from "../../errors.ts";
 import type { FetchFn } from "../execute.ts";
+import { refScope, scopedResolve } from "./ref-scope.ts";
 import type { Json } from "./spec.ts";
 
 /**
- * Reads a spec from a file or URL and resolves every `$ref` (local, relative file, URL).
- * @throws GatewayError USAGE when the spec cannot be read or parsed, or a `$ref` fails
+ * Reads a spec from a file or URL and resolves every `$ref` (local, relative file, URL) that stays within
+ * the spec's origin or folder (see `ref-scope.ts`).
+ * @throws GatewayError USAGE when the spec cannot be read or parsed, or a `$ref` fails or leaves its scope
  */
 export async function loadSpec(source: string, options: { fetch?: FetchFn } = {}): Promise<unknown> {
   const remote = /^https?:\/\//i.test(source);
@@ -22,10 +24,11 @@ export async function loadSpec(source: string, options: { fetch?: FetchFn } = {}
   if (typeof document !== "object" || document === null) {
     throw new GatewayError("USAGE", `${source} is not an OpenAPI document`);
   }
+  const scope = refScope(source);
   try {
     return await $RefParser.dereference(remote ? source : resolve(source), document as Json, {
       dereference: { circular: "ignore" },
-      resolve: { http: { safeUrlResolver: false, timeout: 30_000 } },
+      resolve: scopedResolve(scope, options.fetch ? { fetch: options.fetch } : {}),
     });
   } catch (cause) {
     throw new GatewayError("USAGE", `resolving $refs in ${source} failed: ${errorMessage(cause)}`, { cause });
