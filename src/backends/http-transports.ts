@@ -3,7 +3,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { LATEST_PROTOCOL_VERSION } from "@modelcontextprotocol/sdk/types.js";
 import { errorMessage, GatewayError } from "../errors.ts";
 import type { TransportKind } from "./backend.ts";
-import type { BackendTransport } from "./mcp-backend.ts";
+import type { BackendTransport } from "./transport.ts";
 
 /** Options for reaching an HTTP backend. */
 export interface HttpBackendOptions {

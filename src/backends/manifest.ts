@@ -33,10 +33,13 @@ const ManifestFile = z.object({
 
 /**
  * The identity of a backend's tool list: a hash of everything that decides which server runs (command,
- * args, URL, env, cwd). Change any of it and the old manifest no longer applies.
+ * args, URL, env and whether it inherits the gateway's, cwd). Change any of it and the old manifest no longer applies.
  */
 export function manifestKey(name: string, config: BackendConfig): string {
-  const identity = JSON.stringify([config.command, config.args, config.http_url, config.env, config.cwd]);
+  const parts: unknown[] = [config.command, config.args, config.http_url, config.env, config.cwd];
+  // Appended only when set, so manifests written before the key existed still apply.
+  if (config.inherit_env) parts.push({ inherit_env: true });
+  const identity = JSON.stringify(parts);
   const hash = new Bun.CryptoHasher("sha256").update(identity).digest("hex").slice(0, 16);
   return `${name.replace(/[^A-Za-z0-9_.-]/g, "_")}-${hash}`;
 }

@@ -1,22 +1,12 @@
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { Protocol } from "@modelcontextprotocol/sdk/shared/protocol.js";
-import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
-import {
-  CreateMessageRequestSchema,
-  ElicitRequestSchema,
-  ErrorCode,
-  ListRootsRequestSchema,
-  McpError,
-  type Prompt,
-  type Resource,
-  type ResourceTemplate,
-  type ServerCapabilities,
-  type Tool,
+import type {
+  Prompt,
+  Resource,
+  ResourceTemplate,
+  ServerCapabilities,
+  Tool,
 } from "@modelcontextprotocol/sdk/types.js";
 import type { ConsolaInstance } from "consola";
-import { errorMessage, GatewayError, isGatewayError } from "../errors.ts";
-import { VERSION } from "../version.ts";
+import { errorMessage } from "../errors.ts";
 import type {
   Backend,
   BackendNotification,
@@ -28,20 +18,13 @@ import type {
   ToolsSource,
   TransportKind,
 } from "./backend.ts";
+import { isSdkTimeout, isSessionLost, McpConnection } from "./connection.ts";
+import { BackendUnavailableError, ConnectionEpochs } from "./connection-failure.ts";
 import { BackendLists } from "./lists.ts";
 import type { ManifestStore } from "./manifest.ts";
-import { ProgressRouter, sendRequest } from "./requests.ts";
-
-/** A transport plus what it can tell about a failure (stderr tail, pid). */
-export interface BackendTransport extends Transport {
-  readonly pid?: number | undefined;
-  readonly stderrTail?: string[];
-  readonly exitCode?: number | null;
-  /** The transport actually used, when the factory had to detect it. */
-  readonly kind?: TransportKind;
-  /** Ends the connection at once, without a polite shutdown (a hung process). */
-  terminate?(): Promise<void>;
-}
+import { RestartBackoff, type Timers } from "./restart-backoff.ts";
+import { createSdkClient } from "./sdk-client.ts";
+import type { BackendTransport } from "./transport.ts";
 
 /** Options for an MCP backend reached through the official SDK client. */
 export interface McpBackendOptions {
@@ -72,16 +55,14 @@ export interface McpBackendOptions {
   /** First and longest wait between background restarts. @default { initialMs: 1000, maxMs: 60000 } */
   restartBackoff?: { initialMs: number; maxMs: number };
   /** @default globalThis timers */
-  timers?: { setTimeout: typeof setTimeout; clearTimeout: typeof clearTimeout };
+  timers?: Timers;
 }
 
-const LIST_CHANGED: Record<string, ListKind> = {
-  "notifications/tools/list_changed": "tools",
-  "notifications/resources/list_changed": "resources",
-  "notifications/prompts/list_changed": "prompts",
-};
-
-/** A backend spoken to with the SDK `Client`: initialize, paginated lists, raw relay of every request. */
+/**
+ * A backend spoken to with the SDK `Client`: the lifecycle (start, crash → background restart with
+ * backoff, idle sleep, health pings, stop) around one {@link McpConnection} at a time, which relays the
+ * requests.
+ */
 export class McpBackend implements Backend {
   readonly name: string;
   readonly description: string;
@@ -93,15 +74,16 @@ export class McpBackend implements Backend {
   #lastUsed = 0;
   #lastPing = 0;
   #sleeping = false;
-  #restartTimer: ReturnType<typeof setTimeout> | undefined;
-  #backoffMs = 0;
-  readonly #progress = new ProgressRouter();
+  readonly #backoff: RestartBackoff;
+  readonly #epochs = new ConnectionEpochs();
   #lastError: string | undefined;
   readonly #lists: BackendLists;
   #restarts = 0;
   #everStarted = false;
-  #client: Client | undefined;
-  #transport: BackendTransport | undefined;
+  // The live connection; undefined while stopped, sleeping, failed or between restarts.
+  #connection: McpConnection | undefined;
+  // The latest connection attempt, kept after a failure for its pid, exit code and stderr.
+  #last: McpConnection | undefined;
   #starting: Promise<void> | undefined;
   readonly #refreshing = new Map<ListKind, Promise<void>>();
   #stopping = false;
@@ -114,6 +96,7 @@ export class McpBackend implements Backend {
     this.name = options.name;
     this.description = options.description;
     this.#kind = options.transport;
+    this.#backoff = new RestartBackoff({ ...options.restartBackoff, timers: options.timers });
     this.#lists = new BackendLists({
       manifest: options.manifest,
       timeoutMs: options.timeoutMs,
@@ -164,7 +147,7 @@ export class McpBackend implements Backend {
       tools: this.#lists.tools.length,
       restarts: this.#restarts,
       lastError: this.#lastError,
-      pid: this.#status === "running" ? this.#transport?.pid : undefined,
+      pid: this.#status === "running" ? this.#last?.transport?.pid : undefined,
       toolsSource: this.#lists.source,
     };
   }
@@ -191,108 +174,87 @@ export class McpBackend implements Backend {
     return this.#starting;
   }
 
-  #newClient(): Client {
-    const client = new Client(
-      { name: "mcp-gateway", version: VERSION },
-      {
-        capabilities: {
-          sampling: {},
-          elicitation: {},
-          ...(this.#options.forwardRoots ? { roots: { listChanged: true } } : {}),
-        },
-      },
-    );
-    const relay = (method: string) => (request: { params?: unknown }, extra: { signal: AbortSignal }) => {
-      const handler = this.#clientRequests;
-      if (!handler) throw new McpError(ErrorCode.MethodNotFound, `no client can answer ${method}`);
-      return handler(method, request.params as Record<string, unknown> | undefined, extra.signal);
-    };
-    // Registered on Protocol directly: the Client's own wrappers would re-validate and rewrite the
-    // client's answer; the gateway relays it untouched.
-    const register = (schema: Parameters<Client["setRequestHandler"]>[0], method: string): void =>
-      Protocol.prototype.setRequestHandler.call(client, schema, relay(method) as never);
-    register(CreateMessageRequestSchema, "sampling/createMessage");
-    register(ElicitRequestSchema, "elicitation/create");
-    if (this.#options.forwardRoots) register(ListRootsRequestSchema, "roots/list");
-    client.fallbackNotificationHandler = async (notification) => {
-      const kind = LIST_CHANGED[notification.method];
-      if (kind) {
-        await this.#refresh(kind).catch((err) =>
+  #newConnection(): McpConnection {
+    const client = createSdkClient({
+      forwardRoots: this.#options.forwardRoots ?? false,
+      clientRequests: () => this.#clientRequests,
+      onListChanged: (kind) =>
+        this.#refresh(kind).catch((err) =>
           this.#options.log.warn(`${kind} list refresh failed: ${errorMessage(err)}`),
-        );
-        return;
-      }
-      for (const listener of this.#notificationListeners) {
-        listener({ method: notification.method, params: notification.params as Record<string, unknown> });
-      }
+        ),
+      onNotification: (notification) => {
+        for (const listener of this.#notificationListeners) listener(notification);
+      },
+    });
+    const connection = new McpConnection({
+      backend: this.name,
+      client,
+      identity: this.#epochs.current,
+      timeoutMs: this.#options.timeoutMs,
+      maxTimeoutMs: this.#options.maxTimeoutMs,
+    });
+    client.onclose = () => {
+      connection.markClosed();
+      this.#onClosed(connection);
     };
-    client.onclose = () => this.#onClosed(client);
     client.onerror = (err) => {
       this.#options.log.debug(`transport error: ${errorMessage(err)}`);
       // A legacy SSE stream cannot be resumed: once it breaks, the session behind it is gone (EventSource
       // would silently reconnect into a new, uninitialised one). Treat it as a lost connection.
-      if (this.#kind === "sse" && client === this.#client && this.#status === "running") {
+      if (this.#kind === "sse" && connection === this.#connection && this.#status === "running") {
         this.#status = "error";
         this.#lastError = `SSE stream lost: ${errorMessage(err)}`;
-        this.#client = undefined;
+        this.#connection = undefined;
         this.#options.log.warn(`${this.#lastError} (reconnecting)`);
-        void client.close().catch(() => undefined);
+        void connection.close();
         this.#scheduleRestart();
       }
     };
-    return client;
+    return connection;
   }
 
   async #start(): Promise<void> {
     const waking = this.#status === "sleeping";
     this.#stopping = false;
     this.#sleeping = false;
-    this.#cancelRestart();
+    this.#backoff.cancel();
     this.#status = "starting";
     // Waking from idle sleep is not a restart; coming back after a crash or a lost session is.
     if (this.#everStarted && !waking) this.#restarts++;
     this.#everStarted = true;
-    const client = this.#newClient();
-    this.#client = client;
-    this.#transport = undefined;
-    const timeout = this.#options.startTimeoutMs ?? this.#options.timeoutMs;
+    this.#epochs.begin();
+    const connection = this.#newConnection();
+    this.#connection = connection;
+    this.#last = connection;
     try {
-      const transport = await this.#options.connect();
-      this.#transport = transport;
-      if (transport.kind) this.#kind = transport.kind;
-      await client.connect(transport, { timeout });
-      this.#progress.attach(transport);
-      await this.#lists.load(client);
+      await connection.open(this.#options.connect, this.#options.startTimeoutMs ?? this.#options.timeoutMs);
+      if (connection.transport?.kind) this.#kind = connection.transport.kind;
+      await this.#lists.load(connection.client);
       this.#status = "running";
       this.#lastError = undefined;
-      this.#backoffMs = 0;
+      this.#backoff.reset();
+      this.#epochs.up();
       this.#lastUsed = this.#now();
       this.#lastPing = this.#lastUsed;
       this.#options.log.info(`ready: ${this.#lists.tools.length} tools`);
       for (const kind of ["tools", "resources", "prompts"] as const) this.#emit(kind);
     } catch (err) {
-      const message = this.#describeFailure(err);
+      const message = connection.describe(err);
       this.#status = "error";
       this.#lastError = message;
-      this.#client = undefined;
-      await client.close().catch(() => undefined);
-      throw new GatewayError("BACKEND_UNAVAILABLE", `backend "${this.name}": ${message}`, { cause: err });
+      this.#connection = undefined;
+      // A process that did not answer in time would not honour stdin EOF either; do not wait for it to.
+      if (isSdkTimeout(err)) await connection.terminate();
+      await connection.close();
+      throw new BackendUnavailableError(`backend "${this.name}": ${message}`, connection.identity, {
+        cause: err,
+      });
     }
   }
 
-  #describeFailure(err: unknown): string {
-    const base = isGatewayError(err) ? err.message : errorMessage(err);
-    const tail = this.#transport?.stderrTail?.at(-1);
-    const exit = this.#transport?.exitCode;
-    const parts = [base];
-    if (exit !== undefined && exit !== null) parts.push(`exit code ${exit}`);
-    if (tail) parts.push(`last stderr: ${tail.slice(0, 200)}`);
-    return parts.join("; ");
-  }
-
-  #onClosed(client: Client): void {
-    if (client !== this.#client) return;
-    this.#client = undefined;
+  #onClosed(connection: McpConnection): void {
+    if (connection !== this.#connection) return;
+    this.#connection = undefined;
     if (this.#stopping) {
       this.#status = "stopped";
       return;
@@ -303,7 +265,7 @@ export class McpBackend implements Backend {
     }
     if (this.#status === "running") {
       this.#status = "error";
-      this.#lastError = this.#describeFailure(new Error("backend closed the connection"));
+      this.#lastError = connection.describe(new Error("backend closed the connection"));
       this.#options.log.warn(`stopped unexpectedly: ${this.#lastError} (restarting)`);
       this.#scheduleRestart();
     }
@@ -311,23 +273,11 @@ export class McpBackend implements Backend {
 
   /** Restarts a dead backend in the background: 1 s, 2 s, 4 s … up to a minute between tries. */
   #scheduleRestart(): void {
-    if (this.#options.autoRestart === false || this.#restartTimer || this.#stopping) return;
-    const backoff = this.#options.restartBackoff ?? { initialMs: 1000, maxMs: 60_000 };
-    this.#backoffMs =
-      this.#backoffMs === 0 ? backoff.initialMs : Math.min(this.#backoffMs * 2, backoff.maxMs);
-    const timers = this.#options.timers ?? globalThis;
-    this.#restartTimer = timers.setTimeout(() => {
-      this.#restartTimer = undefined;
+    if (this.#options.autoRestart === false || this.#stopping) return;
+    this.#backoff.schedule(() => {
       if (this.#status !== "error" || this.#stopping) return;
       this.start().catch(() => this.#scheduleRestart());
-    }, this.#backoffMs);
-    (this.#restartTimer as { unref?: () => void }).unref?.();
-  }
-
-  #cancelRestart(): void {
-    if (!this.#restartTimer) return;
-    (this.#options.timers ?? globalThis).clearTimeout(this.#restartTimer);
-    this.#restartTimer = undefined;
+    });
   }
 
   /** Idle sleep and health pings, driven by the pool's periodic tick. */
@@ -346,16 +296,16 @@ export class McpBackend implements Backend {
   }
 
   async #ping(): Promise<void> {
-    const client = this.#client;
-    if (!client) return;
+    const connection = this.#connection;
+    if (!connection) return;
     try {
-      await client.ping({ timeout: Math.min(this.#options.timeoutMs, 10_000) });
+      await connection.ping(Math.min(this.#options.timeoutMs, 10_000));
     } catch (err) {
-      if (client !== this.#client) return;
+      if (connection !== this.#connection) return;
       this.#lastError = `did not answer ping: ${errorMessage(err)}`;
       this.#options.log.warn(`${this.#lastError}; restarting`);
       // A process that cannot answer a ping will not honour stdin EOF or SIGTERM either.
-      await this.#transport?.terminate?.().catch(() => undefined);
+      await connection.terminate();
       await this.#restart().catch(() => undefined);
     }
   }
@@ -365,10 +315,10 @@ export class McpBackend implements Backend {
     if (this.#status !== "running" || this.#inflight > 0) return;
     this.#options.log.info("idle: sleeping until the next call");
     this.#sleeping = true;
-    const client = this.#client;
-    this.#client = undefined;
+    const connection = this.#connection;
+    this.#connection = undefined;
     this.#status = "sleeping";
-    await client?.close().catch(() => undefined);
+    await connection?.close();
   }
 
   refreshTools(): Promise<void> {
@@ -385,8 +335,8 @@ export class McpBackend implements Backend {
   }
 
   async #reload(kind: ListKind): Promise<void> {
-    const client = this.#client;
-    if (client && (await this.#lists.reload(client, kind))) this.#emit(kind);
+    const connection = this.#connection;
+    if (connection && (await this.#lists.reload(connection.client, kind))) this.#emit(kind);
   }
 
   #emit(kind: ListKind): void {
@@ -433,47 +383,28 @@ export class McpBackend implements Backend {
     params: Record<string, unknown> | undefined,
     options: CallOptions,
   ): Promise<Record<string, unknown>> {
-    const client = this.#client;
-    if (!client) throw new GatewayError("BACKEND_UNAVAILABLE", `backend "${this.name}" is not running`);
-    return sendRequest(
-      client,
-      this.#progress,
-      { method, params },
-      {
-        backend: this.name,
-        idleTimeoutMs: this.#options.timeoutMs,
-        maxTimeoutMs: this.#options.maxTimeoutMs,
-        signal: options.signal,
-        onProgress: options.onProgress,
-      },
-    );
+    const connection = this.#connection;
+    if (!connection) {
+      // Never sent: the connection just started is gone again (it died between start and send).
+      throw new BackendUnavailableError(`backend "${this.name}" is not running`, this.#epochs.current);
+    }
+    return connection.send(method, params, options);
   }
 
   async #restart(): Promise<void> {
-    const old = this.#client;
-    this.#client = undefined;
+    const old = this.#connection;
+    this.#connection = undefined;
     this.#status = "stopped";
-    if (old) await old.close().catch(() => undefined);
+    await old?.close();
     await this.start();
   }
 
   async stop(): Promise<void> {
     this.#stopping = true;
-    this.#cancelRestart();
-    const client = this.#client;
-    const transport = this.#transport;
-    this.#client = undefined;
+    this.#backoff.cancel();
+    const connection = this.#connection ?? this.#last;
+    this.#connection = undefined;
     this.#status = "stopped";
-    if (client) await client.close().catch(() => undefined);
-    else if (transport) await transport.close().catch(() => undefined);
+    await connection?.close();
   }
-}
-
-/**
- * True when a Streamable HTTP backend refused our session id: 404 per the spec, or 400 naming the session
- * (what several real servers, server-everything among them, answer after a restart).
- */
-function isSessionLost(err: unknown): boolean {
-  if (!(err instanceof StreamableHTTPError)) return false;
-  return err.code === 404 || (err.code === 400 && /session/i.test(err.message));
 }

@@ -1,58 +1,23 @@
-import { CapabilityBackend } from "../capabilities/backend.ts";
 import type { GatewayConfig } from "../config/schema.ts";
 import { errorMessage } from "../errors.ts";
 import { log } from "../log.ts";
-import { cacheDir } from "../user-dirs.ts";
 import type { Backend, BackendSnapshot } from "./backend.ts";
-import { createBackend } from "./create.ts";
-import { ManifestStore, manifestKey } from "./manifest.ts";
-import type { SpawnFn } from "./spawn-transport.ts";
+import { type BuildOptions, backendsFromConfig } from "./create.ts";
+
+// Kept here for callers that built backends through the pool module; they live in create.ts, where the kind
+// of backend is chosen.
+export { buildBackend, buildCapabilities } from "./create.ts";
 
 /** A backend joining or leaving the pool (hot reload). */
 export type PoolEvent = { type: "added"; backend: Backend } | { type: "removed"; backend: Backend };
 
-/** Options for building backends from config. */
-export interface PoolBuildOptions {
-  spawn?: SpawnFn;
-  now?: () => number;
-}
+/** Builds every backend of a config; the pool does not know the kinds of backend there are. */
+export type BackendsFactory = (config: GatewayConfig) => Iterable<Backend>;
 
-/** Builds the backend for one config entry with the lifecycle settings and manifest store applied. */
-export function buildBackend(
-  name: string,
-  config: GatewayConfig,
-  options: PoolBuildOptions = {},
-): Backend | undefined {
-  const entry = config.backends[name];
-  if (!entry?.enabled) return undefined;
-  const lifecycle = config.lifecycle;
-  const store = new ManifestStore(lifecycle.cache_dir ?? cacheDir());
-  return createBackend(name, entry, {
-    defaultTimeoutMs: config.server.request_timeout,
-    log: log.withTag(name),
-    idleTimeoutMs: entry.idle_timeout ?? lifecycle.idle_timeout,
-    pingIntervalMs: lifecycle.health_check_interval,
-    manifest: { store, key: manifestKey(name, entry) },
-    ...(options.spawn ? { spawn: options.spawn } : {}),
-    ...(options.now ? { now: options.now } : {}),
-  });
-}
-
-/** The REST capabilities backend, when enabled and its name is free. */
-export function buildCapabilities(config: GatewayConfig): Backend | undefined {
-  const caps = config.capabilities;
-  if (!caps.enabled) return undefined;
-  if (config.backends[caps.name] !== undefined) {
-    log.warn(`a backend is already named "${caps.name}"; set capabilities.name to serve capabilities`);
-    return undefined;
-  }
-  return new CapabilityBackend({
-    name: caps.name,
-    builtin: caps.builtin,
-    directories: caps.directories,
-    defaultTimeoutMs: config.server.request_timeout,
-    log: log.withTag(caps.name),
-  });
+/** Options for building a pool from config. */
+export interface PoolBuildOptions extends BuildOptions {
+  /** @default backendsFromConfig (MCP backends and the capabilities backend) */
+  create?: BackendsFactory;
 }
 
 /** Whether a backend waits for its first call (true) or is started at launch. */
@@ -71,14 +36,8 @@ export class BackendPool {
 
   /** Builds the pool for a config's enabled backends (plus the REST capabilities backend). */
   static fromConfig(config: GatewayConfig, options: PoolBuildOptions = {}): BackendPool {
-    const backends: Backend[] = [];
-    for (const name of Object.keys(config.backends)) {
-      const backend = buildBackend(name, config, options);
-      if (backend) backends.push(backend);
-    }
-    const capabilities = buildCapabilities(config);
-    if (capabilities) backends.push(capabilities);
-    return new BackendPool(backends);
+    const create = options.create ?? ((c: GatewayConfig) => backendsFromConfig(c, options));
+    return new BackendPool(create(config));
   }
 
   get(name: string): Backend | undefined {

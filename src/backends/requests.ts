@@ -56,6 +56,8 @@ export interface SendOptions {
   maxTimeoutMs?: number | undefined;
   signal?: AbortSignal | undefined;
   onProgress?: ((progress: Progress) => void) | undefined;
+  /** What else a timeout message should say (e.g. what the backend wrote instead of an answer). */
+  explain?: (() => string | undefined) | undefined;
 }
 
 /**
@@ -103,7 +105,12 @@ export async function sendRequest(
         fired === "max"
           ? `did not finish within max_timeout ${options.maxTimeoutMs}ms`
           : `did not answer or report progress within ${options.idleTimeoutMs}ms`;
-      throw new GatewayError("TIMEOUT", `backend "${options.backend}": ${what} ${detail}`, { cause: err });
+      const more = options.explain?.();
+      throw new GatewayError(
+        "TIMEOUT",
+        `backend "${options.backend}": ${what} ${detail}${more ? `; ${more}` : ""}`,
+        { cause: err },
+      );
     }
     throw err;
   } finally {

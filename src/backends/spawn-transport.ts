@@ -1,8 +1,10 @@
-import { ReadBuffer, serializeMessage } from "@modelcontextprotocol/sdk/shared/stdio.js";
-import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import { serializeMessage } from "@modelcontextprotocol/sdk/shared/stdio.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import type { Subprocess } from "bun";
 import { errorMessage, GatewayError } from "../errors.ts";
+import { childEnvironment } from "./child-env.ts";
+import { StdoutLines } from "./stdout-lines.ts";
+import type { BackendTransport } from "./transport.ts";
 
 type Child = Subprocess<"pipe", "pipe", "pipe">;
 
@@ -12,8 +14,13 @@ export type SpawnFn = (argv: string[], options: Parameters<typeof Bun.spawn>[1])
 /** Options for a stdio backend's child process. */
 export interface SpawnTransportOptions {
   argv: string[];
+  /** The backend's own variables, on top of the safe set of the gateway's environment. @default {} */
   env?: Record<string, string>;
+  /** Pass the gateway's whole environment instead of the safe set. @default false */
+  inheritEnv?: boolean | undefined;
   cwd?: string | undefined;
+  /** Longest line (one JSON-RPC message) read from stdout; a longer one ends the connection. @default 16 MiB */
+  maxLineBytes?: number;
   /** Called with each line the child writes to stderr. */
   onStderr?: (line: string) => void;
   /** How long a child may take to exit after stdin closes before SIGTERM. @default 500 */
@@ -24,12 +31,13 @@ export interface SpawnTransportOptions {
 }
 
 const STDERR_TAIL = 5;
+const MAX_LINE_BYTES = 16 * 1024 * 1024;
 
 /**
  * MCP over a child's stdin/stdout with newline-delimited JSON-RPC. The child gets its own process group so
  * shutdown reaches grandchildren too (an `npx` wrapper's node process must not outlive the gateway).
  */
-export class SpawnTransport implements Transport {
+export class SpawnTransport implements BackendTransport {
   onmessage?: (message: JSONRPCMessage) => void;
   onerror?: (error: Error) => void;
   onclose?: () => void;
@@ -39,6 +47,8 @@ export class SpawnTransport implements Transport {
   #closing: Promise<void> | undefined;
   #stderrTail: string[] = [];
   #exitCode: number | null = null;
+  #noise: { excerpt: string; count: number } | undefined;
+  #failure: string | undefined;
 
   constructor(options: SpawnTransportOptions) {
     this.#options = options;
@@ -54,9 +64,25 @@ export class SpawnTransport implements Transport {
     return this.#exitCode;
   }
 
+  /** The signal that ended the child, once it has exited by one. */
+  get exitSignal(): string | null {
+    const signal = this.#exitCode === null ? null : this.#child?.signalCode;
+    return signal === undefined || signal === null ? null : String(signal);
+  }
+
   /** The last few stderr lines, for error messages about a child that died. */
   get stderrTail(): string[] {
     return [...this.#stderrTail];
+  }
+
+  /** The last stdout line that was not a JSON-RPC message, and how many there were. */
+  get noise(): { excerpt: string; count: number } | undefined {
+    return this.#noise ? { ...this.#noise } : undefined;
+  }
+
+  /** Why the transport ended the connection itself, if it did. */
+  get failure(): string | undefined {
+    return this.#failure;
   }
 
   async start(): Promise<void> {
@@ -67,7 +93,7 @@ export class SpawnTransport implements Transport {
         stdin: "pipe",
         stdout: "pipe",
         stderr: "pipe",
-        env: { ...process.env, ...env },
+        env: childEnvironment(env ?? {}, { inherit: this.#options.inheritEnv ?? false }),
         ...(cwd ? { cwd } : {}),
         detached: true,
       });
@@ -126,23 +152,24 @@ export class SpawnTransport implements Transport {
   }
 
   async #pumpStdout(child: Child): Promise<void> {
-    const buffer = new ReadBuffer();
+    const maxLineBytes = this.#options.maxLineBytes ?? MAX_LINE_BYTES;
+    const lines = new StdoutLines({ maxLineBytes });
     try {
       for await (const chunk of child.stdout) {
-        buffer.append(Buffer.from(chunk));
-        for (;;) {
-          let message: JSONRPCMessage | null;
-          try {
-            message = buffer.readMessage();
-          } catch (err) {
-            // Some servers print banners on stdout; skip the line rather than kill the session.
-            this.#options.onStderr?.(
-              `(ignored non-JSON-RPC line on stdout: ${errorMessage(err).slice(0, 120)})`,
-            );
-            continue;
-          }
-          if (message === null) break;
-          this.onmessage?.(message);
+        const { messages, noise, overflow } = lines.push(chunk);
+        for (const excerpt of noise) {
+          // Some servers print banners on stdout; skip the line rather than kill the session, but keep it
+          // so a request that then goes unanswered can say what the backend wrote instead.
+          this.#noise = { excerpt, count: (this.#noise?.count ?? 0) + 1 };
+          this.#options.onStderr?.(`(ignored non-JSON-RPC line on stdout: ${excerpt})`);
+        }
+        for (const message of messages) this.onmessage?.(message);
+        if (overflow) {
+          // The rest of the stream cannot be framed any more, and buffering on would hold unbounded memory.
+          this.#failure = `backend wrote a message over ${formatBytes(maxLineBytes)} on stdout (the limit)`;
+          this.onerror?.(new Error(this.#failure));
+          await this.terminate();
+          return;
         }
       }
     } catch (err) {
@@ -169,6 +196,12 @@ export class SpawnTransport implements Transport {
     if (this.#stderrTail.length > STDERR_TAIL) this.#stderrTail.shift();
     this.#options.onStderr?.(line);
   }
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)} MiB`;
+  if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} KiB`;
+  return `${bytes} bytes`;
 }
 
 /**

@@ -33,6 +33,17 @@ export const ServerSchema = z
     session_idle_timeout: Duration.default(86_400_000).describe(
       "Close an HTTP session its client has not used for this long (0 = never); the client re-initializes",
     ),
+    unused_session_timeout: Duration.default(300_000).describe(
+      "Close an HTTP session that has made no request since initialize after this long (0 = never)",
+    ),
+    max_sessions: z
+      .number()
+      .int()
+      .positive()
+      .default(1000)
+      .describe(
+        "Most open HTTP sessions; a new one closes the longest-idle, or is refused with 503 when all are busy",
+      ),
     allowed_origins: z
       .array(z.string())
       .default([])
@@ -68,7 +79,14 @@ export const BackendSchema = z
       .boolean()
       .default(false)
       .describe("Declare roots to this backend and relay its roots/list to the calling client"),
-    env: z.record(z.string(), z.string()).default({}).describe("Extra environment for the child process"),
+    env: z
+      .record(z.string(), z.string())
+      .default({})
+      .describe("Environment of the child process, on top of PATH, HOME, LANG and the other safe variables"),
+    inherit_env: z
+      .boolean()
+      .default(false)
+      .describe("Pass the gateway's whole environment to the child (its tokens for other backends included)"),
     cwd: z
       .string()
       .optional()

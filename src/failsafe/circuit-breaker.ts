@@ -31,14 +31,28 @@ export interface CircuitBreakerOptions {
 }
 
 /**
+ * Where a failure came from, when the backend can tell: every call that failed because of one lost
+ * connection (or one failed start) shares `key`, and `recovered` settles once the backend is up again.
+ */
+export interface FailureSource {
+  /** Identifies the connection; failures with the same key count as one. */
+  readonly key: object;
+  /** Settles when a later connection is up; an open circuit then half-opens at once. */
+  readonly recovered?: Promise<void> | undefined;
+}
+
+/**
  * The ticket for one call through the breaker. Settle it exactly once; later calls are ignored, and so are
  * results of calls admitted before the breaker last changed state (they describe a backend that was).
  */
 export interface CircuitPermit {
   /** The backend answered (an `isError` tool result counts: the backend works). */
   succeed(): void;
-  /** A transport error, crash or timeout. */
-  fail(error?: unknown): void;
+  /**
+   * A transport error, crash or timeout. Failures sharing a `source` key count once: the calls in flight
+   * when a connection drops all fail together, and that is one backend failure, not one per call.
+   */
+  fail(error?: unknown, source?: FailureSource): void;
   /** Neither: the caller cancelled. Frees a half-open probe slot without counting. */
   abandon(): void;
 }
@@ -56,7 +70,8 @@ export interface CircuitSnapshot {
  * A per-backend circuit breaker: opens after `failureThreshold` consecutive failures, fails fast with a
  * {@link CircuitOpenError} saying when it will retry, half-opens after `resetTimeout` with at most
  * `halfOpenMaxCalls` probes in flight, closes after `successThreshold` probe successes, and reopens on any
- * half-open failure.
+ * half-open failure. Failures from one {@link FailureSource} count once, and an open circuit whose last
+ * failure's source recovers (the backend restarted) half-opens without waiting for `resetTimeout`.
  */
 export class CircuitBreaker {
   readonly backend: string;
@@ -74,6 +89,8 @@ export class CircuitBreaker {
   #probesInFlight = 0;
   #openedAt = 0;
   #lastFailure: string | undefined;
+  // The source of the last counted failure: later failures from the same connection are not counted again.
+  #lastSource: object | undefined;
 
   /** @throws RangeError when an option is out of range. */
   constructor(backend: string, options: CircuitBreakerOptions = {}) {
@@ -130,17 +147,22 @@ export class CircuitBreaker {
     const probe = this.#state === "half-open";
     if (probe) this.#probesInFlight++;
     let settled = false;
-    const settle = (outcome: "success" | "failure" | "abandon", error?: unknown): void => {
+    const settle = (
+      outcome: "success" | "failure" | "abandon",
+      error?: unknown,
+      source?: FailureSource,
+    ): void => {
       if (settled) return;
       settled = true;
       if (probe && generation === this.#generation) this.#probesInFlight--;
+      if (outcome === "failure" && source && source.key === this.#lastSource) return;
       if (generation !== this.#generation || outcome === "abandon") return;
       if (outcome === "success") this.#onSuccess();
-      else this.#onFailure(error);
+      else this.#onFailure(error, source);
     };
     return {
       succeed: () => settle("success"),
-      fail: (error?: unknown) => settle("failure", error),
+      fail: (error?: unknown, source?: FailureSource) => settle("failure", error, source),
       abandon: () => settle("abandon"),
     };
   }
@@ -149,10 +171,17 @@ export class CircuitBreaker {
   reset(reason = "reset"): void {
     this.#failures = 0;
     this.#lastFailure = undefined;
+    this.#lastSource = undefined;
     if (this.#state !== "closed") this.#transition("closed", reason);
   }
 
+  /** Lets probes through now instead of after `resetTimeout` (the backend is known to be back); no-op unless open. */
+  halfOpen(reason = "backend is back"): void {
+    if (this.#state === "open") this.#transition("half-open", reason);
+  }
+
   #onSuccess(): void {
+    this.#lastSource = undefined;
     if (this.#state === "closed") {
       this.#failures = 0;
       return;
@@ -166,19 +195,31 @@ export class CircuitBreaker {
     }
   }
 
-  #onFailure(error: unknown): void {
+  #onFailure(error: unknown, source: FailureSource | undefined): void {
     this.#lastFailure = describe(error);
+    this.#lastSource = source?.key;
     if (this.#state === "closed") {
       this.#failures++;
       if (this.#failures >= this.failureThreshold) {
-        this.#openedAt = this.#now();
-        this.#transition("open", `${this.#failures} consecutive failures (last: ${this.#lastFailure})`);
+        this.#open(`${this.#failures} consecutive failures (last: ${this.#lastFailure})`, source);
       }
     } else if (this.#state === "half-open") {
       this.#failures++;
-      this.#openedAt = this.#now();
-      this.#transition("open", `probe call failed: ${this.#lastFailure}`);
+      this.#open(`probe call failed: ${this.#lastFailure}`, source);
     }
+  }
+
+  #open(reason: string, source: FailureSource | undefined): void {
+    this.#openedAt = this.#now();
+    this.#transition("open", reason);
+    const generation = this.#generation;
+    // A backend that restarts by itself (after a crash) is worth probing at once, not in `resetTimeout`.
+    void source?.recovered?.then(
+      () => {
+        if (generation === this.#generation) this.halfOpen("backend restarted");
+      },
+      () => undefined,
+    );
   }
 
   #tick(): void {

@@ -1,5 +1,7 @@
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
+import { connectionFailureOf } from "../backends/connection-failure.ts";
 import { isGatewayError } from "../errors.ts";
+import type { FailureSource } from "./circuit-breaker.ts";
 
 /**
  * What a failed call tells the failsafes:
@@ -44,16 +46,40 @@ export function classifyFailure(error: unknown, signal?: AbortSignal): FailureKi
 }
 
 function refused(error: unknown): boolean {
+  return causes(error).some((e) => {
+    const code = (e as { code?: unknown }).code;
+    return typeof code === "string" && REFUSED.has(code);
+  });
+}
+
+/**
+ * True when the failure is a timeout (the gateway's own `TIMEOUT`, or an SDK request timeout, e.g. a start
+ * that did not answer initialize), even wrapped as the cause of another error. A timed-out request cost a
+ * whole timeout and may still be running: repeating it is only for calls that are safe to repeat.
+ */
+export function isTimeout(error: unknown): boolean {
+  return causes(error).some(
+    (e) => isGatewayError(e, "TIMEOUT") || (e instanceof McpError && e.code === ErrorCode.RequestTimeout),
+  );
+}
+
+/** The connection a failure came from, when the backend tagged it (see `backends/connection-failure.ts`). */
+export function failureSourceOf(error: unknown): FailureSource | undefined {
+  const failure = connectionFailureOf(error);
+  return failure ? { key: failure.connection, recovered: failure.restored } : undefined;
+}
+
+// The error and its first two causes.
+function causes(error: unknown): object[] {
+  const chain: object[] = [];
   for (
-    let current = error, depth = 0;
-    depth < 3 && typeof current === "object" && current !== null;
-    depth++
+    let current = error;
+    chain.length < 3 && typeof current === "object" && current !== null;
+    current = (current as { cause?: unknown }).cause
   ) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === "string" && REFUSED.has(code)) return true;
-    current = (current as { cause?: unknown }).cause;
+    chain.push(current);
   }
-  return false;
+  return chain;
 }
 
 /** True when a tool's annotations promise that running it twice does no harm (readOnly or idempotent). */

@@ -4,7 +4,7 @@ import {
   type CircuitState,
   type CircuitTransition,
 } from "./circuit-breaker.ts";
-import { classifyFailure, type FailureKind } from "./classify.ts";
+import { classifyFailure, type FailureKind, failureSourceOf, isTimeout } from "./classify.ts";
 import { ConcurrencyLimiter } from "./concurrency.ts";
 import type { FailsafeConfig } from "./config.ts";
 import { CircuitOpenError, ConcurrencyLimitedError, RateLimitedError } from "./errors.ts";
@@ -41,6 +41,11 @@ export interface FailsafeRunOptions {
    * failure that never reached the backend is retried.
    */
   retrySafe: boolean;
+  /**
+   * When the caller stops waiting, in ms since epoch on the policy's clock: no retry starts that could not
+   * finish before it. @default none (only `max_attempts` and the signal bound the retries)
+   */
+  deadline?: number | undefined;
   /** The caller's cancellation: stops waiting in the queue and between attempts. */
   signal?: AbortSignal | undefined;
 }
@@ -106,6 +111,7 @@ export class FailsafePolicy {
             maxBackoff: retry.max_backoff,
             multiplier: retry.multiplier,
             ...sleep,
+            ...now,
             ...(options.random ? { random: options.random } : {}),
           })
         : undefined;
@@ -146,9 +152,12 @@ export class FailsafePolicy {
       if (!this.#retry) return await once(1);
       return await this.#retry.run(once, {
         signal,
+        deadline: options.deadline,
         shouldRetry: (error) => {
           // An attempt that just opened the circuit would only be refused after the backoff.
           if (this.#breaker?.state === "open") return false;
+          // A timeout cost a whole timeout already (a start that hung included): repeat only what is safe.
+          if (!options.retrySafe && isTimeout(error)) return false;
           const kind = this.#classify(error, signal);
           return kind === "not-reached" || (kind === "maybe-reached" && options.retrySafe);
         },
@@ -197,7 +206,7 @@ export class FailsafePolicy {
       return result;
     } catch (error) {
       const kind = this.#classify(error, signal);
-      if (kind === "not-reached" || kind === "maybe-reached") permit?.fail(error);
+      if (kind === "not-reached" || kind === "maybe-reached") permit?.fail(error, failureSourceOf(error));
       else if (kind === "answered") permit?.succeed();
       else permit?.abandon();
       throw error;

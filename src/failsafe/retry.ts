@@ -23,6 +23,8 @@ export interface RetryOptions {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Uniform random number in [0, 1) for jitter. @default Math.random */
   random?: () => number;
+  /** Clock in ms since epoch, for deadlines. @default Date.now */
+  now?: () => number;
 }
 
 /** Per-run options of {@link RetryPolicy.run}. */
@@ -34,6 +36,12 @@ export interface RetryRunOptions {
   shouldRetry: (error: unknown, attempt: number) => boolean;
   /** Called before each wait (metrics, logs). */
   onRetry?: ((event: RetryEvent) => void) | undefined;
+  /**
+   * When the caller stops waiting (ms since epoch, on the `now` clock). A retry is made only if the wait
+   * plus another attempt as long as the last one ends before it: a timed-out attempt is not repeated
+   * when a second timeout would outlast the caller. @default none
+   */
+  deadline?: number | undefined;
   /** Aborts the wait between attempts and stops further attempts. */
   signal?: AbortSignal | undefined;
 }
@@ -51,6 +59,7 @@ export class RetryPolicy {
   readonly multiplier: number;
   readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   readonly #random: () => number;
+  readonly #now: () => number;
 
   /** @throws RangeError when an option is out of range. */
   constructor(options: RetryOptions = {}) {
@@ -69,6 +78,7 @@ export class RetryPolicy {
     }
     this.#sleep = options.sleep ?? abortableSleep;
     this.#random = options.random ?? Math.random;
+    this.#now = options.now ?? Date.now;
   }
 
   /** The jittered wait after failed attempt `attempt` (1-based), ignoring any hint. */
@@ -78,14 +88,15 @@ export class RetryPolicy {
   }
 
   /**
-   * Runs `fn` until it resolves, `shouldRetry` says no, or `maxAttempts` is used up; rethrows the last
-   * error unchanged.
+   * Runs `fn` until it resolves, `shouldRetry` says no, `maxAttempts` is used up or the next attempt would
+   * not fit before `deadline`; rethrows the last error unchanged.
    * @throws the last attempt's error, or the signal's reason when aborted
    */
   async run<T>(fn: (attempt: number) => Promise<T>, options: RetryRunOptions): Promise<T> {
     const { signal } = options;
     for (let attempt = 1; ; attempt++) {
       signal?.throwIfAborted();
+      const started = this.#now();
       try {
         return await fn(attempt);
       } catch (error) {
@@ -94,6 +105,8 @@ export class RetryPolicy {
         const hint = retryAfterOf(error);
         if (hint !== undefined && hint > this.maxBackoff) throw error;
         const delayMs = hint ?? this.backoff(attempt);
+        const now = this.#now();
+        if (options.deadline !== undefined && now + delayMs + (now - started) > options.deadline) throw error;
         options.onRetry?.({ error, attempt, delayMs });
         await this.#sleep(delayMs, signal);
       }

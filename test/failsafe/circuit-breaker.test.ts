@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { CircuitBreaker, type CircuitTransition } from "../../src/failsafe/circuit-breaker.ts";
 import { CircuitOpenError } from "../../src/failsafe/errors.ts";
-import { FakeTime } from "./fake-time.ts";
+import { FakeTime, settle } from "./fake-time.ts";
 
 function setup(options: ConstructorParameters<typeof CircuitBreaker>[1] = {}) {
   const time = new FakeTime();
@@ -185,5 +185,67 @@ describe("CircuitBreaker", () => {
   ])("rejects invalid options %o", (options, field) => {
     expect(() => new CircuitBreaker("x", options)).toThrow(RangeError);
     expect(() => new CircuitBreaker("x", options)).toThrow(field);
+  });
+});
+
+describe("CircuitBreaker failure sources", () => {
+  test("failures from one source count as one, whatever their number", () => {
+    const { breaker } = setup();
+    const crash = { key: {} };
+    const permits = Array.from({ length: 10 }, () => breaker.acquire());
+    for (const permit of permits) permit.fail(new Error("Connection closed"), crash);
+    expect(breaker.state).toBe("closed");
+    expect(breaker.snapshot().consecutiveFailures).toBe(1);
+  });
+
+  test("failures from different sources, or with none, each count", () => {
+    const { breaker } = setup();
+    for (let i = 0; i < 3; i++) breaker.acquire().fail(new Error("crash"), { key: {} });
+    breaker.acquire().fail(new Error("timeout"));
+    breaker.acquire().fail(new Error("timeout"));
+    expect(breaker.state).toBe("open");
+  });
+
+  test("a source seen again after a success counts again", () => {
+    const { breaker } = setup({ failureThreshold: 2 });
+    const source = { key: {} };
+    breaker.acquire().fail(new Error("crash"), source);
+    breaker.acquire().succeed();
+    breaker.acquire().fail(new Error("crash"), source);
+    expect(breaker.snapshot().consecutiveFailures).toBe(1);
+  });
+
+  test("an open circuit half-opens as soon as its last failure's source recovers", async () => {
+    const { breaker, time, transitions } = setup({ failureThreshold: 1, resetTimeout: 30_000 });
+    const recovered = Promise.withResolvers<void>();
+    breaker.acquire().fail(new Error("Connection closed"), { key: {}, recovered: recovered.promise });
+    expect(breaker.state).toBe("open");
+    await time.advance(500);
+    expect(breaker.state).toBe("open");
+    recovered.resolve();
+    await settle();
+    // No wait for resetTimeout: the backend restarted, so a probe may go through now.
+    expect(breaker.state).toBe("half-open");
+    expect(transitions.at(-1)).toMatchObject({ from: "open", to: "half-open", reason: "backend restarted" });
+    expect(() => breaker.acquire()).not.toThrow();
+  });
+
+  test("a recovery that comes after the circuit moved on changes nothing", async () => {
+    const { breaker } = setup({ failureThreshold: 1 });
+    const recovered = Promise.withResolvers<void>();
+    breaker.acquire().fail(new Error("crash"), { key: {}, recovered: recovered.promise });
+    breaker.reset();
+    recovered.resolve();
+    await settle();
+    expect(breaker.state).toBe("closed");
+  });
+
+  test("halfOpen lets probes through at once, and does nothing unless open", () => {
+    const { breaker, fail } = setup({ failureThreshold: 1 });
+    breaker.halfOpen();
+    expect(breaker.state).toBe("closed");
+    fail(1);
+    breaker.halfOpen("manual restart");
+    expect(breaker.state).toBe("half-open");
   });
 });

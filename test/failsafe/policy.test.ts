@@ -1,5 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
+import {
+  BackendUnavailableError,
+  ConnectionEpochs,
+  ConnectionLostError,
+} from "../../src/backends/connection-failure.ts";
 import { GatewayError } from "../../src/errors.ts";
 import { defaultFailsafeConfig, type FailsafeConfig } from "../../src/failsafe/config.ts";
 import { CircuitOpenError } from "../../src/failsafe/errors.ts";
@@ -308,5 +313,98 @@ describe("FailsafePolicy limits", () => {
     expect(
       () => new FailsafePolicy("x", { ...base, rate_limit: { enabled: false, requests_per_second: 0 } }),
     ).not.toThrow();
+  });
+});
+
+describe("FailsafePolicy and lost connections", () => {
+  test("calls that fail together from one lost connection are one breaker failure", async () => {
+    const { policy } = setup({ retry: { enabled: false } });
+    const epochs = new ConnectionEpochs();
+    const lost = epochs.current;
+    const settled = await Promise.allSettled(
+      Array.from({ length: 10 }, () =>
+        policy.run(() => Promise.reject(new ConnectionLostError("connection lost", lost)), {
+          retrySafe: false,
+        }),
+      ),
+    );
+    expect(settled.every((r) => r.status === "rejected" && r.reason instanceof ConnectionLostError)).toBe(
+      true,
+    );
+    expect(policy.circuitState).toBe("closed");
+    expect(policy.snapshot().circuit?.consecutiveFailures).toBe(1);
+  });
+
+  test("callers sharing one failed start count it once", async () => {
+    const { policy } = setup({ retry: { enabled: false } });
+    const failedStart = new BackendUnavailableError("did not start", new ConnectionEpochs().current);
+    for (let i = 0; i < 6; i++) {
+      await expect(policy.run(() => Promise.reject(failedStart), { retrySafe: false })).rejects.toBe(
+        failedStart,
+      );
+    }
+    expect(policy.circuitState).toBe("closed");
+  });
+
+  test("a restart half-opens the circuit the crashes opened, without waiting for reset_timeout", async () => {
+    const { policy, events } = setup({
+      retry: { enabled: false },
+      circuit_breaker: { failure_threshold: 2 },
+    });
+    const epochs = new ConnectionEpochs();
+    for (let crash = 0; crash < 2; crash++) {
+      epochs.begin();
+      epochs.up();
+      const lost = new ConnectionLostError("connection lost", epochs.current);
+      await expect(policy.run(() => Promise.reject(lost), { retrySafe: false })).rejects.toBe(lost);
+    }
+    expect(policy.circuitState).toBe("open");
+    epochs.begin();
+    epochs.up();
+    await settle();
+    expect(policy.circuitState).toBe("half-open");
+    expect(
+      events.some((e) => e.type === "circuit" && e.to === "half-open" && e.reason === "backend restarted"),
+    ).toBe(true);
+  });
+});
+
+describe("FailsafePolicy timeouts and deadlines", () => {
+  const hungStart = () =>
+    new GatewayError("BACKEND_UNAVAILABLE", 'backend "everything": did not answer initialize', {
+      cause: new McpError(ErrorCode.RequestTimeout, "Request timed out"),
+    });
+
+  test("a start that timed out is not repeated for a call that is not safe to repeat", async () => {
+    const { policy } = setup();
+    const b = backend(hungStart(), hungStart());
+    await expect(policy.run(b.call, { retrySafe: false })).rejects.toMatchObject({
+      code: "BACKEND_UNAVAILABLE",
+    });
+    expect(b.calls).toBe(1);
+  });
+
+  test("a start that failed fast is still retried", async () => {
+    const { policy } = setup();
+    const b = backend(unavailable());
+    await policy.run(b.call, { retrySafe: false });
+    expect(b.calls).toBe(2);
+  });
+
+  test("a read-only call is retried after a timeout only while the caller's deadline allows", async () => {
+    const { policy, time } = setup({ retry: { max_attempts: 3 } });
+    let calls = 0;
+    const slowTimeout = async (): Promise<never> => {
+      calls++;
+      time.now += 1000;
+      throw timeout();
+    };
+    await expect(
+      policy.run(slowTimeout, { retrySafe: true, deadline: time.now + 2500 }),
+    ).rejects.toMatchObject({
+      code: "TIMEOUT",
+    });
+    // Two attempts fit in 2.5 s; a third (another 1 s) would not.
+    expect(calls).toBe(2);
   });
 });

@@ -151,6 +151,60 @@ describe("RetryPolicy", () => {
   });
 });
 
+describe("RetryPolicy deadline", () => {
+  /** An attempt that takes `ms` on the fake clock, then fails. */
+  function slowFailure(time: FakeTime, ms: number) {
+    const calls: number[] = [];
+    const fn = async (attempt: number): Promise<string> => {
+      calls.push(attempt);
+      time.now += ms;
+      throw new Error("timed out");
+    };
+    return { fn, calls };
+  }
+
+  test("no retry starts when another attempt as long as the last would end after the deadline", async () => {
+    const time = new FakeTime();
+    const policy = new RetryPolicy({
+      maxAttempts: 3,
+      sleep: time.instantSleep,
+      now: time.clock,
+      random: () => 0,
+    });
+    const { fn, calls } = slowFailure(time, 1000);
+    const deadline = time.now + 1500;
+    await expect(policy.run(fn, { shouldRetry: always, deadline })).rejects.toThrow("timed out");
+    expect(calls).toEqual([1]);
+  });
+
+  test("retries that fit before the deadline still run", async () => {
+    const time = new FakeTime();
+    const policy = new RetryPolicy({
+      maxAttempts: 3,
+      sleep: time.instantSleep,
+      now: time.clock,
+      random: () => 0,
+    });
+    const { fn, calls } = slowFailure(time, 1000);
+    await expect(policy.run(fn, { shouldRetry: always, deadline: time.now + 2500 })).rejects.toThrow();
+    expect(calls).toEqual([1, 2]);
+  });
+
+  test("the backoff counts against the deadline", async () => {
+    const time = new FakeTime();
+    const policy = new RetryPolicy({
+      maxAttempts: 3,
+      initialBackoff: 1000,
+      sleep: time.instantSleep,
+      now: time.clock,
+      random: () => 0.99,
+    });
+    const { fn, calls } = flaky(5);
+    await expect(policy.run(fn, { shouldRetry: always, deadline: time.now + 500 })).rejects.toThrow();
+    expect(calls).toEqual([1]);
+  });
+});
+
 describe("retryAfterOf", () => {
   test("reads retryAfterMs from the error or its cause", () => {
     expect(retryAfterOf(Object.assign(new Error("x"), { retryAfterMs: 10 }))).toBe(10);
