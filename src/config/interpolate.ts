@@ -5,7 +5,9 @@ export interface MissingVariable {
   variable: string;
 }
 
-const REFERENCE = /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+/** One `${VAR}` or `${VAR:-default}` reference (the JSON Schema for editors accepts strings holding one). */
+export const VARIABLE_PATTERN = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/;
+const REFERENCE = new RegExp(`\\$\\$\\{|${VARIABLE_PATTERN.source}`, "g");
 
 /** Expands `${VAR}` and `${VAR:-default}` in one string; `$${` stays as a literal `${`. */
 export function expandString(

@@ -1,10 +1,10 @@
-import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
 import { GatewayError } from "../errors.ts";
 import { didYouMean } from "../suggest.ts";
 import { interpolate } from "./interpolate.ts";
+import { readConfigText } from "./read.ts";
 import { type GatewayConfig, GatewayConfigSchema } from "./schema.ts";
 import { allowedKeys } from "./schema-keys.ts";
 import { locate } from "./yaml-position.ts";
@@ -16,6 +16,12 @@ export interface LoadedConfig {
   path: string | undefined;
   warnings: string[];
 }
+
+/**
+ * yaml's limit on alias expansion (its own default, named here; it weighs each alias by the aliases nested in
+ * it): a "billion laughs" file of nested aliases would otherwise grow exponentially in memory.
+ */
+const MAX_ALIAS_COUNT = 100;
 
 /** Top-level keys of the Python edition, still accepted (moved to their nested home with a warning). */
 const LEGACY_KEYS: Record<string, [string, string]> = {
@@ -59,7 +65,17 @@ export function parseConfig(
     throw new GatewayError("CONFIG_INVALID", `invalid YAML\n  ${lines.join("\n  ")}`);
   }
   const warnings: string[] = [];
-  const parsed: unknown = doc.toJS() ?? {};
+  let parsed: unknown;
+  try {
+    parsed = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? {};
+  } catch (cause) {
+    // yaml throws a ReferenceError once aliases expand past the limit; nothing else is expected here.
+    const message =
+      cause instanceof ReferenceError
+        ? `YAML aliases expand too far (over maxAliasCount ${MAX_ALIAS_COUNT}); write the repeated values out`
+        : (cause as Error).message;
+    throw new GatewayError("CONFIG_INVALID", `${options.file}: ${message}`, { cause });
+  }
   if (typeof parsed !== "object" || Array.isArray(parsed) || parsed === null) {
     throw new GatewayError("CONFIG_INVALID", `${where([])}: the config must be a mapping of sections`);
   }
@@ -97,18 +113,11 @@ function describeIssue(
 }
 
 /**
- * Reads and validates a config file.
- * @throws GatewayError CONFIG_NOT_FOUND when the file cannot be read, CONFIG_INVALID when it is wrong
+ * Reads (at most `MAX_CONFIG_BYTES`) and validates a config file.
+ * @throws GatewayError CONFIG_NOT_FOUND when the file cannot be read, CONFIG_INVALID when it is wrong or too large
  */
 export function loadConfigFile(path: string, env?: Record<string, string | undefined>): LoadedConfig {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (cause) {
-    throw new GatewayError("CONFIG_NOT_FOUND", `cannot read config ${path}: ${(cause as Error).message}`, {
-      cause,
-    });
-  }
+  const text = readConfigText(path);
   const parsed = parseConfig(text, { file: path, ...(env ? { env } : {}) });
   return { ...parsed, config: resolvePaths(parsed.config, dirname(path)), path };
 }

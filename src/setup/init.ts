@@ -1,8 +1,12 @@
 import { existsSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { CONFIG_SCHEMA_URL } from "../config/json-schema.ts";
 import { GatewayError } from "../errors.ts";
 
-const HEADER = `# mcp-gateway configuration. Every key is optional; the values shown are the defaults.
+// The first line tells editors with the YAML language server (VS Code's YAML extension, Zed, Neovim, …)
+// which JSON Schema to complete and check this file against.
+const HEADER = `# yaml-language-server: $schema=${CONFIG_SCHEMA_URL}
+# mcp-gateway configuration. Every key is optional; the values shown are the defaults.
 # Check it with: mcp-gateway doctor --config <this file>
 # \${VAR} and \${VAR:-default} expand from the environment; an unset \${VAR} without a default is an error.
 

@@ -1,6 +1,7 @@
 import { afterAll, expect, test } from "bun:test";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { CONFIG_SCHEMA_URL } from "../../src/config/json-schema.ts";
 import { parseConfig } from "../../src/config/load.ts";
 import { initConfigText } from "../../src/setup/init.ts";
 import { tempDir } from "../helpers/gateway.ts";
@@ -13,7 +14,7 @@ test("writes a commented gateway.yaml that loads with no backends", async () => 
   const run = await runCli(["init"], { cwd: dir });
   expect(run.code).toBe(0);
   const text = readFileSync(join(dir, "gateway.yaml"), "utf8");
-  expect(text).toMatch(/^# /);
+  expect(text.split("\n")[0]).toBe(`# yaml-language-server: $schema=${CONFIG_SCHEMA_URL}`);
   const { config } = parseConfig(text, { file: "gateway.yaml", env: {} });
   expect(config.server.port).toBe(39400);
   expect(Object.keys(config.backends)).toEqual([]);

@@ -1,12 +1,14 @@
 import { describe, expect, test } from "bun:test";
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { parseDuration } from "../../src/config/duration.ts";
 import { expandString } from "../../src/config/interpolate.ts";
 import { loadConfigFile, parseConfig } from "../../src/config/load.ts";
 import { locateConfig } from "../../src/config/paths.ts";
+import { MAX_CONFIG_BYTES, readConfigText } from "../../src/config/read.ts";
 import { resolveSettings } from "../../src/config/resolve.ts";
 import { GatewayError } from "../../src/errors.ts";
+import { runCli } from "../cli/run.ts";
 
 function failure(yaml: string, env: Record<string, string> = {}): string {
   try {
@@ -196,5 +198,58 @@ describe("paths in a config file", () => {
     expect(config.backends.b?.cwd).toBeUndefined();
     expect(config.capabilities.directories).toEqual([`${dir}/conf/caps`, "/abs/caps"]);
     expect(config.lifecycle.cache_dir).toBe(`${dir}/conf/cache`);
+  });
+});
+
+/** A "billion laughs" file: nine levels of nine aliases each, 9^9 strings once expanded. */
+const LAUGHS = `${["a", "b", "c", "d", "e", "f", "g", "h", "i"]
+  .map((name, i, names) => {
+    const item = i === 0 ? '"lol"' : `*${names[i - 1]}`;
+    return `${name}: &${name} [${Array(9).fill(item).join(", ")}]`;
+  })
+  .join("\n")}\n`;
+
+describe("hostile config files", () => {
+  test("a few aliases still work; exponential alias expansion is a config error", () => {
+    const { config } = parseConfig(
+      "backends:\n  a: { command: x, args: &args [--a, --b] }\n  b: { command: y, args: *args }\n",
+      { file: "gw.yaml", env: {} },
+    );
+    expect(config.backends.b?.args).toEqual(["--a", "--b"]);
+    expect(failure(LAUGHS)).toContain("gw.yaml: YAML aliases expand too far (over maxAliasCount 100)");
+  });
+
+  test("a file over the size cap is refused without reading it all", () => {
+    const dir = mkdtempSync(`${tmpdir()}/gw-big-`);
+    writeFileSync(`${dir}/big.yaml`, `# ${"x".repeat(MAX_CONFIG_BYTES)}\n`);
+    expect(() => readConfigText(`${dir}/big.yaml`)).toThrow("larger than 1 MiB");
+    expect(readConfigText(`${dir}/big.yaml`, { limit: MAX_CONFIG_BYTES + 4 })).toHaveLength(
+      MAX_CONFIG_BYTES + 3,
+    );
+    try {
+      loadConfigFile(`${dir}/big.yaml`, {});
+      throw new Error("expected the file to be refused");
+    } catch (err) {
+      expect((err as GatewayError).code).toBe("CONFIG_INVALID");
+    }
+  });
+
+  test.skipIf(!existsSync("/dev/zero"))(
+    "serve --config /dev/zero exits 2 with one line naming the cap",
+    async () => {
+      const run = await runCli(["serve", "--stdio", "--config", "/dev/zero"]);
+      expect(run.code).toBe(2);
+      expect(run.stderr.trim()).toBe(
+        "mcp-gateway: config /dev/zero is larger than 1 MiB, the most a config file may hold (is it the right file?)",
+      );
+    },
+  );
+
+  test("serve with a billion-laughs config exits 2 like any config error", async () => {
+    const dir = mkdtempSync(`${tmpdir()}/gw-laughs-`);
+    writeFileSync(`${dir}/laughs.yaml`, LAUGHS);
+    const run = await runCli(["serve", "--stdio", "--config", `${dir}/laughs.yaml`]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("YAML aliases expand too far");
   });
 });
