@@ -33,6 +33,32 @@ function pathTemplate(provider: ProviderDefinition, args: Record<string, unknown
   return `${base}${path.startsWith("/") || path.startsWith("?") ? "" : "/"}${path}`;
 }
 
+/** `.` or `..`, however spelt: the URL parser resolves these (`%2e` included) against the segments before. */
+function isDotSegment(segment: string): boolean {
+  const dots = segment.replace(/%2e/gi, ".");
+  return dots === "." || dots === "..";
+}
+
+/**
+ * Refuses a `.`/`..` path segment made from arguments: `new URL` would resolve it and the request, with
+ * its credential, would leave the capability's path (`/v1/items/{id}` with id `..` → `/v1/`). Values are
+ * percent-encoded (`/` too), so the filled URL has the template's segments, one for one.
+ * @throws GatewayError INVALID_ARGUMENTS naming the placeholders of that segment
+ */
+function assertNoDotSegments(template: string, filled: string): void {
+  const pathPart = (url: string): string[] => (url.split(/[?#]/, 1)[0] ?? "").split("/");
+  const wanted = pathPart(template);
+  for (const [index, segment] of pathPart(filled).entries()) {
+    const own = wanted[index] ?? "";
+    if (!isDotSegment(segment) || segment === own) continue;
+    const names = [...own.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]).join(", ");
+    throw new GatewayError(
+      "INVALID_ARGUMENTS",
+      `${names}: "${segment}" cannot be a URL path segment (it would move the request off ${template})`,
+    );
+  }
+}
+
 function formBody(value: unknown): string {
   const form = new URLSearchParams();
   if (typeof value === "object" && value !== null) {
@@ -48,7 +74,8 @@ function formBody(value: unknown): string {
  * Builds the HTTP request for one call of a capability through one of its providers. Arguments are
  * assumed already validated. Rules, in order:
  * - `static_params` are default arguments (the caller's win);
- * - `{name}` in the URL is filled and percent-encoded; a missing one is an error naming it;
+ * - `{name}` in the URL is filled and percent-encoded; a missing one is an error naming it, and so is
+ *   one that makes a `.` or `..` path segment;
  * - `params` is the query template: a value whose placeholders are unfilled is dropped;
  *   `param_map` renames arguments into query parameters;
  * - without a `params` template, GET/HEAD/DELETE send the remaining arguments as the query; with one,
@@ -76,6 +103,7 @@ export function buildRequest(
       `${filled.unfilled[0]}: is required (the URL needs ${names})`,
     );
   }
+  assertNoDotSegments(template, filled.text);
   const url = new URL(filled.text);
 
   const headers: Record<string, string> = {};

@@ -80,6 +80,55 @@ describe("request building", () => {
     expect(api.received).toEqual([]);
   });
 
+  describe("dot segments in path placeholders", () => {
+    const SCOPED = `name: get_doc
+description: Reads one document.
+schema:
+  input:
+    type: object
+    properties:
+      id: { type: string }
+      kind: { type: string }
+      ext: { type: string }
+      q: { type: string }
+    required: [id]
+providers:
+  primary:
+    service: rest
+    config:
+      base_url: BASE/api/v1
+      path: /docs/{id}/{kind}{ext}
+      params: { q: "{q}" }
+auth:
+  type: bearer
+  key: env:DOC_TOKEN
+`;
+    const env = { DOC_TOKEN: "s3cret" };
+
+    test("an argument of . or .. is refused naming it, and nothing is sent with the credential", async () => {
+      const cap = capability(SCOPED);
+      for (const id of ["..", "."]) {
+        const result = await executeCapability(cap, { id, kind: "x", ext: ".json" }, { env });
+        expect(result.isError).toBe(true);
+        expect(text(result)).toContain(`id: "${id}" cannot be a URL path segment`);
+      }
+      const joined = await executeCapability(cap, { id: "1", kind: ".", ext: "." }, { env });
+      expect(text(joined)).toContain('kind, ext: ".." cannot be a URL path segment');
+      expect(api.received).toEqual([]);
+    });
+
+    test("dots inside a segment, encoded dots and dots in the query still go through", async () => {
+      const cap = capability(SCOPED);
+      await executeCapability(cap, { id: "a..b", kind: "..", ext: ".", q: ".." }, { env });
+      await executeCapability(cap, { id: "%2e%2e", kind: "../x", ext: ".y" }, { env });
+      expect(api.received.map((r) => r.target)).toEqual([
+        "/api/v1/docs/a..b/...?q=..",
+        "/api/v1/docs/%252e%252e/..%2Fx.y",
+      ]);
+      expect(api.received[0]?.headers.authorization).toBe("Bearer s3cret");
+    });
+  });
+
   test("POST without a body template sends the arguments no template used as JSON", async () => {
     const cap = capability(`name: create
 description: Creates a thing.
