@@ -29,7 +29,7 @@ function fingerprint(path: string): string | undefined {
 }
 
 /** True for a file with nothing but blank lines and comments: a save caught mid-write, never a config. */
-function isBlank(path: string): boolean {
+export function isBlankConfig(path: string): boolean {
   try {
     const lines = readConfigText(path)
       .replace(/^\uFEFF/, "")
@@ -68,7 +68,7 @@ export function watchFile(path: string, onChange: () => void, options: WatchFile
     // A write whose change event was lost or is still on its way shows up here as a new size or mtime.
     if (fingerprint(path) !== seen) {
       arm();
-    } else if (seen !== undefined && isBlank(path)) {
+    } else if (seen !== undefined && isBlankConfig(path)) {
       onSkip("is empty (still being written?); write `backends: {}` to remove every backend");
       // The write that fills it must not be missed: Bun drops a change event that follows another closely.
       cancel = schedule(poll, debounceMs);

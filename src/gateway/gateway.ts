@@ -214,7 +214,8 @@ export class Gateway {
     if (!(RELAYED_METHODS as readonly string[]).includes(method)) {
       throw new GatewayError("NOT_SUPPORTED", `the gateway does not relay ${method}`);
     }
-    const { request, params: sent } = resolveRelay(routes, method as RelayedMethod, params);
+    const direct = ctx.surface.kind === "direct" ? core.pool.get(ctx.surface.backend) : undefined;
+    const { request, params: sent } = resolveRelay(routes, method as RelayedMethod, params, direct);
     const backend = request.backend;
     if (method === "completion/complete") {
       await startThroughBreaker(core, backend, ctx.signal);

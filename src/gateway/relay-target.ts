@@ -56,7 +56,20 @@ export function resolveRelay(
   routes: Routes,
   method: RelayedMethod,
   params: Record<string, unknown>,
+  direct?: Backend,
 ): RelayTarget {
+  // A direct session (`/mcp/{backend}`) has one backend: everything goes to it, listed or not, so it answers
+  // as it would without the gateway.
+  if (direct) {
+    const kinds = {
+      "resources/read": "resource",
+      "prompts/get": "prompt",
+      "completion/complete": "completion",
+    } as const;
+    const kind = method in kinds ? kinds[method as keyof typeof kinds] : "subscription";
+    const name = String(params.uri ?? params.name ?? method);
+    return { request: request(direct, kind, name, method), params };
+  }
   switch (method) {
     case "resources/read":
     case "resources/subscribe":

@@ -1,5 +1,5 @@
 import type { ServeFlags } from "../config/resolve.ts";
-import { watchFile } from "../config/watch.ts";
+import { isBlankConfig, watchFile } from "../config/watch.ts";
 import { errorMessage, GatewayError } from "../errors.ts";
 import type { Surface } from "../gateway/call-context.ts";
 import type { Gateway } from "../gateway/gateway.ts";
@@ -103,6 +103,12 @@ function startReloading(gateway: Gateway, flags: ServeFlags, path: string): () =
   const reload = (why: string): void => {
     queue = queue.then(async () => {
       try {
+        if (isBlankConfig(path)) {
+          log.warn(
+            `config reload skipped (${why}): ${path} is empty (caught mid-write?); write \`backends: {}\` to remove every backend`,
+          );
+          return;
+        }
         const { resolveSettings } = await import("../config/resolve.ts");
         const next = resolveSettings({ ...flags, config: path });
         const report = await gateway.reload(next.config);

@@ -1,37 +1,70 @@
 import { jsonRpcError } from "./json-rpc-error.ts";
 
-/**
- * Reads a JSON request body of at most `maxBodySize` bytes that arrives within `timeoutMs`, or the error
- * answer to send instead (413 over the limit, 408 too slow, 400 for anything that is not JSON).
- */
-export async function readJsonBody(
-  request: Request,
-  options: { maxBodySize: number; bodyTimeoutMs: number },
-): Promise<unknown | Response> {
-  const { maxBodySize, bodyTimeoutMs: timeoutMs } = options;
-  const tooLarge = (): Response => jsonRpcError(413, -32600, `Request body exceeds ${maxBodySize} bytes`);
-  const declared = Number(request.headers.get("content-length") ?? "0");
-  if (declared > maxBodySize) return tooLarge();
+/** Limits of one request body. */
+export interface BodyLimits {
+  maxBodySize: number;
+  /** How long the whole body may take to arrive. */
+  bodyTimeoutMs: number;
+}
+
+type Read = { bytes: Uint8Array } | { error: "too-large" | "late" | "unreadable" };
+
+/** Reads a body chunk by chunk, stopping as soon as it passes `max` bytes or the deadline. */
+async function readBounded(request: Request, max: number, timeoutMs: number): Promise<Read> {
+  const reader = request.body?.getReader();
+  if (!reader) return { bytes: new Uint8Array() };
+  const chunks: Uint8Array[] = [];
+  let size = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<"late">((resolve) => {
     timer = setTimeout(() => resolve("late"), timeoutMs);
   });
-  let bytes: ArrayBuffer | "late";
   try {
-    bytes = await Promise.race([request.arrayBuffer(), late]);
+    for (;;) {
+      const next = await Promise.race([reader.read(), late]);
+      if (next === "late") return { error: "late" };
+      if (next.done) break;
+      size += next.value.byteLength;
+      if (size > max) return { error: "too-large" };
+      chunks.push(next.value);
+    }
   } catch {
-    return jsonRpcError(400, -32600, "Bad Request: the body could not be read");
+    return { error: "unreadable" };
   } finally {
     clearTimeout(timer);
+    reader.releaseLock();
   }
-  if (bytes === "late") {
-    return jsonRpcError(408, -32600, `Request body did not arrive within ${timeoutMs} ms`, {
-      connection: "close",
-    });
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
   }
-  if (bytes.byteLength > maxBodySize) return tooLarge();
+  return { bytes };
+}
+
+/**
+ * Reads a JSON request body of at most `maxBodySize` bytes that arrives within `bodyTimeoutMs`, or the
+ * JSON-RPC error answer to send instead (413 over the limit, 408 too slow, 400 for anything not JSON).
+ */
+export async function readJsonBody(request: Request, limits: BodyLimits): Promise<unknown | Response> {
+  const { maxBodySize, bodyTimeoutMs } = limits;
+  const tooLarge = (): Response =>
+    jsonRpcError(413, -32600, `Request body exceeds ${maxBodySize} bytes`, { connection: "close" });
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > maxBodySize) return tooLarge();
+  const read = await readBounded(request, maxBodySize, bodyTimeoutMs);
+  if ("error" in read) {
+    if (read.error === "too-large") return tooLarge();
+    if (read.error === "late") {
+      return jsonRpcError(408, -32600, `Request body did not arrive within ${bodyTimeoutMs} ms`, {
+        connection: "close",
+      });
+    }
+    return jsonRpcError(400, -32600, "Bad Request: the body could not be read");
+  }
   try {
-    return JSON.parse(new TextDecoder().decode(bytes));
+    return JSON.parse(new TextDecoder().decode(read.bytes));
   } catch {
     return jsonRpcError(400, -32700, "Parse error: the body is not valid JSON");
   }

@@ -39,6 +39,8 @@ export function startHttpFrontEnd(gateway: Gateway, options: HttpFrontEndOptions
   const sessions = new SessionStore(gateway, {
     maxBodySize,
     idleTimeoutMs: defaults.session_idle_timeout,
+    unusedTimeoutMs: defaults.unused_session_timeout,
+    maxSessions: defaults.max_sessions,
     ...(options.now ? { now: options.now } : {}),
   });
   const sweeper = setInterval(() => void sessions.sweep(), 60_000);
@@ -58,7 +60,9 @@ export function startHttpFrontEnd(gateway: Gateway, options: HttpFrontEndOptions
     // SSE streams stay quiet between messages; Bun's default 10 s idle timeout would cut them. Slow POST
     // bodies are bounded by the body deadline instead.
     idleTimeout: 0,
-    maxRequestBodySize: maxBodySize + 1024,
+    // Above our own limit, so an oversized body gets our JSON-RPC 413 rather than Bun's empty one; the body
+    // reader stops at max_body_size whatever the client declared.
+    maxRequestBodySize: maxBodySize * 2 + 1024 * 1024,
     fetch: app.fetch,
   });
 

@@ -16,7 +16,12 @@ export interface McpEndpointOptions {
  * A client that drops the connection of a POST whose answer is still pending will never read it: cancel
  * those requests as if it had sent notifications/cancelled, so the backend stops working on them too.
  */
-function cancelOnDisconnect(request: Request, body: unknown, transport: Transport): void {
+function cancelOnDisconnect(
+  request: Request,
+  body: unknown,
+  transport: Transport,
+  forget: (id: string | number) => void,
+): void {
   const ids = (Array.isArray(body) ? body : [body])
     .filter(
       (m): m is { id: string | number; method: string } =>
@@ -28,6 +33,7 @@ function cancelOnDisconnect(request: Request, body: unknown, transport: Transpor
     "abort",
     () => {
       for (const requestId of ids) {
+        forget(requestId);
         transport.onmessage?.({
           jsonrpc: "2.0",
           method: "notifications/cancelled",
@@ -63,7 +69,21 @@ export async function serveMcp(
     if (request.method !== "POST") return session.transport.handleRequest(request);
     const body = await readJsonBody(request, options);
     if (body instanceof Response) return body;
-    cancelOnDisconnect(request, body, session.transport);
+    const duplicate = sessions.admit(session, body);
+    if (duplicate !== undefined) {
+      return Response.json(
+        {
+          jsonrpc: "2.0",
+          id: duplicate,
+          error: {
+            code: -32600,
+            message: `Request id ${JSON.stringify(duplicate)} is already in flight on this session: use a new id`,
+          },
+        },
+        { status: 400 },
+      );
+    }
+    cancelOnDisconnect(request, body, session.transport, (id) => sessions.abandon(session, id));
     return session.transport.handleRequest(request, { parsedBody: body });
   }
   if (request.method !== "POST") {
@@ -73,6 +93,11 @@ export async function serveMcp(
   if (body instanceof Response) return body;
   if (!isInitialize(body)) {
     return jsonRpcError(400, -32000, "Bad Request: Mcp-Session-Id header is required (initialize first)");
+  }
+  if (!(await sessions.makeRoom())) {
+    return jsonRpcError(503, -32000, "Too many open sessions, all busy: try again shortly", {
+      "retry-after": "5",
+    });
   }
   const session = await sessions.open(endpoint, surface);
   return session.transport.handleRequest(request, { parsedBody: body });

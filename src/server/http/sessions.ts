@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
+import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import type { Surface } from "../../gateway/call-context.ts";
 import type { Gateway } from "../../gateway/gateway.ts";
 import { createSessionServer } from "../session-server.ts";
@@ -14,28 +15,49 @@ export interface HttpSession {
   server: Server;
   /** When the client last sent anything on this session (ms since epoch). */
   lastSeen: number;
+  /** True once the client sent any request after initialize (until then a shorter idle timeout holds). */
+  used: boolean;
+  /** JSON-RPC ids of the client's requests not answered yet. */
+  pending: Set<string | number>;
+}
+
+/** Limits of the session store; see `server.*` in the config schema for what each means. */
+export interface SessionLimits {
+  maxBodySize: number;
+  /** Close a session the client has not used for this long (0 = never). @default 0 */
+  idleTimeoutMs?: number;
+  /** Close a session that made no request after initialize for this long (0 = never). @default 0 */
+  unusedTimeoutMs?: number;
+  /** Most open sessions. @default Infinity */
+  maxSessions?: number;
+  /** Clock, ms since epoch. @default Date.now */
+  now?: () => number;
+}
+
+function requestIds(body: unknown): (string | number)[] {
+  return (Array.isArray(body) ? body : [body])
+    .filter(
+      (m): m is { id: string | number; method: string } =>
+        typeof m === "object" && m !== null && "method" in m && "id" in m && m.id !== null,
+    )
+    .map((m) => m.id);
 }
 
 /** Live Streamable HTTP sessions keyed by their cryptographically random id. */
 export class SessionStore {
   readonly #sessions = new Map<string, HttpSession>();
   readonly #gateway: Gateway;
-  readonly #maxBodySize: number;
-  readonly #idleTimeoutMs: number;
-  readonly #now: () => number;
+  readonly #limits: Required<SessionLimits>;
 
-  /**
-   * @param options.idleTimeoutMs close a session the client has not used for this long (0 = never)
-   * @param options.now clock, ms since epoch. @default Date.now
-   */
-  constructor(
-    gateway: Gateway,
-    options: { maxBodySize: number; idleTimeoutMs?: number; now?: () => number },
-  ) {
+  constructor(gateway: Gateway, limits: SessionLimits) {
     this.#gateway = gateway;
-    this.#maxBodySize = options.maxBodySize;
-    this.#idleTimeoutMs = options.idleTimeoutMs ?? 0;
-    this.#now = options.now ?? Date.now;
+    this.#limits = {
+      idleTimeoutMs: 0,
+      unusedTimeoutMs: 0,
+      maxSessions: Number.POSITIVE_INFINITY,
+      now: Date.now,
+      ...limits,
+    };
   }
 
   get size(): number {
@@ -45,29 +67,79 @@ export class SessionStore {
   /** The session with this id, marked as just used. */
   use(id: string): HttpSession | undefined {
     const session = this.#sessions.get(id);
-    if (session) session.lastSeen = this.#now();
+    if (session) session.lastSeen = this.#limits.now();
     return session;
   }
 
   /**
-   * Closes sessions idle longer than the timeout: clients that vanished without DELETE would otherwise
+   * Records the requests of a POST body on a session. A request whose id is still in flight on the session
+   * is refused (its id returned): passing it on would leave the first one unanswered forever.
+   */
+  admit(session: HttpSession, body: unknown): string | number | undefined {
+    for (const message of Array.isArray(body) ? body : [body]) {
+      const m = message as { method?: unknown; params?: { requestId?: string | number } } | null;
+      // A cancelled request gets no answer: it is no longer in flight.
+      if (m?.method === "notifications/cancelled" && m.params?.requestId !== undefined) {
+        session.pending.delete(m.params.requestId);
+      }
+    }
+    const ids = requestIds(body);
+    const duplicate = ids.find((id, i) => session.pending.has(id) || ids.indexOf(id) !== i);
+    if (duplicate !== undefined) return duplicate;
+    for (const id of ids) session.pending.add(id);
+    if (ids.length > 0) session.used = true;
+    return undefined;
+  }
+
+  /**
+   * Closes sessions idle longer than their timeout: clients that vanished without DELETE would otherwise
    * hold their server objects for as long as the gateway runs. A client that comes back gets 404 and, as
    * the spec asks, initializes a new session.
    */
   async sweep(): Promise<number> {
-    if (this.#idleTimeoutMs <= 0) return 0;
-    const now = this.#now();
-    const stale = [...this.#sessions.values()].filter((s) => now - s.lastSeen >= this.#idleTimeoutMs);
-    for (const session of stale) this.#sessions.delete(session.id);
-    await Promise.all(stale.map((s) => s.server.close().catch(() => undefined)));
+    const { idleTimeoutMs, unusedTimeoutMs, now } = this.#limits;
+    const at = now();
+    const expired = (s: HttpSession): boolean => {
+      const limit = s.used ? idleTimeoutMs : unusedTimeoutMs || idleTimeoutMs;
+      return limit > 0 && s.pending.size === 0 && at - s.lastSeen >= limit;
+    };
+    const stale = [...this.#sessions.values()].filter(expired);
+    await Promise.all(stale.map((s) => this.#close(s)));
     return stale.length;
+  }
+
+  /**
+   * Makes room for one more session: at the cap, the longest-idle session with nothing in flight is closed.
+   * @returns false when every session is busy (the caller answers 503)
+   */
+  async makeRoom(): Promise<boolean> {
+    if (this.#sessions.size < this.#limits.maxSessions) return true;
+    let oldest: HttpSession | undefined;
+    for (const session of this.#sessions.values()) {
+      if (session.pending.size > 0) continue;
+      if (!oldest || session.lastSeen < oldest.lastSeen) oldest = session;
+    }
+    if (!oldest) return false;
+    await this.#close(oldest);
+    return true;
+  }
+
+  /** Forgets a request the client gave up on (its connection dropped before the answer). */
+  abandon(session: HttpSession, id: string | number): void {
+    session.pending.delete(id);
   }
 
   /** Creates the transport and server for a new session; it is stored once initialize succeeds. */
   async open(endpoint: string, surface: Surface): Promise<HttpSession> {
     const server = createSessionServer(this.#gateway, surface, { label: "new" });
-    const session = { endpoint, server, lastSeen: this.#now() } as HttpSession;
-    session.transport = new WebStandardStreamableHTTPServerTransport({
+    const session = {
+      endpoint,
+      server,
+      lastSeen: this.#limits.now(),
+      used: false,
+      pending: new Set(),
+    } as unknown as HttpSession;
+    const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => randomBytes(24).toString("base64url"),
       onsessioninitialized: (id) => {
         session.id = id;
@@ -76,13 +148,25 @@ export class SessionStore {
       onsessionclosed: (id) => {
         this.#sessions.delete(id);
       },
-      maxRequestBodySize: this.#maxBodySize,
+      maxRequestBodySize: this.#limits.maxBodySize,
     });
-    session.transport.onclose = () => {
+    // An answer (result or error) ends its request's time in flight.
+    const send = transport.send.bind(transport);
+    transport.send = (message: JSONRPCMessage, options) => {
+      if ("id" in message && !("method" in message)) session.pending.delete(message.id as string | number);
+      return send(message, options);
+    };
+    session.transport = transport;
+    transport.onclose = () => {
       if (session.id) this.#sessions.delete(session.id);
     };
-    await server.connect(session.transport);
+    await server.connect(transport);
     return session;
+  }
+
+  async #close(session: HttpSession): Promise<void> {
+    this.#sessions.delete(session.id);
+    await session.server.close().catch(() => undefined);
   }
 
   async closeAll(): Promise<void> {

@@ -1,0 +1,234 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import { parseConfig } from "../../src/config/load.ts";
+import { Gateway } from "../../src/gateway/gateway.ts";
+import { type HttpFrontEnd, startHttpFrontEnd } from "../../src/server/http/front-end.ts";
+import { startTestGateway, type TestGateway, tempDir } from "../helpers/gateway.ts";
+import { BUN, ROOT } from "../helpers/paths.ts";
+
+// Hostile and careless HTTP input (issue 11): each answer is a clear JSON-RPC error, never a hang, a 500
+// or a stream left open.
+
+const FIXTURE = join(ROOT, "test/fixtures/paginating-server.ts");
+const ACCEPT = { accept: "application/json, text/event-stream", "content-type": "application/json" };
+const INIT = {
+  jsonrpc: "2.0",
+  id: 1,
+  method: "initialize",
+  params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "raw", version: "1" } },
+};
+
+async function initSession(url: URL): Promise<string> {
+  const res = await fetch(url, { method: "POST", headers: ACCEPT, body: JSON.stringify(INIT) });
+  await res.text();
+  const id = res.headers.get("mcp-session-id");
+  if (!id) throw new Error(`initialize answered ${res.status} without a session`);
+  await fetch(url, {
+    method: "POST",
+    headers: { ...ACCEPT, "mcp-session-id": id },
+    body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }),
+  });
+  return id;
+}
+
+/** Sends raw bytes on a new TCP connection; resolves with what the server wrote once `until` matches. */
+async function raw(port: number, text: string, until: RegExp): Promise<string> {
+  const { promise, resolve } = Promise.withResolvers<string>();
+  let received = "";
+  const socket = await Bun.connect({
+    hostname: "127.0.0.1",
+    port,
+    socket: {
+      data: (_s, chunk) => {
+        received += chunk.toString();
+        if (until.test(received)) resolve(received);
+      },
+      close: () => resolve(received),
+    },
+  });
+  socket.write(text);
+  try {
+    return await promise;
+  } finally {
+    socket.end();
+  }
+}
+
+describe("request bodies and paths", () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startTestGateway(`capabilities: { enabled: false }
+server: { max_body_size: 1024 }
+backends:
+  fixture:
+    command: '"${BUN}" "${FIXTURE}" --count 12'
+`);
+  });
+  afterAll(async () => {
+    await gw?.stop();
+  });
+
+  test("an oversized body is a JSON-RPC 413, declared or streamed", async () => {
+    const big = JSON.stringify({ ...INIT, params: { ...INIT.params, pad: "x".repeat(5000) } });
+    const declared = await fetch(gw.mcpUrl, { method: "POST", headers: ACCEPT, body: big });
+    expect(declared.status).toBe(413);
+    expect(((await declared.json()) as { error: { message: string } }).error.message).toContain("1024 bytes");
+    // Chunked, no content-length: the reader stops at the limit.
+    const chunks = new ReadableStream({
+      start(controller) {
+        for (let i = 0; i < 5; i++) controller.enqueue(new TextEncoder().encode("x".repeat(1000)));
+        controller.close();
+      },
+    });
+    const streamed = await fetch(gw.mcpUrl, { method: "POST", headers: ACCEPT, body: chunks });
+    expect(streamed.status).toBe(413);
+    expect(((await streamed.json()) as { jsonrpc: string }).jsonrpc).toBe("2.0");
+  });
+
+  test("a malformed %-escape in /mcp/{backend} is a 404 naming the backend, not a 500", async () => {
+    const res = await fetch(new URL("/mcp/%E0%A4%A", gw.http.url), {
+      method: "POST",
+      headers: ACCEPT,
+      body: "{}",
+    });
+    expect(res.status).toBe(404);
+    expect(await res.text()).toContain("Unknown backend");
+  });
+
+  test("an HTTP/1.0 request without Host is a 400", async () => {
+    const answer = await raw(
+      Number(gw.http.url.port),
+      "POST /mcp HTTP/1.0\r\nContent-Length: 2\r\n\r\n{}",
+      /\r\n\r\n.*\}/s,
+    );
+    expect(answer.split("\r\n")[0]).toContain("400");
+    expect(answer).toContain("Host header is required");
+  });
+
+  test("a duplicate in-flight id is refused and the first request is still answered", async () => {
+    const id = await initSession(gw.mcpUrl);
+    const headers = { ...ACCEPT, "mcp-session-id": id };
+    const call = (ms: number): Promise<Response> =>
+      fetch(gw.mcpUrl, {
+        method: "POST",
+        headers,
+        body: JSON.stringify({
+          jsonrpc: "2.0",
+          id: 7,
+          method: "tools/call",
+          params: {
+            name: "gateway_invoke",
+            arguments: { server: "fixture", tool: "slow", arguments: { ms } },
+          },
+        }),
+      });
+    const first = call(400);
+    // The first is in flight once the backend counts it.
+    for (let i = 0; i < 200; i++) {
+      const counts = await fetch(gw.mcpUrl, {
+        method: "POST",
+        headers,
+        body: JSON.stringify({
+          jsonrpc: "2.0",
+          id: 100 + i,
+          method: "tools/call",
+          params: { name: "gateway_invoke", arguments: { server: "fixture", tool: "get_call_count" } },
+        }),
+      });
+      if ((await counts.text()).includes('\\"slow\\":1')) break;
+    }
+    const second = await call(10);
+    expect(second.status).toBe(400);
+    const refusal = (await second.json()) as { id: number; error: { message: string } };
+    expect(refusal.id).toBe(7);
+    expect(refusal.error.message).toContain("already in flight");
+    const answered = await (await first).text();
+    expect(answered).toContain('"id":7');
+    expect(answered).not.toContain('"error"');
+    // Once answered, the id may be used again.
+    expect((await call(10)).status).toBe(200);
+  });
+
+  test("a body that never finishes is cut off at the deadline with a 408", async () => {
+    const { config } = parseConfig("capabilities: { enabled: false }\n", { file: "t.yaml" });
+    const gateway = Gateway.fromConfig(config);
+    const http = startHttpFrontEnd(gateway, {
+      host: "127.0.0.1",
+      port: 0,
+      surface: { kind: "meta" },
+      bodyTimeoutMs: 200,
+    });
+    try {
+      const answer = await raw(
+        Number(http.url.port),
+        'POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{"jsonrpc"',
+        /\r\n\r\n.*\}/s,
+      );
+      expect(answer.split("\r\n")[0]).toContain("408");
+      expect(answer).toContain("did not arrive within 200 ms");
+    } finally {
+      await http.stop();
+      await gateway.stop();
+    }
+  });
+});
+
+describe("session limits (injected clock)", () => {
+  let now = 1_000_000;
+  let http: HttpFrontEnd;
+  let gateway: Gateway;
+  beforeAll(() => {
+    const { config } = parseConfig(
+      `capabilities: { enabled: false }
+lifecycle: { cache_dir: "${tempDir()}" }
+server: { max_sessions: 3, session_idle_timeout: 1h, unused_session_timeout: 1m }
+`,
+      { file: "t.yaml" },
+    );
+    gateway = Gateway.fromConfig(config);
+    http = startHttpFrontEnd(gateway, {
+      host: "127.0.0.1",
+      port: 0,
+      surface: { kind: "meta" },
+      now: () => now,
+    });
+  });
+  afterAll(async () => {
+    await http?.stop();
+    await gateway?.stop();
+  });
+
+  const url = (): URL => new URL("/mcp", http.url);
+  const ping = (id: string): Promise<Response> =>
+    fetch(url(), {
+      method: "POST",
+      headers: { ...ACCEPT, "mcp-session-id": id },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 9, method: "ping" }),
+    });
+
+  test("at max_sessions a new session closes the longest-idle one", async () => {
+    await http.sessions.closeAll();
+    const first = await initSession(url());
+    now += 1000;
+    const second = await initSession(url());
+    now += 1000;
+    const third = await initSession(url());
+    now += 1000;
+    await (await ping(first)).text(); // first is now the most recently used
+    const fourth = await initSession(url());
+    expect(http.sessions.size).toBe(3);
+    expect((await ping(second)).status).toBe(404);
+    for (const id of [first, third, fourth]) expect((await ping(id)).status).toBe(200);
+  });
+
+  test("a session that never made a request expires after unused_session_timeout; a used one stays", async () => {
+    await http.sessions.closeAll();
+    const unused = await initSession(url());
+    const used = await initSession(url());
+    await (await ping(used)).text();
+    now += 61_000;
+    expect(await http.sessions.sweep()).toBe(1);
+    expect((await ping(unused)).status).toBe(404);
+    expect((await ping(used)).status).toBe(200);
+  });
+});
