@@ -8,6 +8,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { RankerFactory, SearchSource, ToolRanker } from "../../src/catalog/ranker.ts";
 import { ToolSearch } from "../../src/catalog/search.ts";
 import { loadCatalog } from "../../test/fixtures/catalog-server.ts";
 import {
@@ -30,16 +31,11 @@ const against = arg("against");
 if (!against) throw new Error("usage: bun scripts/bench/search-compare.ts --against <commit> [--rounds 7]");
 const ROUNDS = Number(arg("rounds") ?? 7);
 
-interface Engine {
-  search(query: string, limit: number): Array<{ entry: { server: string; tool: { name: string } } }>;
-}
-type EngineClass = new (catalog: ReturnType<typeof inProcessCatalog>) => Engine;
-
 /**
  * Every src/catalog/*.ts file of the commit (whatever the catalog was split into then), written under
  * node_modules/.cache so its own package imports still resolve.
  */
-async function engineAt(commit: string): Promise<EngineClass> {
+async function engineAt(commit: string): Promise<RankerFactory> {
   const dir = join(ROOT, "node_modules/.cache/search-compare", commit);
   mkdirSync(dir, { recursive: true });
   const listed = Bun.spawnSync(["git", "ls-tree", "--name-only", commit, "src/catalog/"], { cwd: ROOT });
@@ -54,17 +50,20 @@ async function engineAt(commit: string): Promise<EngineClass> {
     if (text.exitCode !== 0) throw new Error(`git show ${commit}:src/catalog/${file} failed`);
     writeFileSync(join(dir, file), text.stdout);
   }
-  const module = (await import(join(dir, "search.ts"))) as { ToolSearch: EngineClass };
-  return module.ToolSearch;
+  // Every commit's ToolSearch takes the catalog and answers search(query, limit) as ToolRanker says.
+  const module = (await import(join(dir, "search.ts"))) as {
+    ToolSearch: new (catalog: SearchSource) => ToolRanker;
+  };
+  return (catalog) => new module.ToolSearch(catalog);
 }
 
 const servers = loadCatalog();
-const engines: Array<[string, EngineClass]> = [
+const engines: Array<[string, RankerFactory]> = [
   [`${against} (before)`, await engineAt(against)],
-  ["working tree (after)", ToolSearch as unknown as EngineClass],
+  ["working tree (after)", (catalog) => new ToolSearch(catalog)],
 ];
 
-function quality(queries: LabelledQuery[], engine: Engine): Row {
+function quality(queries: LabelledQuery[], engine: ToolRanker): Row {
   const scored = queries.map((q) => {
     const ranked = engine.search(q.q, 50);
     let first: number | null = null;
@@ -93,12 +92,13 @@ const sets: Array<[string, LabelledQuery[]]> = [
   ["LiveMCPBench", liveMcpBenchTasks(servers).filter((t) => t.relevant.length > 0)],
   ["own set", ownQueries()],
   ["held-out set", ownQueries("queries-heldout")],
+  ["held-out names set", ownQueries("queries-heldout-names")],
 ];
 const qualityRows: Row[] = [];
 const catalog = inProcessCatalog(servers);
 for (const [set, queries] of sets) {
-  for (const [name, Engine] of engines) {
-    qualityRows.push({ set, engine: name, ...quality(queries, new Engine(catalog)) });
+  for (const [name, make] of engines) {
+    qualityRows.push({ set, engine: name, ...quality(queries, make(catalog)) });
   }
 }
 
@@ -107,8 +107,8 @@ const queries = [...liveMcpBenchTasks(servers), ...ownQueries()].map((q) => q.q)
 const latencyRows: Row[] = [];
 for (const copies of [1, 19]) {
   const big = inProcessCatalog(syntheticServers(copies, servers));
-  const built = engines.map(([name, Engine]) => {
-    const engine = new Engine(big);
+  const built = engines.map(([name, make]) => {
+    const engine = make(big);
     const t0 = performance.now();
     engine.search("warm up the index", 5);
     return { name, engine, buildMs: performance.now() - t0, p50: [] as number[], p99: [] as number[] };

@@ -1,13 +1,14 @@
 /**
  * Search quality: recall@1/5/10, hit@1/5/10 and MRR of gateway_search_tools on the LiveMCPBench catalog
- * (527 tools, 70 fixture backends) for the 95 LiveMCPBench tasks and for our own labelled query set,
- * against a naive keyword baseline.
+ * (527 tools, 70 fixture backends) for the 95 LiveMCPBench tasks, our own labelled query set and two
+ * held-out sets (data/queries-heldout*.json), against a naive keyword baseline.
  *
  * Run: bun scripts/bench/search-quality.ts            through the real gateway (SDK Client → stdio gateway)
  *      bun scripts/bench/search-quality.ts --in-process   same index built in-process (fast loop for tuning)
  *      add --misses to print the queries whose first relevant tool is not in the top 5
  */
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import type { RankerFactory } from "../../src/catalog/ranker.ts";
 import { ToolSearch } from "../../src/catalog/search.ts";
 import { loadCatalog } from "../../test/fixtures/catalog-server.ts";
 import { naiveSearch, type Ranked } from "./lib/baseline.ts";
@@ -99,13 +100,16 @@ const skipped = 95 - tasks.length;
 const unknownGold = liveMcpBenchTasks(servers).flatMap((t) => t.unknown ?? []);
 const own = ownQueries();
 const heldOut = ownQueries("queries-heldout");
+const heldOutNames = ownQueries("queries-heldout-names");
 
 const naive = naiveSearch(servers);
 const systems: Array<{ name: string; search: SearchFn; close?: () => Promise<void> }> = [
   { name: "naive keyword baseline", search: async (q) => naive(q, DEPTH) },
 ];
 
-const index = new ToolSearch(inProcessCatalog(servers));
+// The engine the gateway runs; any other ToolRanker can be measured in-process the same way.
+const makeRanker: RankerFactory = (catalog) => new ToolSearch(catalog);
+const index = makeRanker(inProcessCatalog(servers));
 const inProcessSearch: SearchFn = async (q) =>
   index.search(q, DEPTH).map((m) => ({ server: m.entry.server, tool: m.entry.tool.name }));
 
@@ -142,6 +146,7 @@ const sets: Array<[string, LabelledQuery[]]> = [
   ["LiveMCPBench (95 tasks)", tasks],
   [`own set (${own.length} queries)`, own],
   [`held-out set (${heldOut.length}, written after tuning)`, heldOut],
+  [`held-out names set (${heldOutNames.length}, identifiers + natural)`, heldOutNames],
 ];
 const rows: Row[] = [];
 const byKind: Row[] = [];
@@ -153,8 +158,14 @@ for (const [setName, queries] of sets) {
     detail[setName][system.name] = scored;
     rows.push({ set: setName, system: system.name, ...metrics(scored) });
     if (!setName.startsWith("LiveMCPBench")) {
-      for (const kind of [...new Set(queries.map((q) => q.kind))]) {
-        const m = metrics(scored.filter((s) => s.kind === kind));
+      // Identifier queries also by how they spell the name (exact, server/tool, prefix …).
+      const groups = [
+        ...new Set(queries.flatMap((q) => (q.form ? [q.kind, `${q.kind}: ${q.form}`] : [q.kind]))),
+      ];
+      for (const kind of groups) {
+        const m = metrics(
+          scored.filter((s, i) => s.kind === kind || `${s.kind}: ${queries[i]?.form}` === kind),
+        );
         byKind.push({
           set: setName.split(" (")[0],
           system: system.name,
@@ -174,7 +185,7 @@ let agreement: boolean | undefined;
 if (gateway) {
   const gw = systems[1] as { search: SearchFn };
   agreement = true;
-  for (const q of [...tasks, ...own, ...heldOut]) {
+  for (const q of [...tasks, ...own, ...heldOut, ...heldOutNames]) {
     const [a, b] = [await gw.search(q.q), await inProcessSearch(q.q)];
     if (JSON.stringify(a) !== JSON.stringify(b)) {
       agreement = false;

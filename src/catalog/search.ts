@@ -1,18 +1,11 @@
-import MiniSearch, { type SearchResult } from "minisearch";
+import MiniSearch from "minisearch";
 import SearchableMap from "minisearch/SearchableMap";
-import type { Catalog, CatalogEntry } from "./catalog.ts";
+import type { CatalogEntry } from "./catalog.ts";
+import { NameIndex, type NameMatch } from "./names.ts";
+import type { SearchMatch, SearchSource, ToolRanker } from "./ranker.ts";
 import { stem } from "./stem.ts";
 import { synonyms } from "./synonyms.ts";
 import { isStopWord, splitWords } from "./words.ts";
-
-/** What the index reads: the catalog's entries and a version that changes whenever they do. */
-export type SearchSource = Pick<Catalog, "version" | "entries">;
-
-/** One ranked search hit. */
-export interface SearchMatch {
-  entry: CatalogEntry;
-  score: number;
-}
 
 /** Ranking knobs; the defaults are what scripts/bench/search-quality.ts measured best on both query sets. */
 export interface ToolSearchOptions {
@@ -77,6 +70,8 @@ interface Built {
    * letter's tree instead of the whole vocabulary keeps the lookup far below a millisecond.
    */
   words: Map<string, SearchableMap<string>>;
+  /** Squashed tool names, for queries that name a tool. */
+  names: NameIndex;
 }
 
 /**
@@ -104,8 +99,10 @@ const asIs = (term: string): string => term;
  * with field boosts, camelCase/snake splitting, Porter stemming and CJK bigrams as its tokenizer, synonym
  * expansion (weighted with `boostTerm`), and typo correction (minisearch's fuzzy lookup) only for words the
  * catalog does not contain, so a known word is never stretched into a neighbour (rain is not rainbow).
+ * A query that names a tool (`names.ts`: any case or separators, `server/tool`, or an identifier's prefix)
+ * ranks that tool first.
  */
-export class ToolSearch {
+export class ToolSearch implements ToolRanker {
   readonly #catalog: SearchSource;
   readonly #options: Required<ToolSearchOptions>;
   #built: Built | undefined;
@@ -159,7 +156,7 @@ export class ToolSearch {
       },
     });
     index.addAll(entries.map(toDocument));
-    this.#built = { entries, index, stems, words };
+    this.#built = { entries, index, stems, words, names: new NameIndex(entries) };
     this.#builtFor = this.#catalog.version;
     return this.#built;
   }
@@ -195,21 +192,48 @@ export class ToolSearch {
     return { terms, prefixes };
   }
 
-  /** The best `limit` tools for a query, highest score first (ties in catalog order). */
+  /**
+   * The best `limit` tools for a query, highest score first (ties in catalog order). Tools the query names
+   * (exactly, or by a prefix for identifier-like queries) come before every word match, exact ones first.
+   */
   search(query: string, limit: number): SearchMatch[] {
+    if (limit < 1) return [];
     const built = this.#ensureIndex();
     const { terms, prefixes } = this.#queryTerms(query, built);
-    if (terms.size === 0 || limit < 1) return [];
-    const results = built.index.search([...terms.keys()].join(" "), {
-      boostTerm: (term) => terms.get(term) ?? 1,
-      prefix: (term) => prefixes.has(term),
-      weights: { fuzzy: 0, prefix: this.#options.prefixWeight },
-    });
-    return topK(results, limit).map((r) => ({
-      entry: built.entries[r.id as number] as CatalogEntry,
+    const found: Scored[] =
+      terms.size === 0
+        ? []
+        : built.index
+            .search([...terms.keys()].join(" "), {
+              boostTerm: (term) => terms.get(term) ?? 1,
+              prefix: (term) => prefixes.has(term),
+              weights: { fuzzy: 0, prefix: this.#options.prefixWeight },
+            })
+            .map((r) => ({ id: r.id as number, score: r.score }));
+    const named = built.names.match(query);
+    return topK(named.size === 0 ? found : namedFirst(found, named), limit).map((r) => ({
+      entry: built.entries[r.id] as CatalogEntry,
       score: Math.round(r.score * 1000) / 1000,
     }));
   }
+}
+
+/** A tool's id (its position in the catalog) and score. */
+interface Scored {
+  id: number;
+  score: number;
+}
+
+/**
+ * Named tools lifted above every word match, keeping the scores descending: a prefix match gains the best
+ * word score + 1, an exact one twice that, so exact > prefix > words, and word scores order each tier.
+ */
+function namedFirst(found: readonly Scored[], named: ReadonlyMap<number, NameMatch>): Scored[] {
+  const best = found.reduce((max, r) => Math.max(max, r.score), 0);
+  const bonus: Record<NameMatch, number> = { exact: 2 * (best + 1), prefix: best + 1 };
+  const wordScore = new Map(found.map((r) => [r.id, r.score]));
+  const lifted = [...named].map(([id, how]) => ({ id, score: (wordScore.get(id) ?? 0) + bonus[how] }));
+  return [...lifted.sort((a, b) => b.score - a.score), ...found.filter((r) => !named.has(r.id))];
 }
 
 /**
@@ -244,11 +268,11 @@ function isSwap(a: string, b: string): boolean {
 }
 
 /** The `limit` best results, ties broken by catalog order so equal scores always rank the same way. */
-function topK(results: SearchResult[], limit: number): SearchResult[] {
-  // minisearch sorts by score only; its order among equal scores follows posting order.
+function topK(results: Scored[], limit: number): Scored[] {
+  // The input is sorted by score only; its order among equal scores follows posting order.
   const top = results.slice(0, limit);
   const last = top[top.length - 1];
   if (!last) return top;
   const cut = results.filter((r) => r.score >= last.score);
-  return cut.sort((a, b) => b.score - a.score || (a.id as number) - (b.id as number)).slice(0, limit);
+  return cut.sort((a, b) => b.score - a.score || a.id - b.id).slice(0, limit);
 }

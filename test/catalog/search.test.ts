@@ -1,7 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import type { Tool } from "@modelcontextprotocol/sdk/types.js";
 import type { CatalogEntry } from "../../src/catalog/catalog.ts";
-import { type SearchSource, ToolSearch } from "../../src/catalog/search.ts";
+import type { SearchSource } from "../../src/catalog/ranker.ts";
+import { ToolSearch } from "../../src/catalog/search.ts";
 
 interface FakeBackend {
   name: string;
@@ -64,6 +65,14 @@ function names(search: ToolSearch, query: string, limit = 5): string[] {
   return search.search(query, limit).map((m) => m.entry.tool.name);
 }
 
+function expectDescending(matches: ReadonlyArray<{ score: number }>): void {
+  for (let i = 1; i < matches.length; i++) {
+    expect((matches[i - 1] as { score: number }).score).toBeGreaterThanOrEqual(
+      (matches[i] as { score: number }).score,
+    );
+  }
+}
+
 describe("ToolSearch", () => {
   const search = searchOver(backends);
 
@@ -110,11 +119,7 @@ describe("ToolSearch", () => {
     const matches = search.search("file directory", 1);
     expect(matches).toHaveLength(1);
     const all = search.search("file directory", 10);
-    for (let i = 1; i < all.length; i++) {
-      expect((all[i - 1] as { score: number }).score).toBeGreaterThanOrEqual(
-        (all[i] as { score: number }).score,
-      );
-    }
+    expectDescending(all);
   });
 
   test("rebuilds the index when the catalog version changes, not before", () => {
@@ -172,5 +177,97 @@ describe("ToolSearch", () => {
     const local = searchOver(backends);
     const first = local.search("file directory weather", 10);
     for (let i = 0; i < 3; i++) expect(local.search("file directory weather", 10)).toEqual(first);
+  });
+});
+
+describe("ToolSearch: tools the query names", () => {
+  // Like a catalog imported from the GitHub REST spec: hundreds of gh_repos_* tools that share most words,
+  // and the one named gh_repos_get with a long description that dilutes its word score.
+  const verbs = ["list", "create", "update", "delete", "get", "check", "add", "remove"];
+  const nouns = ["branch", "tag", "webhook", "topic", "collaborator", "release", "deployment", "secret"];
+  const github = fakeBackend("github", "GitHub REST API", [
+    ...verbs.flatMap((verb) =>
+      nouns.flatMap((noun) => [
+        tool(`gh_repos_${verb}_${noun}`, `${verb} a ${noun} of a repository (repo).`),
+        tool(`gh_repos_${verb}_${noun}s_for_org`, `${verb} the ${noun}s of every repo of an organization.`),
+      ]),
+    ),
+    tool(
+      "gh_repos_get",
+      "The repository object, with its owner, licence, permissions, default branch, visibility, topics and " +
+        "the parent and source when it is a fork; archived and disabled flags; counts of stars, watchers, " +
+        "forks and open issues, and the URLs of every related resource of the GitHub API.",
+    ),
+  ]);
+  const painter = fakeBackend("painter", "Drawing canvas", [
+    tool("drawing_generateCanvas", "Generate a new drawing canvas."),
+    tool("drawing_fillRectangle", "Fill a rectangle on the drawing canvas."),
+    tool("drawing_getCanvasPng", "The current drawing canvas as a PNG image."),
+    tool("drawing_getCanvasData", "The current pixel data of the drawing canvas."),
+  ]);
+  const everything = fakeBackend("everything", "Test server", [
+    tool("get-sum", "Returns the sum of two numbers", { a: "First number", b: "Second number" }),
+  ]);
+  const memory = fakeBackend("memory", "Knowledge graph", [
+    tool("add_observations", "Add new observations to existing entities", { entityName: "Name" }),
+  ]);
+  const search = searchOver([github, painter, everything, memory, ...backends]);
+
+  test("ranks the exact tool name first among hundreds that share its words", () => {
+    expect(names(search, "gh_repos_get")[0]).toBe("gh_repos_get");
+    expect(names(search, "GH-REPOS-GET")[0]).toBe("gh_repos_get");
+    expect(names(search, "github/gh_repos_get")[0]).toBe("gh_repos_get");
+  });
+
+  test("ranks a tool first by a spelling whose pieces word search cannot split", () => {
+    // "getcanvaspng" is no indexed word: word search sees only "drawing", which all four tools share.
+    expect(names(search, "drawing_getcanvaspng")[0]).toBe("drawing_getCanvasPng");
+    expect(names(search, "painter/drawing_getcanvasdata")[0]).toBe("drawing_getCanvasData");
+  });
+
+  test("ranks a server/tool or server__tool query's own server first when names repeat", () => {
+    const twins = searchOver([
+      fakeBackend("alpha", "Files", [tool("read_file", "Read a file.")]),
+      fakeBackend("beta", "Files", [tool("read_file", "Read a file.")]),
+    ]);
+    expect(twins.search("beta/read_file", 2).map((m) => m.entry.server)).toEqual(["beta", "alpha"]);
+    expect(twins.search("beta__read_file", 2).map((m) => m.entry.server)).toEqual(["beta", "alpha"]);
+  });
+
+  test("ranks an identifier's completions right after it", () => {
+    const found = names(search, "gh_repos_delete_web", 3);
+    expect(found.slice(0, 2).sort()).toEqual(["gh_repos_delete_webhook", "gh_repos_delete_webhooks_for_org"]);
+    expect(names(search, "get_sum")[0]).toBe("get-sum");
+    expect(names(search, "get sum")[0]).toBe("get-sum");
+  });
+
+  test("puts exact names above prefixes and keeps scores descending", () => {
+    const matches = search.search("gh_repos_get", 50);
+    expect(matches[0]?.entry.tool.name).toBe("gh_repos_get");
+    const second = matches[1]?.entry.tool.name ?? "";
+    expect(second.startsWith("gh_repos_get_")).toBe(true);
+    expectDescending(matches);
+  });
+
+  test("leaves word search alone when the query names no tool", () => {
+    const plain = searchOver([everything, memory, ...backends]);
+    expect(search.search("rain tomorrow", 3).map((m) => m.entry.tool.name)).toEqual(
+      plain.search("rain tomorrow", 3).map((m) => m.entry.tool.name),
+    );
+  });
+
+  test("finds a named tool even when no word of the query is indexed", () => {
+    const local = searchOver([fakeBackend("x", "", [tool("do_it", "")])]);
+    expect(names(local, "do_it")).toEqual(["do_it"]);
+  });
+
+  test("follows catalog changes for names too", () => {
+    const fs = fakeBackend("fs3", "Files", [tool("read_file", "Read a file")]);
+    const catalog = fakeCatalog([fs]);
+    const local = new ToolSearch(catalog);
+    expect(names(local, "zap_cache_now")).toEqual([]);
+    fs.tools = [...fs.tools, tool("zap_cache_now", "Empty the cache")];
+    catalog.changed();
+    expect(names(local, "zap_cache_now")[0]).toBe("zap_cache_now");
   });
 });

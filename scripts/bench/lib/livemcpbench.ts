@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Tool } from "@modelcontextprotocol/sdk/types.js";
 import type { CatalogEntry } from "../../../src/catalog/catalog.ts";
-import type { SearchSource } from "../../../src/catalog/search.ts";
+import type { SearchSource } from "../../../src/catalog/ranker.ts";
 import { type CatalogServer, loadCatalog } from "../../../test/fixtures/catalog-server.ts";
 import { BENCH_DIR, SHARED_DATA } from "./paths.ts";
 
@@ -13,6 +13,8 @@ export interface LabelledQuery {
   relevant: string[];
   /** LiveMCPBench gold tools that the catalog does not contain (reported, not scored). */
   unknown?: string[];
+  /** How an identifier query spells the name (exact, server/tool, case/separator, prefix …). */
+  form?: string;
 }
 
 /** The 95 LiveMCPBench tasks: the question is the query, the annotated tools are the labels. */
@@ -40,8 +42,14 @@ export function liveMcpBenchTasks(catalog: readonly CatalogServer[] = loadCatalo
   });
 }
 
-/** Our own labelled set (scripts/bench/data/queries.json), or the held-out one written after tuning. */
-export function ownQueries(set: "queries" | "queries-heldout" = "queries"): LabelledQuery[] {
+/** A labelled query set of ours in scripts/bench/data/. */
+export type OwnSet = "queries" | "queries-heldout" | "queries-heldout-names";
+
+/**
+ * Our own labelled set (`queries`), the held-out one written after tuning (`queries-heldout`), or the
+ * identifier + natural held-out set written before exact names were ranked first (`queries-heldout-names`).
+ */
+export function ownQueries(set: OwnSet = "queries"): LabelledQuery[] {
   const file = JSON.parse(readFileSync(join(BENCH_DIR, `data/${set}.json`), "utf8")) as {
     queries: LabelledQuery[];
   };
