@@ -10,19 +10,16 @@
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { ToolSearch } from "../../src/catalog/search.ts";
 import { loadCatalog } from "../../test/fixtures/catalog-server.ts";
+import { numberArg } from "./lib/args.ts";
 import { inProcessCatalog, liveMcpBenchTasks, ownQueries, syntheticServers } from "./lib/livemcpbench.ts";
 import { connectHttp, connectStdio, gatewayStdioSpec, startHttpGateway, writeConfig } from "./lib/mcp.ts";
 import { bin } from "./lib/paths.ts";
 import { publish, type Row } from "./lib/report.ts";
 import { median, percentile, round } from "./lib/stats.ts";
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-}
 const quick = process.argv.includes("--quick");
-const CALLS = arg("calls", quick ? 50 : 300);
-const ROUNDS = arg("rounds", quick ? 1 : 5);
+const CALLS = numberArg("calls", quick ? 50 : 300);
+const ROUNDS = numberArg("rounds", quick ? 1 : 5);
 const WARMUP = 30;
 
 const everything = { command: `${bin("mcp-server-everything")} stdio` };

@@ -1,6 +1,8 @@
 /**
  * Writes docs/BENCHMARKS.md from scripts/bench/results/*.json: the machine, then every table with the
  * command that produced it. Run after the benchmarks (npm run bench does both): bun scripts/bench/render-docs.ts
+ * `--only startup,peers` rewrites just those sections of the existing file (added in ORDER's place when
+ * missing) and leaves every other section as it is.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -23,9 +25,61 @@ const ORDER: Array<[string, string]> = [
   ["latency", "3. Latency"],
   ["startup", "4. Start-up"],
   ["throughput", "5. Throughput under load"],
+  ["peers", "5b. Relay peers side by side"],
   ["memory", "6. Memory"],
   ["faults", "7. What a fault costs"],
 ];
+
+const onlyAt = process.argv.indexOf("--only");
+const only = onlyAt > 0 ? new Set((process.argv[onlyAt + 1] ?? "").split(",").filter(Boolean)) : undefined;
+const DOC = join(ROOT, "docs/BENCHMARKS.md");
+
+/** One section of the page, from its `## ` heading to the next. */
+function section(name: string, heading: string): string[] {
+  const file = join(RESULTS_DIR, `${name}.json`);
+  if (!existsSync(file)) return [`## ${heading}`, "", `Not run yet: \`bun scripts/bench/${name}.ts\`.`, ""];
+  const result = JSON.parse(readFileSync(file, "utf8")) as Result;
+  const m = result.machine;
+  const out = [
+    `## ${heading}`,
+    "",
+    `Command: \`${result.command}\` — ${result.date.slice(0, 16).replace("T", " ")} UTC, commit \`${m.commit}\`, load ${m.load1} at start.`,
+    "",
+  ];
+  for (const t of result.tables) {
+    out.push(`**${t.title}**`, "", table(t.rows, t.columns), "");
+    if (t.note) out.push(t.note, "");
+  }
+  return out;
+}
+
+if (only) {
+  for (const name of only) {
+    if (!ORDER.some(([n]) => n === name)) throw new Error(`--only: no section "${name}"`);
+  }
+  const lines = readFileSync(DOC, "utf8").trimEnd().split("\n");
+  const starts = (heading: string): number => lines.indexOf(`## ${heading}`);
+  for (const [index, [name, heading]] of ORDER.entries()) {
+    if (!only.has(name)) continue;
+    const fresh = section(name, heading);
+    const at = starts(heading);
+    if (at >= 0) {
+      const next = lines.findIndex((l, n) => n > at && l.startsWith("## "));
+      lines.splice(at, (next < 0 ? lines.length : next) - at, ...fresh);
+      continue;
+    }
+    // Missing: goes after the nearest earlier section that is on the page (else at the end).
+    const before = ORDER.slice(0, index)
+      .map(([, h]) => starts(h))
+      .filter((n) => n >= 0)
+      .pop();
+    const after = before === undefined ? -1 : lines.findIndex((l, n) => n > before && l.startsWith("## "));
+    lines.splice(after < 0 ? lines.length : after, 0, ...fresh);
+  }
+  writeFileSync(DOC, `${lines.join("\n").trimEnd()}\n`);
+  console.log(`wrote docs/BENCHMARKS.md (sections: ${[...only].join(", ")})`);
+  process.exit(0);
+}
 
 const intro = readIntro();
 const parts: string[] = [
@@ -38,23 +92,8 @@ const parts: string[] = [
 let machine: MachineInfo | undefined;
 for (const [name, heading] of ORDER) {
   const file = join(RESULTS_DIR, `${name}.json`);
-  if (!existsSync(file)) {
-    parts.push(`## ${heading}`, "", `Not run yet: \`bun scripts/bench/${name}.ts\`.`, "");
-    continue;
-  }
-  const result = JSON.parse(readFileSync(file, "utf8")) as Result;
-  machine ??= result.machine;
-  const m = result.machine;
-  parts.push(
-    `## ${heading}`,
-    "",
-    `Command: \`${result.command}\` — ${result.date.slice(0, 16).replace("T", " ")} UTC, commit \`${m.commit}\`, load ${m.load1} at start.`,
-    "",
-  );
-  for (const t of result.tables) {
-    parts.push(`**${t.title}**`, "", table(t.rows, t.columns), "");
-    if (t.note) parts.push(t.note, "");
-  }
+  if (existsSync(file)) machine ??= (JSON.parse(readFileSync(file, "utf8")) as Result).machine;
+  parts.push(...section(name, heading));
 }
 if (machine) {
   const m = machine;
@@ -68,7 +107,7 @@ if (machine) {
   );
 }
 mkdirSync(join(ROOT, "docs"), { recursive: true });
-writeFileSync(join(ROOT, "docs/BENCHMARKS.md"), `${parts.join("\n").trimEnd()}\n`);
+writeFileSync(DOC, `${parts.join("\n").trimEnd()}\n`);
 console.log("wrote docs/BENCHMARKS.md");
 
 function readIntro(): string {

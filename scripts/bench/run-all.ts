@@ -22,6 +22,8 @@ const steps: Array<{ script: string; args: string[]; needsBenchDeps?: boolean; f
   { script: "startup.ts", args: quick ? ["--quick"] : [] },
   { script: "memory.ts", args: quick ? ["--quick"] : [] },
   { script: "throughput.ts", args: quick ? ["--quick"] : [], needsBenchDeps: true },
+  // Skips (and names) any peer that is not installed, so it runs without the bench-only packages too.
+  { script: "peers.ts", args: quick ? ["--quick"] : [] },
   { script: "faults.ts", args: quick ? ["--runs", "1"] : [] },
 ];
 

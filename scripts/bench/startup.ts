@@ -1,14 +1,15 @@
 /**
- * Start-up: process spawn → first `GET /health` 200, for the compiled binary and for bun on the source,
- * against a bare Bun.serve hello-world (the floor), with 3 and with 100 configured backends; the same
- * hello-world compiled is a context row. Also reports spawn → /health no longer "starting" (the gateway
- * serves /mcp) and spawn → every backend running. Variants are interleaved run by run; figures are medians.
+ * Start-up: process spawn → first successful `tools/list` on `/mcp`, timed with raw fetch (POST initialize,
+ * notifications/initialized, tools/list; no SDK client in the timed path), for the compiled binary and for
+ * bun on the source, with 3 and with 100 configured backends, against the floor: the smallest MCP server
+ * the official SDK makes (fixtures/sdk-floor-server.ts) on the same bun. The floor compiled is a context
+ * row. Variants are interleaved run by run; figures are medians.
  * Run: bun scripts/bench/startup.ts [--runs 7] [--quick]
  */
 
 import { join } from "node:path";
 import { compileExecutable, compileGateway } from "./lib/compile.ts";
-import { freePort, waitForBackends, waitForHttp, writeConfig } from "./lib/mcp.ts";
+import { freePort, writeConfig } from "./lib/mcp.ts";
 import { BENCH_DIR, BUN, GATEWAY_ENTRY, ROOT } from "./lib/paths.ts";
 import { publish, type Row } from "./lib/report.ts";
 import { exampleBackends, hundredBackends } from "./lib/servers.ts";
@@ -17,27 +18,27 @@ import { median, round } from "./lib/stats.ts";
 const quick = process.argv.includes("--quick");
 const i = process.argv.indexOf("--runs");
 const RUNS = i > 0 ? Number(process.argv[i + 1]) : quick ? 1 : 7;
+const GOAL = { compiled: 1.2, source: 1.5 };
+const PROTOCOL = "2025-11-25";
 
 const binary = compileGateway();
-const HELLO = join(BENCH_DIR, "fixtures/hello-server.ts");
-const compiledHello = compileExecutable(HELLO, "hello-server");
+const FLOOR = join(BENCH_DIR, "fixtures/sdk-floor-server.ts");
+const compiledFloor = compileExecutable(FLOOR, "sdk-floor-server");
+const counts = quick ? ([3] as const) : ([3, 100] as const);
 const configs = { 3: writeConfig(exampleBackends()), 100: writeConfig(hundredBackends()) };
 
 interface Variant {
   name: string;
-  backends: number | null;
+  /** Which goal applies ("floor" = the reference, "context" = none). */
+  kind: "floor" | "context" | "compiled" | "source";
   argv: (port: number) => string[];
 }
 const variants: Variant[] = [
-  {
-    name: "floor: bare Bun.serve",
-    backends: null,
-    argv: (p) => [BUN, HELLO, String(p)],
-  },
-  // Context only (the target stays the floor above): what compiling alone does to a bare Bun.serve.
-  { name: "context: bare Bun.serve, compiled", backends: null, argv: (p) => [compiledHello, String(p)] },
+  { name: "floor: SDK server (1 tool), bun", kind: "floor", argv: (p) => [BUN, FLOOR, String(p)] },
+  // Context only (the goal stays the floor above): what compiling alone does to the same server.
+  { name: "context: SDK server, compiled", kind: "context", argv: (p) => [compiledFloor, String(p)] },
 ];
-for (const n of [3, 100] as const) {
+for (const n of counts) {
   const serve = (p: number): string[] => [
     "serve",
     "--config",
@@ -47,71 +48,100 @@ for (const n of [3, 100] as const) {
     "--log-level",
     "error",
   ];
-  variants.push({ name: `compiled binary, ${n} backends`, backends: n, argv: (p) => [binary, ...serve(p)] });
+  variants.push({
+    name: `compiled binary, ${n} backends`,
+    kind: "compiled",
+    argv: (p) => [binary, ...serve(p)],
+  });
   variants.push({
     name: `bun src/main.ts, ${n} backends`,
-    backends: n,
+    kind: "source",
     argv: (p) => [BUN, GATEWAY_ENTRY, ...serve(p)],
   });
 }
 
-/** Polls /health every 1 ms until it no longer says "starting" (the gateway answers /mcp from then on). */
-async function waitForServing(base: URL, timeoutMs = 60_000): Promise<void> {
+const HEADERS = {
+  "content-type": "application/json",
+  accept: "application/json, text/event-stream",
+  "mcp-protocol-version": PROTOCOL,
+};
+
+/** POSTs one JSON-RPC message; the body is read whole (JSON or a one-event SSE stream). */
+async function post(url: string, body: unknown, session?: string): Promise<{ res: Response; text: string }> {
+  const res = await fetch(url, {
+    method: "POST",
+    headers: session ? { ...HEADERS, "mcp-session-id": session } : HEADERS,
+    body: JSON.stringify(body),
+  });
+  return { res, text: await res.text() };
+}
+
+/**
+ * Tries initialize every 1 ms until the port answers, then notifications/initialized and tools/list;
+ * resolves when tools/list returns a result with a tools array.
+ */
+async function firstToolsList(url: string, timeoutMs = 60_000): Promise<void> {
   const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const body = (await (await fetch(new URL("/health", base))).json()) as { status?: string };
-    if (body.status !== "starting") return;
-    if (performance.now() > deadline) throw new Error(`still starting after ${timeoutMs} ms`);
-    await Bun.sleep(1);
+  let init: { res: Response; text: string } | undefined;
+  while (!init) {
+    try {
+      init = await post(url, {
+        jsonrpc: "2.0",
+        id: 1,
+        method: "initialize",
+        params: {
+          protocolVersion: PROTOCOL,
+          capabilities: {},
+          clientInfo: { name: "startup", version: "1" },
+        },
+      });
+    } catch {
+      if (performance.now() > deadline) throw new Error(`${url}: not listening after ${timeoutMs} ms`);
+      await Bun.sleep(1);
+    }
+  }
+  const session = init.res.headers.get("mcp-session-id") ?? undefined;
+  if (!init.res.ok || !init.text.includes('"result"')) {
+    throw new Error(`${url}: initialize answered ${init.res.status} ${init.text.slice(0, 200)}`);
+  }
+  await post(url, { jsonrpc: "2.0", method: "notifications/initialized" }, session);
+  const list = await post(url, { jsonrpc: "2.0", id: 2, method: "tools/list" }, session);
+  if (!list.res.ok || !/"result":\{"tools":\[/.test(list.text)) {
+    throw new Error(`${url}: tools/list answered ${list.res.status} ${list.text.slice(0, 200)}`);
   }
 }
 
-async function once(v: Variant): Promise<{ health: number; serving: number; ready: number | null }> {
+async function once(v: Variant): Promise<number> {
   const port = freePort();
-  const base = new URL(`http://127.0.0.1:${port}`);
   const t0 = performance.now();
   const proc = Bun.spawn(v.argv(port), { cwd: ROOT, stdout: "ignore", stderr: "ignore" });
   try {
-    await waitForHttp(new URL("/health", base).href, 60_000, 1);
-    const health = performance.now() - t0;
-    await waitForServing(base);
-    const serving = performance.now() - t0;
-    let ready: number | null = null;
-    if (v.backends) {
-      await waitForBackends(base, v.backends, 120_000);
-      ready = performance.now() - t0;
-    }
-    return { health, serving, ready };
+    await firstToolsList(`http://127.0.0.1:${port}/mcp`);
+    return performance.now() - t0;
   } finally {
     proc.kill("SIGTERM");
     await proc.exited;
   }
 }
 
-const samples = new Map<string, { health: number[]; serving: number[]; ready: number[] }>();
+const samples = new Map<string, number[]>();
 for (let run = 0; run < RUNS; run++) {
   for (const v of variants) {
-    const r = await once(v);
-    const s = samples.get(v.name) ?? { health: [], serving: [], ready: [] };
-    s.health.push(r.health);
-    s.serving.push(r.serving);
-    if (r.ready !== null) s.ready.push(r.ready);
-    samples.set(v.name, s);
+    const ms = await once(v);
+    samples.set(v.name, [...(samples.get(v.name) ?? []), ms]);
   }
 }
 
-const floor = median(samples.get(variants[0]?.name as string)?.health ?? []);
+const floor = median(samples.get(variants[0]?.name as string) ?? []);
 const rows: Row[] = variants.map((v) => {
-  const s = samples.get(v.name) as { health: number[]; serving: number[]; ready: number[] };
-  const health = median(s.health);
-  const serving = median(s.serving);
+  const ms = median(samples.get(v.name) ?? []);
+  const ratio = ms / floor;
+  const goal = v.kind === "compiled" ? GOAL.compiled : v.kind === "source" ? GOAL.source : undefined;
   return {
     variant: v.name,
-    "spawn → /health 200 ms": round(health, 1),
-    "× floor": round(health / floor, 2),
-    "spawn → serving /mcp ms": round(serving, 1),
-    "× floor (serving)": round(serving / floor, 2),
-    "spawn → all backends ready ms": s.ready.length ? round(median(s.ready), 0) : null,
+    "spawn → first tools/list ms": round(ms, 1),
+    "× floor": round(ratio, 2),
+    goal: goal === undefined ? "" : `≤ ${goal}× ${ratio <= goal ? "met" : "missed"}`,
   };
 });
 
@@ -121,16 +151,15 @@ publish(
   { runs: RUNS, samples: Object.fromEntries(samples) },
   [
     {
-      title: `Start-up (median of ${RUNS} runs, variants interleaved; /health polled every 1 ms)`,
+      title: `Start-up: spawn → first successful tools/list on /mcp (median of ${RUNS} runs, variants interleaved)`,
       rows,
       note:
-        "Target: within 1.5x of the floor (bare Bun.serve run by bun, as the issue defines it); the compiled " +
-        "hello-world row is context, not the target. The gateway binds its port before loading the rest of the program, so " +
-        '/health first answers 200 with status "starting"; "serving /mcp" is when it stops saying so (from then on ' +
-        "/mcp answers; a request that arrives earlier waits for it). Backends start in the background, so /health answers before they are up; " +
-        "the last column is when /health first shows every backend ready (running, or its tool list known from " +
-        "the gateway's manifest cache when it starts backends lazily). 3 = examples/gateway.yaml servers, " +
-        "100 = catalog fixture processes serving 2 tools each.",
+        `Goals: compiled ≤ ${GOAL.compiled}× the floor, bun src/main.ts ≤ ${GOAL.source}×. Timed with fetch: POST ` +
+        "initialize (retried every 1 ms until the port answers), notifications/initialized, tools/list; no SDK " +
+        "client in the timed path. The floor is fixtures/sdk-floor-server.ts (McpServer, one tool, " +
+        "WebStandardStreamableHTTPServerTransport on Bun.serve) run by the same bun; its compiled row is context. " +
+        "The gateway answers with its meta-tools. 3 = examples/gateway.yaml " +
+        "servers, 100 = catalog fixture processes serving 2 tools each.",
     },
   ],
 );

@@ -9,18 +9,15 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
+import { numberArg } from "./lib/args.ts";
 import { freePort, startHttpGateway, waitForHttp, writeConfig } from "./lib/mcp.ts";
 import { bin, ROOT } from "./lib/paths.ts";
 import { publish, type Row } from "./lib/report.ts";
 import { median, round } from "./lib/stats.ts";
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-}
 const quick = process.argv.includes("--quick");
-const DURATION = arg("duration", quick ? 2 : 5);
-const RUNS = arg("runs", quick ? 1 : 3);
+const DURATION = numberArg("duration", quick ? 2 : 5);
+const RUNS = numberArg("runs", quick ? 1 : 3);
 const CONNECTIONS = quick ? [1, 10] : [1, 10, 50];
 const PROTOCOL = "2025-11-25";
 

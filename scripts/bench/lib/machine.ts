@@ -29,6 +29,9 @@ function commit(): string {
       cwd: ROOT,
       encoding: "utf8",
     }).trim();
+    // A gateway exported elsewhere (MCP_GATEWAY_BENCH_ENTRY) is what ran, not this tree's src/.
+    const entry = process.env.MCP_GATEWAY_BENCH_ENTRY;
+    if (entry) return `${sha} (bench scripts; gateway under test: ${entry})`;
     return dirty ? `${sha}+dirty-src` : sha;
   } catch {
     return "unknown";

@@ -14,6 +14,8 @@ export interface BackendSpec {
   args?: string[];
   env?: Record<string, string>;
   description?: string;
+  /** Start at launch (false) or on first use once the tools are known (the gateway's default). */
+  lazy?: boolean;
   /** Per-backend failsafe overrides, as in `backends.<name>.failsafe`. */
   failsafe?: Record<string, unknown>;
 }

@@ -10,7 +10,11 @@ export const RESULTS_DIR =
   join(BENCH_DIR, process.argv.includes("--quick") ? "results-smoke" : "results");
 export const SHARED_DATA = resolve(ROOT, "../shared/data/livemcpbench");
 export const CATALOG_FIXTURE = join(ROOT, "test/fixtures/catalog-server.ts");
-export const GATEWAY_ENTRY = join(ROOT, "src/main.ts");
+/**
+ * The gateway under test: this tree's src/main.ts, or another copy's (MCP_GATEWAY_BENCH_ENTRY, e.g. an export
+ * of a commit while src/ is being rewritten: `git archive HEAD src package.json capabilities | tar -x -C DIR`).
+ */
+export const GATEWAY_ENTRY = process.env.MCP_GATEWAY_BENCH_ENTRY ?? join(ROOT, "src/main.ts");
 
 /** Absolute path of an npm bin: bench-only packages first, then the root devDependencies. */
 export function bin(name: string): string {
