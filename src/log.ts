@@ -46,3 +46,21 @@ export function configureLog(options: { level: LogLevelName; format: LogFormat }
   log.options.reporters.splice(0, log.options.reporters.length, ...next.options.reporters);
   log.level = next.level;
 }
+
+/**
+ * A logger that scrubs every string it is given (a backend's secrets) before the shared reporters see it;
+ * reporters are looked up at each line, so a later `configureLog` still applies.
+ */
+export function scrubbedLog(base: ConsolaInstance, scrub: (text: string) => string): ConsolaInstance {
+  return base.create({
+    reporters: [
+      {
+        log(entry, context) {
+          entry.args = entry.args.map((arg: unknown) => (typeof arg === "string" ? scrub(arg) : arg));
+          if (typeof entry.message === "string") entry.message = scrub(entry.message);
+          for (const reporter of base.options.reporters) reporter.log(entry, context);
+        },
+      },
+    ],
+  });
+}

@@ -1,7 +1,8 @@
 import type { ConsolaInstance } from "consola";
 import { CapabilityBackend } from "../capabilities/backend.ts";
 import type { BackendConfig, GatewayConfig } from "../config/schema.ts";
-import { log } from "../log.ts";
+import { log, scrubbedLog } from "../log.ts";
+import { scrubber, secretsOf } from "../redact.ts";
 import { cacheDir } from "../user-dirs.ts";
 import type { Backend, TransportKind } from "./backend.ts";
 import { splitCommandLine } from "./command-line.ts";
@@ -35,7 +36,8 @@ export function createBackend(
     timers?: Timers;
   },
 ): McpBackend {
-  const log = options.log;
+  const redact = scrubber(secretsOf(config.http_url, config.headers));
+  const log = scrubbedLog(options.log, redact);
   let connect: () => BackendTransport | Promise<BackendTransport>;
   if (config.command !== undefined) {
     const argv = [...splitCommandLine(config.command), ...config.args];
@@ -67,6 +69,7 @@ export function createBackend(
     pingIntervalMs: options.pingIntervalMs ?? 0,
     manifest: options.manifest,
     ...(options.timers ? { timers: options.timers } : {}),
+    redact,
     log,
     ...(options.now ? { now: options.now } : {}),
   });

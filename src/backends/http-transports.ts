@@ -2,6 +2,7 @@ import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { LATEST_PROTOCOL_VERSION } from "@modelcontextprotocol/sdk/types.js";
 import { errorMessage, GatewayError } from "../errors.ts";
+import { redactUrl } from "../redact.ts";
 import type { TransportKind } from "./backend.ts";
 import type { BackendTransport } from "./transport.ts";
 
@@ -64,7 +65,7 @@ export async function probeTransport(options: HttpBackendOptions): Promise<Trans
   } catch (cause) {
     throw new GatewayError(
       "BACKEND_UNAVAILABLE",
-      `cannot reach ${options.url.href}: ${errorMessage(cause)}`,
+      `cannot reach ${redactUrl(options.url)}: ${errorMessage(cause)}`,
       {
         cause,
       },

@@ -56,6 +56,11 @@ export interface McpBackendOptions {
   restartBackoff?: { initialMs: number; maxMs: number };
   /** @default globalThis timers */
   timers?: Timers;
+  /**
+   * Scrubs secrets (URL credentials and query values, header values) from every error text the backend
+   * shows: its last error, its log lines and the errors its requests throw. @default text unchanged
+   */
+  redact?: (text: string) => string;
 }
 
 /**
@@ -203,7 +208,7 @@ export class McpBackend implements Backend {
       // would silently reconnect into a new, uninitialised one). Treat it as a lost connection.
       if (this.#kind === "sse" && connection === this.#connection && this.#status === "running") {
         this.#status = "error";
-        this.#lastError = `SSE stream lost: ${errorMessage(err)}`;
+        this.#lastError = this.#redact(`SSE stream lost: ${errorMessage(err)}`);
         this.#connection = undefined;
         this.#options.log.warn(`${this.#lastError} (reconnecting)`);
         void connection.close();
@@ -241,14 +246,18 @@ export class McpBackend implements Backend {
     } catch (err) {
       const message = connection.describe(err);
       this.#status = "error";
-      this.#lastError = message;
+      this.#lastError = this.#redact(message);
       this.#connection = undefined;
       // A process that did not answer in time would not honour stdin EOF either; do not wait for it to.
       if (isSdkTimeout(err)) await connection.terminate();
       await connection.close();
-      throw new BackendUnavailableError(`backend "${this.name}": ${message}`, connection.identity, {
-        cause: err,
-      });
+      throw new BackendUnavailableError(
+        `backend "${this.name}": ${this.#redact(message)}`,
+        connection.identity,
+        {
+          cause: err,
+        },
+      );
     }
   }
 
@@ -265,7 +274,7 @@ export class McpBackend implements Backend {
     }
     if (this.#status === "running") {
       this.#status = "error";
-      this.#lastError = connection.describe(new Error("backend closed the connection"));
+      this.#lastError = this.#redact(connection.describe(new Error("backend closed the connection")));
       this.#options.log.warn(`stopped unexpectedly: ${this.#lastError} (restarting)`);
       this.#scheduleRestart();
     }
@@ -302,7 +311,7 @@ export class McpBackend implements Backend {
       await connection.ping(Math.min(this.#options.timeoutMs, 10_000));
     } catch (err) {
       if (connection !== this.#connection) return;
-      this.#lastError = `did not answer ping: ${errorMessage(err)}`;
+      this.#lastError = this.#redact(`did not answer ping: ${errorMessage(err)}`);
       this.#options.log.warn(`${this.#lastError}; restarting`);
       // A process that cannot answer a ping will not honour stdin EOF or SIGTERM either.
       await connection.terminate();
@@ -339,6 +348,10 @@ export class McpBackend implements Backend {
     if (connection && (await this.#lists.reload(connection.client, kind))) this.#emit(kind);
   }
 
+  #redact(text: string): string {
+    return this.#options.redact ? this.#options.redact(text) : text;
+  }
+
   #emit(kind: ListKind): void {
     for (const listener of this.#listeners) listener(kind);
   }
@@ -366,11 +379,12 @@ export class McpBackend implements Backend {
       // ran, so re-initialize and send it once more.
       if (isSessionLost(err)) {
         this.#options.log.warn(
-          `backend lost our session (${errorMessage(err).slice(0, 120)}); re-initializing`,
+          `backend lost our session (${this.#redact(errorMessage(err)).slice(0, 120)}); re-initializing`,
         );
         await this.#restart();
         return await this.#send(method, params, options);
       }
+      if (err instanceof Error) err.message = this.#redact(err.message);
       throw err;
     } finally {
       this.#inflight--;
