@@ -25,9 +25,40 @@ function jsonReporter(write: (line: string) => void): ConsolaReporter {
   };
 }
 
+function plainFields(value: unknown): value is Record<string, string | number | boolean> {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    !Array.isArray(value) &&
+    !(value instanceof Error) &&
+    Object.values(value).every((v) => ["string", "number", "boolean"].includes(typeof v))
+  );
+}
+
+/**
+ * Text lines keep a trailing fields object on the same line as `key=value` pairs (consola would print it
+ * as a multi-line inspected object: six lines per call, and slow). The message already says what
+ * happened; fields the message repeats are left out.
+ */
+function inlineFields(reporter: ConsolaReporter): ConsolaReporter {
+  return {
+    log(entry, context) {
+      const [first, fields, ...rest] = entry.args;
+      if (rest.length === 0 && typeof first === "string" && plainFields(fields)) {
+        const extra = Object.entries(fields)
+          .filter(([, v]) => !first.includes(String(v)))
+          .map(([k, v]) => `${k}=${v}`)
+          .join(" ");
+        entry.args = [extra ? `${first} ${extra}` : first];
+      }
+      reporter.log(entry, context);
+    },
+  };
+}
+
 function make(level: LogLevelName, format: LogFormat): ConsolaInstance {
   const stderr = process.stderr;
-  return createConsola({
+  const instance = createConsola({
     level: LEVELS[level],
     // stdout belongs to MCP frames (stdio mode) and command output, never to logs.
     stdout: stderr,
@@ -35,6 +66,8 @@ function make(level: LogLevelName, format: LogFormat): ConsolaInstance {
     ...(format === "json" ? { reporters: [jsonReporter((l) => stderr.write(l))] } : {}),
     formatOptions: { date: true, colors: stderr.isTTY === true },
   });
+  if (format === "text") instance.options.reporters = instance.options.reporters.map(inlineFields);
+  return instance;
 }
 
 /** The gateway's one logger; everything goes to stderr. Call `withTag` at run time, after configureLog. */

@@ -1,4 +1,30 @@
-import { type JSONRPCMessage, JSONRPCMessageSchema } from "@modelcontextprotocol/sdk/types.js";
+import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+
+/**
+ * The JSON-RPC 2.0 envelope check, by hand: a request or notification (string method), a result or an error
+ * (string or number id). The SDK's zod schema walks (and copies) the whole message, which costs more than
+ * the rest of relaying a large result; the envelope is all the framing needs, and results are relayed
+ * untouched anyway.
+ */
+export function isJsonRpcMessage(value: unknown): value is JSONRPCMessage {
+  if (!isObject(value) || value.jsonrpc !== "2.0") return false;
+  const id = value.id;
+  const validId = typeof id === "string" || typeof id === "number";
+  if (typeof value.method === "string") {
+    return (
+      (id === undefined || validId) &&
+      (value.params === undefined || isObject(value.params) || Array.isArray(value.params))
+    );
+  }
+  if (!validId && id !== null) return false;
+  if ("result" in value) return isObject(value.result) && !("error" in value);
+  return (
+    isObject(value.error) && typeof value.error.code === "number" && typeof value.error.message === "string"
+  );
+}
 
 /** What one chunk of a backend's stdout held. */
 export interface StdoutChunk {
@@ -60,8 +86,7 @@ export class StdoutLines {
       out.noise.push(excerpt(line));
       return;
     }
-    const message = JSONRPCMessageSchema.safeParse(value);
-    if (message.success) out.messages.push(message.data);
+    if (isJsonRpcMessage(value)) out.messages.push(value);
     else out.noise.push(excerpt(line));
   }
 

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { ConnectionLostError } from "../../src/backends/connection-failure.ts";
 import { McpBackend } from "../../src/backends/mcp-backend.ts";
 import { SpawnTransport } from "../../src/backends/spawn-transport.ts";
-import { StdoutLines } from "../../src/backends/stdout-lines.ts";
+import { isJsonRpcMessage, StdoutLines } from "../../src/backends/stdout-lines.ts";
 import { GatewayError } from "../../src/errors.ts";
 import { log } from "../../src/log.ts";
 import { BUN, ROOT } from "../helpers/paths.ts";
@@ -119,5 +119,37 @@ describe("a backend that misbehaves on stdout", () => {
       'non-JSON-RPC output on stdout: "Usage: frobnicate [--stdio]"',
     );
     expect((error as Error).message).toContain("exit code 2");
+  });
+});
+
+describe("isJsonRpcMessage", () => {
+  test("accepts requests, notifications, results and errors", () => {
+    expect(isJsonRpcMessage({ jsonrpc: "2.0", id: 1, method: "tools/list" })).toBe(true);
+    expect(
+      isJsonRpcMessage({ jsonrpc: "2.0", method: "notifications/progress", params: { progress: 1 } }),
+    ).toBe(true);
+    expect(isJsonRpcMessage({ jsonrpc: "2.0", id: "a", result: { content: [] } })).toBe(true);
+    expect(
+      isJsonRpcMessage({ jsonrpc: "2.0", id: null, error: { code: -32700, message: "Parse error" } }),
+    ).toBe(true);
+  });
+
+  test("refuses what is not a JSON-RPC 2.0 message", () => {
+    for (const value of [
+      null,
+      [],
+      "text",
+      { jsonrpc: "1.0", id: 1, method: "x" },
+      { jsonrpc: "2.0" },
+      { jsonrpc: "2.0", id: 1 },
+      { jsonrpc: "2.0", id: { n: 1 }, result: {} },
+      { jsonrpc: "2.0", id: 1, result: "not an object" },
+      { jsonrpc: "2.0", id: 1, result: {}, error: { code: 1, message: "both" } },
+      { jsonrpc: "2.0", id: 1, error: { code: "x", message: "bad code" } },
+      { jsonrpc: "2.0", id: 1, method: 5 },
+      { jsonrpc: "2.0", method: "x", params: "no" },
+    ]) {
+      expect(isJsonRpcMessage(value)).toBe(false);
+    }
   });
 });
