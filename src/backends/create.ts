@@ -1,13 +1,11 @@
 import type { ConsolaInstance } from "consola";
-import { CapabilityBackend } from "../capabilities/backend.ts";
-import type { BackendConfig, GatewayConfig } from "../config/schema.ts";
-import { log, scrubbedLog } from "../log.ts";
+import type { BackendConfig } from "../config/schema.ts";
+import { scrubbedLog } from "../log.ts";
 import { scrubber, secretsOf } from "../redact.ts";
-import { cacheDir } from "../user-dirs.ts";
-import type { Backend, TransportKind } from "./backend.ts";
+import type { TransportKind } from "./backend.ts";
 import { splitCommandLine } from "./command-line.ts";
 import { httpTransportFactory, isSseUrl } from "./http-transports.ts";
-import { ManifestStore, manifestKey } from "./manifest.ts";
+import type { ManifestStore } from "./manifest.ts";
 import { McpBackend } from "./mcp-backend.ts";
 import type { Timers } from "./restart-backoff.ts";
 import { type SpawnFn, SpawnTransport } from "./spawn-transport.ts";
@@ -73,60 +71,4 @@ export function createBackend(
     log,
     ...(options.now ? { now: options.now } : {}),
   });
-}
-
-/** Options for building backends from config. */
-export interface BuildOptions {
-  spawn?: SpawnFn;
-  now?: () => number;
-}
-
-/** Builds the MCP backend of one config entry with the lifecycle settings and manifest store applied. */
-export function buildBackend(
-  name: string,
-  config: GatewayConfig,
-  options: BuildOptions = {},
-): Backend | undefined {
-  const entry = config.backends[name];
-  if (!entry?.enabled) return undefined;
-  const lifecycle = config.lifecycle;
-  const store = new ManifestStore(lifecycle.cache_dir ?? cacheDir());
-  return createBackend(name, entry, {
-    defaultTimeoutMs: config.server.request_timeout,
-    log: log.withTag(name),
-    idleTimeoutMs: entry.idle_timeout ?? lifecycle.idle_timeout,
-    pingIntervalMs: lifecycle.health_check_interval,
-    manifest: { store, key: manifestKey(name, entry) },
-    ...(options.spawn ? { spawn: options.spawn } : {}),
-    ...(options.now ? { now: options.now } : {}),
-  });
-}
-
-/** The REST capabilities backend, when enabled and its name is free. */
-export function buildCapabilities(config: GatewayConfig): Backend | undefined {
-  const caps = config.capabilities;
-  if (!caps.enabled) return undefined;
-  if (config.backends[caps.name] !== undefined) {
-    log.warn(`a backend is already named "${caps.name}"; set capabilities.name to serve capabilities`);
-    return undefined;
-  }
-  return new CapabilityBackend({
-    name: caps.name,
-    builtin: caps.builtin,
-    directories: caps.directories,
-    defaultTimeoutMs: config.server.request_timeout,
-    log: log.withTag(caps.name),
-  });
-}
-
-/** Every backend a config asks for, of whichever kind: its enabled entries, then the capabilities backend. */
-export function backendsFromConfig(config: GatewayConfig, options: BuildOptions = {}): Backend[] {
-  const backends: Backend[] = [];
-  for (const name of Object.keys(config.backends)) {
-    const backend = buildBackend(name, config, options);
-    if (backend) backends.push(backend);
-  }
-  const capabilities = buildCapabilities(config);
-  if (capabilities) backends.push(capabilities);
-  return backends;
 }

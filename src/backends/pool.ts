@@ -2,23 +2,9 @@ import type { GatewayConfig } from "../config/schema.ts";
 import { errorMessage } from "../errors.ts";
 import { log } from "../log.ts";
 import type { Backend, BackendSnapshot } from "./backend.ts";
-import { type BuildOptions, backendsFromConfig } from "./create.ts";
-
-// Kept here for callers that built backends through the pool module; they live in create.ts, where the kind
-// of backend is chosen.
-export { buildBackend, buildCapabilities } from "./create.ts";
 
 /** A backend joining or leaving the pool (hot reload). */
 export type PoolEvent = { type: "added"; backend: Backend } | { type: "removed"; backend: Backend };
-
-/** Builds every backend of a config; the pool does not know the kinds of backend there are. */
-export type BackendsFactory = (config: GatewayConfig) => Iterable<Backend>;
-
-/** Options for building a pool from config. */
-export interface PoolBuildOptions extends BuildOptions {
-  /** @default backendsFromConfig (MCP backends and the capabilities backend) */
-  create?: BackendsFactory;
-}
 
 /** Whether a backend waits for its first call (true) or is started at launch. */
 export function isLazy(name: string, config: GatewayConfig): boolean {
@@ -32,12 +18,6 @@ export class BackendPool {
 
   constructor(backends: Iterable<Backend>) {
     for (const backend of backends) this.#backends.set(backend.name, backend);
-  }
-
-  /** Builds the pool for a config's enabled backends (plus the REST capabilities backend). */
-  static fromConfig(config: GatewayConfig, options: PoolBuildOptions = {}): BackendPool {
-    const create = options.create ?? ((c: GatewayConfig) => backendsFromConfig(c, options));
-    return new BackendPool(create(config));
   }
 
   get(name: string): Backend | undefined {

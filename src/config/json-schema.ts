@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { DURATION_PATTERN } from "./duration.ts";
+import { DURATION_PATTERN } from "../duration.ts";
 import { VARIABLE_PATTERN } from "./interpolate.ts";
 import { BackendSchema, GatewayConfigSchema } from "./schema.ts";
 

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { defaultFailsafeConfig, FailsafeConfigSchema, FailsafeOverrideSchema } from "../failsafe/config.ts";
-import { parseDuration } from "./duration.ts";
+import { parseDuration } from "../duration.ts";
 
 /** A duration written as `100ms`, `30s`, `5m`, `1h` or plain seconds; parsed to milliseconds. */
 export const Duration = z.union([z.number(), z.string()]).transform((value, ctx) => {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { parseDuration } from "../config/duration.ts";
+import { parseDuration } from "../duration.ts";
 import { GatewayError } from "../errors.ts";
 
 // The same rule as `Duration` in config/schema.ts. Importing that one would make a cycle once schema.ts

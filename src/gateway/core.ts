@@ -7,6 +7,7 @@ import { FailsafePolicy } from "../failsafe/policy.ts";
 import { log } from "../log.ts";
 import { GatewayMetrics } from "../metrics/gateway-metrics.ts";
 import { UsageStore } from "../usage/usage-store.ts";
+import { backendsFromConfig } from "./backends-from-config.ts";
 import { SessionHub } from "./session-hub.ts";
 
 /** Options of {@link GatewayCore}; everything injectable for tests. */
@@ -38,7 +39,7 @@ export class GatewayCore {
   constructor(config: GatewayConfig, options: GatewayCoreOptions = {}) {
     this.config = config;
     this.now = options.now ?? Date.now;
-    this.pool = options.pool ?? BackendPool.fromConfig(config);
+    this.pool = options.pool ?? new BackendPool(backendsFromConfig(config));
     this.catalog = new Catalog(this.pool);
     this.search = new ToolSearch(this.catalog);
     this.hub = new SessionHub(this.pool);

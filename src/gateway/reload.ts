@@ -1,8 +1,9 @@
-import { buildBackend, buildCapabilities, isLazy } from "../backends/pool.ts";
+import { isLazy } from "../backends/pool.ts";
 import { diffConfig } from "../config/reload.ts";
 import type { GatewayConfig } from "../config/schema.ts";
 import { errorMessage } from "../errors.ts";
 import { log } from "../log.ts";
+import { buildBackend, buildCapabilities } from "./backends-from-config.ts";
 import type { GatewayCore } from "./core.ts";
 
 /** What a reload did, for logs and tests. */

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { parseDuration } from "../../src/config/duration.ts";
+import { parseDuration } from "../../src/duration.ts";
 import { expandString } from "../../src/config/interpolate.ts";
 import { loadConfigFile, parseConfig } from "../../src/config/load.ts";
 import { locateConfig } from "../../src/config/paths.ts";

@@ -1,0 +1,67 @@
+import type { Backend } from "../backends/backend.ts";
+import { createBackend } from "../backends/create.ts";
+import { ManifestStore, manifestKey } from "../backends/manifest.ts";
+import type { SpawnFn } from "../backends/spawn-transport.ts";
+import { CapabilityBackend } from "../capabilities/backend.ts";
+import type { GatewayConfig } from "../config/schema.ts";
+import { log } from "../log.ts";
+import { cacheDir } from "../user-dirs.ts";
+
+// The one place that knows every kind of backend: MCP servers (src/backends/) and the REST capabilities
+// (src/capabilities/). Neither folder imports the other.
+
+/** Options for building backends from config. */
+export interface BuildOptions {
+  spawn?: SpawnFn;
+  now?: () => number;
+}
+
+/** Builds the MCP backend of one config entry with the lifecycle settings and manifest store applied. */
+export function buildBackend(
+  name: string,
+  config: GatewayConfig,
+  options: BuildOptions = {},
+): Backend | undefined {
+  const entry = config.backends[name];
+  if (!entry?.enabled) return undefined;
+  const lifecycle = config.lifecycle;
+  const store = new ManifestStore(lifecycle.cache_dir ?? cacheDir());
+  return createBackend(name, entry, {
+    defaultTimeoutMs: config.server.request_timeout,
+    log: log.withTag(name),
+    idleTimeoutMs: entry.idle_timeout ?? lifecycle.idle_timeout,
+    pingIntervalMs: lifecycle.health_check_interval,
+    manifest: { store, key: manifestKey(name, entry) },
+    ...(options.spawn ? { spawn: options.spawn } : {}),
+    ...(options.now ? { now: options.now } : {}),
+  });
+}
+
+/** The REST capabilities backend, when enabled and its name is free. */
+export function buildCapabilities(config: GatewayConfig): Backend | undefined {
+  const caps = config.capabilities;
+  if (!caps.enabled) return undefined;
+  if (config.backends[caps.name] !== undefined) {
+    log.warn(`a backend is already named "${caps.name}"; set capabilities.name to serve capabilities`);
+    return undefined;
+  }
+  return new CapabilityBackend({
+    name: caps.name,
+    builtin: caps.builtin,
+    directories: caps.directories,
+    defaultTimeoutMs: config.server.request_timeout,
+    log: log.withTag(caps.name),
+  });
+}
+
+/** Every backend a config asks for, of whichever kind: its enabled entries, then the capabilities backend. */
+export function backendsFromConfig(config: GatewayConfig, options: BuildOptions = {}): Backend[] {
+  const backends: Backend[] = [];
+  for (const name of Object.keys(config.backends)) {
+    const backend = buildBackend(name, config, options);
+    if (backend) backends.push(backend);
+  }
+  const capabilities = buildCapabilities(config);
+  if (capabilities) backends.push(capabilities);
+  return backends;
+}
