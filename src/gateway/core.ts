@@ -75,6 +75,15 @@ export class GatewayCore {
   }
 
   /**
+   * When a request to this backend must have settled, retries included: its `max_timeout` (the hard cap on
+   * one request) from now, or undefined when none is set (then only `retry.max_attempts` bounds retries).
+   */
+  deadline(server: string): number | undefined {
+    const cap = this.config.backends[server]?.max_timeout;
+    return cap === undefined ? undefined : this.now() + cap;
+  }
+
+  /**
    * Brings backends up in the background (eager ones, and lazy ones whose tools are not on disk yet) and
    * starts the idle/health housekeeping; `ready` settles when that first round has started or failed.
    */

@@ -88,6 +88,7 @@ export async function runOnBackend(
         core.policy(backend.name).run((signal) => send(options(signal)), {
           retrySafe: request.retrySafe,
           signal: ctx.signal,
+          deadline: core.deadline(backend.name),
         }),
     );
     finish({ result });

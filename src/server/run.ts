@@ -4,12 +4,8 @@ import { errorMessage, GatewayError } from "../errors.ts";
 import type { Surface } from "../gateway/call-context.ts";
 import type { Gateway } from "../gateway/gateway.ts";
 import { configureLog, log } from "../log.ts";
+import { exposureWarning } from "./exposure.ts";
 import type { HttpFrontEnd } from "./http/front-end.ts";
-
-/** True for an address only this machine can reach. */
-function isLoopback(host: string): boolean {
-  return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
 
 /** Runs the gateway until SIGINT/SIGTERM (or, with --stdio, until the client closes stdin). */
 export async function runGateway(flags: ServeFlags & { stdio?: boolean | undefined }): Promise<void> {
@@ -66,12 +62,8 @@ export async function runGateway(flags: ServeFlags & { stdio?: boolean | undefin
     process.exit(0);
   }
 
-  if (!isLoopback(config.server.host)) {
-    log.warn(
-      `listening on ${config.server.host}, which other machines can reach: the gateway has no authentication ` +
-        "yet, so anyone who reaches this port can call every tool (bind 127.0.0.1 unless a proxy in front authenticates)",
-    );
-  }
+  const exposed = exposureWarning(config.server.host);
+  if (exposed) log.warn(exposed);
   // Listen first: a client's initialize and tools/list need no backend, so the backends start after.
   const { startHttpFrontEnd } = await import("./http/front-end.ts");
   try {

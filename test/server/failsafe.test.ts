@@ -62,6 +62,19 @@ describe("timeouts and retries", () => {
     expect((await counts(gateway)).counts.hang).toBe(2);
   });
 
+  test("a read-only hung tool is retried only within its max_timeout: one timeout, not one per attempt", async () => {
+    const gateway = await start(
+      fixtureConfig(
+        "failsafe: { retry: { max_attempts: 3, initial_backoff: 10ms, max_backoff: 20ms } }",
+        "    timeout: 300ms\n    max_timeout: 400ms\n",
+      ),
+    );
+    const result = await metaCall(gateway, "gateway_invoke", { server: "fixture", tool: "hang" });
+    expect(result.isError).toBe(true);
+    // A second attempt would end after 600 ms, past the 400 ms cap: it is never started.
+    expect((await counts(gateway)).counts.hang).toBe(1);
+  });
+
   test("a timed-out call of a non-idempotent tool is never run twice", async () => {
     const gateway = await start(
       fixtureConfig(

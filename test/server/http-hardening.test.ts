@@ -232,3 +232,44 @@ server: { max_sessions: 3, session_idle_timeout: 1h, unused_session_timeout: 1m 
     expect((await ping(used)).status).toBe(200);
   });
 });
+
+describe("session ids in logs", () => {
+  test("a call's log line names its session by a short hash, never by the id itself", async () => {
+    const { spawnGateway } = await import("../helpers/process.ts");
+    const dir = tempDir();
+    await Bun.write(
+      join(dir, "gateway.yaml"),
+      `capabilities: { enabled: false }\nbackends:\n  fixture:\n    command: '"${BUN}" "${FIXTURE}" --count 12'\n`,
+    );
+    const gw = await spawnGateway(["--config", join(dir, "gateway.yaml"), "--log-format", "json"]);
+    try {
+      const url = new URL("/mcp", gw.url);
+      const id = await initSession(url);
+      const res = await fetch(url, {
+        method: "POST",
+        headers: { ...ACCEPT, "mcp-session-id": id },
+        body: JSON.stringify({
+          jsonrpc: "2.0",
+          id: 2,
+          method: "tools/call",
+          params: { name: "gateway_invoke", arguments: { server: "fixture", tool: "count_calls" } },
+        }),
+      });
+      expect(await res.text()).toContain("call #1");
+      const { waitFor } = await import("../helpers/process.ts");
+      const line = await waitFor("the call's log line", () =>
+        gw
+          .stderr()
+          .split("\n")
+          .filter((l) => l.startsWith("{"))
+          .map((l) => JSON.parse(l) as Record<string, unknown>)
+          .find((l) => l.tool === "count_calls"),
+      );
+      expect(line.session).toMatch(/^[0-9a-f]{8}$/);
+      expect(gw.stderr()).not.toContain(id);
+    } finally {
+      gw.proc.kill();
+      await gw.proc.exited;
+    }
+  });
+});
