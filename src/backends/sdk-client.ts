@@ -7,6 +7,7 @@ import {
   ListRootsRequestSchema,
   McpError,
 } from "@modelcontextprotocol/sdk/types.js";
+import { RELAY_VALIDATOR } from "../relay-validator.ts";
 import { VERSION } from "../version.ts";
 import type { BackendNotification, ClientRequestHandler, ListKind } from "./backend.ts";
 
@@ -38,6 +39,7 @@ export function createSdkClient(hooks: SdkClientHooks): Client {
         elicitation: {},
         ...(hooks.forwardRoots ? { roots: { listChanged: true } } : {}),
       },
+      jsonSchemaValidator: RELAY_VALIDATOR,
     },
   );
   const relay = (method: string) => (request: { params?: unknown }, extra: { signal: AbortSignal }) => {

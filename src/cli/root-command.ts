@@ -12,7 +12,7 @@ export const rootCommand = defineCommand({
   meta: { name: "mcp-gateway", version: VERSION, description: "One port, four meta-tools, every MCP server" },
   args: serveArgs,
   subCommands: {
-    // Lazy like the rest: serve's own modules load after main.ts has bound the port (src/server/early-listen.ts).
+    // Lazy like the rest: each command loads only its own modules (a chunk of its own in the binary).
     serve: () => import("./commands/serve.ts").then((m) => m.serveCommand),
     init: () => import("./commands/init.ts").then((m) => m.initCommand),
     doctor: () => import("./commands/doctor.ts").then((m) => m.doctorCommand),

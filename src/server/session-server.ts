@@ -5,6 +5,7 @@ import { ANONYMOUS, type CallContext, type Surface } from "../gateway/call-conte
 import type { Gateway } from "../gateway/gateway.ts";
 import { sessionLabel } from "../gateway/pipeline.ts";
 import type { SessionPeer } from "../gateway/session-hub.ts";
+import { RELAY_VALIDATOR } from "../relay-validator.ts";
 import { VERSION } from "../version.ts";
 import { registerPrompts } from "./handlers/prompts.ts";
 import { registerResources } from "./handlers/resources.ts";
@@ -38,6 +39,7 @@ export function createSessionServer(
         logging: {},
       },
       ...(surface.kind === "meta" ? { instructions: INSTRUCTIONS } : {}),
+      jsonSchemaValidator: RELAY_VALIDATOR,
     },
   );
   const peer: SessionPeer = {
