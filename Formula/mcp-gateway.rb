@@ -37,6 +37,22 @@ class McpGateway < Formula
     fish_completion.install "completions/mcp-gateway.fish"
   end
 
+  # The service reads this file; without it the gateway would exit and launchd/systemd would restart it forever.
+  def post_install
+    config = etc/"mcp-gateway/gateway.yaml"
+    return if config.exist?
+
+    config.dirname.mkpath
+    system "#{bin}/mcp-gateway", "init", "--output", config.to_s
+  end
+
+  def caveats
+    <<~EOS
+      The service runs: mcp-gateway serve --config #{etc}/mcp-gateway/gateway.yaml
+      (created empty at install); add servers with: mcp-gateway import --config #{etc}/mcp-gateway/gateway.yaml
+    EOS
+  end
+
   service do
     run [opt_bin/"mcp-gateway", "serve", "--config", etc/"mcp-gateway/gateway.yaml"]
     keep_alive true

@@ -1,9 +1,10 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseChecksums, renderFormula } from "../../scripts/render-formula.ts";
 import { tempDir } from "../helpers/gateway.ts";
-import { ROOT } from "../helpers/paths.ts";
+import { BUN, ENTRY, ROOT } from "../helpers/paths.ts";
+import { spawnGateway } from "../helpers/process.ts";
 
 const dir = tempDir("mcp-gateway-formula-");
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -98,5 +99,53 @@ describe.skipIf(Bun.which("ruby") === null)("with ruby", () => {
     expect(pick("linux", "intel").sha256).toEqual(["4".repeat(64)]);
     expect(pick("linux", "arm").url?.[0]).toEndWith("linux-arm64.tar.gz");
     expect(pick("macos", "intel").version).toEqual(["1.2.3"]);
+  });
+
+  test("post_install creates the service's config, so the service starts instead of crash-looping", async () => {
+    const prefix = join(dir, "brew");
+    mkdirSync(join(prefix, "bin"), { recursive: true });
+    mkdirSync(join(prefix, "etc"), { recursive: true });
+    const bin = join(prefix, "bin", "mcp-gateway");
+    writeFileSync(bin, `#!/bin/sh\nexec ${JSON.stringify(BUN)} ${JSON.stringify(ENTRY)} "$@"\n`);
+    chmodSync(bin, 0o755);
+    const file = join(dir, "service.rb");
+    writeFileSync(file, formula);
+    // A stand-in for Homebrew: bin/etc/opt_bin/var as Pathnames, post_install run, the service's argv printed.
+    const harness = `
+      require "json"; require "pathname"
+      PREFIX = Pathname.new(ARGV[0])
+      class Formula
+        class << self
+          %i[desc homepage version license url sha256].each { |m| define_method(m) { |*| } }
+          def on_macos; end
+          def on_linux; end
+          def service(&block); @service = block; end
+          def service_block; @service; end
+          def test; end
+        end
+        def bin; PREFIX/"bin"; end
+        def opt_bin; PREFIX/"bin"; end
+        def etc; PREFIX/"etc"; end
+        def var; PREFIX/"var"; end
+        def run(argv); $argv = argv.map(&:to_s); end
+        %i[keep_alive log_path error_log_path].each { |m| define_method(m) { |*| } }
+      end
+      load ${JSON.stringify(file)}
+      f = McpGateway.new
+      f.post_install
+      f.post_install
+      f.instance_eval(&McpGateway.service_block)
+      puts JSON.generate($argv)
+    `;
+    const ruby = Bun.spawnSync(["ruby", "-e", harness, prefix]);
+    expect(ruby.stderr.toString()).toBe("");
+    const argv = JSON.parse(ruby.stdout.toString().trim().split("\n").pop() ?? "[]") as string[];
+    expect(argv).toEqual([bin, "serve", "--config", join(prefix, "etc", "mcp-gateway", "gateway.yaml")]);
+    expect(existsSync(join(prefix, "etc", "mcp-gateway", "gateway.yaml"))).toBe(true);
+    const gateway = await spawnGateway(argv.slice(2), { command: [bin] });
+    const health = (await (await fetch(new URL("/health", gateway.url))).json()) as { status: string };
+    expect(health.status).toBe("ok");
+    gateway.proc.kill("SIGTERM");
+    await gateway.proc.exited;
   });
 });
