@@ -28,6 +28,9 @@ const ORDER: Array<[string, string]> = [
   ["peers", "5b. Relay peers side by side"],
   ["memory", "6. Memory"],
   ["faults", "7. What a fault costs"],
+  ["fuzz", "8. Hostile input"],
+  ["load", "9. Sustained load"],
+  ["kill-under-load", "10. kill -9 under load"],
 ];
 
 const onlyAt = process.argv.indexOf("--only");

@@ -25,6 +25,10 @@ const steps: Array<{ script: string; args: string[]; needsBenchDeps?: boolean; f
   // Skips (and names) any peer that is not installed, so it runs without the bench-only packages too.
   { script: "peers.ts", args: quick ? ["--quick"] : [] },
   { script: "faults.ts", args: quick ? ["--runs", "1"] : [] },
+  // Issue 11 "keep measuring": hostile input, sustained load, kill -9 under load (a few seconds each in --quick).
+  { script: "fuzz.ts", args: quick ? ["--quick"] : [] },
+  { script: "load.ts", args: quick ? ["--quick"] : [] },
+  { script: "kill-under-load.ts", args: quick ? ["--quick"] : [] },
 ];
 
 let failed = 0;
