@@ -273,3 +273,37 @@ describe("session ids in logs", () => {
     }
   });
 });
+
+describe("deeply nested bodies", () => {
+  test("nestsDeeperThan counts arrays and objects, without recursion", async () => {
+    const { nestsDeeperThan } = await import("../../src/server/http/body.ts");
+    expect(nestsDeeperThan({ a: [1, { b: 2 }] }, 3)).toBe(false);
+    expect(nestsDeeperThan({ a: [1, { b: [] }] }, 3)).toBe(true);
+    expect(nestsDeeperThan("flat", 0)).toBe(false);
+    const deep = JSON.parse(`${"[".repeat(100_000)}${"]".repeat(100_000)}`);
+    expect(nestsDeeperThan(deep, 256)).toBe(true);
+  });
+
+  test("a body nested 100,000 deep is a 400 at once, and the gateway keeps answering", async () => {
+    const gw = await startTestGateway("capabilities: { enabled: false }\n");
+    try {
+      const id = await initSession(gw.mcpUrl);
+      const args = `${"[".repeat(100_000)}${"]".repeat(100_000)}`;
+      const res = await fetch(gw.mcpUrl, {
+        method: "POST",
+        headers: { ...ACCEPT, "mcp-session-id": id },
+        body: `{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"gateway_invoke","arguments":{"server":"x","tool":"y","arguments":{"deep":${args}}}}}`,
+      });
+      expect(res.status).toBe(400);
+      expect(await res.text()).toContain("nests deeper than 256");
+      const ping = await fetch(gw.mcpUrl, {
+        method: "POST",
+        headers: { ...ACCEPT, "mcp-session-id": id },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 6, method: "ping" }),
+      });
+      expect(ping.status).toBe(200);
+    } finally {
+      await gw.stop();
+    }
+  });
+});

@@ -7,6 +7,27 @@ export interface BodyLimits {
   bodyTimeoutMs: number;
 }
 
+/**
+ * Deepest nesting of arrays and objects a body may have. JSON.parse copes with far deeper, but validators
+ * and relays that walk the value recursively then block the event loop for seconds (100,000 levels: ~2 s)
+ * or overflow the stack; no real tool's arguments come near this.
+ */
+export const MAX_JSON_DEPTH = 256;
+
+/** True when a parsed JSON value nests deeper than `max` (walked without recursion). */
+export function nestsDeeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop() as [unknown, number];
+    if (typeof item !== "object" || item === null) continue;
+    if (depth >= max) return true;
+    for (const child of Array.isArray(item) ? item : Object.values(item)) {
+      if (typeof child === "object" && child !== null) stack.push([child, depth + 1]);
+    }
+  }
+  return false;
+}
+
 type Read = { bytes: Uint8Array } | { error: "too-large" | "late" | "unreadable" };
 
 /** Reads a body chunk by chunk, stopping as soon as it passes `max` bytes or the deadline. */
@@ -63,9 +84,14 @@ export async function readJsonBody(request: Request, limits: BodyLimits): Promis
     }
     return jsonRpcError(400, -32600, "Bad Request: the body could not be read");
   }
+  let parsed: unknown;
   try {
-    return JSON.parse(new TextDecoder().decode(read.bytes));
+    parsed = JSON.parse(new TextDecoder().decode(read.bytes));
   } catch {
     return jsonRpcError(400, -32700, "Parse error: the body is not valid JSON");
   }
+  if (nestsDeeperThan(parsed, MAX_JSON_DEPTH)) {
+    return jsonRpcError(400, -32600, `Bad Request: the body nests deeper than ${MAX_JSON_DEPTH} levels`);
+  }
+  return parsed;
 }
