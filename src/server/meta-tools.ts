@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { CallContext } from "../gateway/call-context.ts";
 import type { Gateway } from "../gateway/gateway.ts";
 import { toolCallError, toolError } from "./boundary.ts";
+import { CUT, compactSchema, cutText, TOOL_DESCRIPTION_MAX } from "./compact-schema.ts";
 import type { MetaToolName } from "./meta-tool-definitions.ts";
 
 type Result = CallToolResult & Record<string, unknown>;
@@ -109,14 +110,25 @@ async function listTools(gateway: Gateway, ctx: CallContext, raw: unknown): Prom
 async function searchTools(gateway: Gateway, ctx: CallContext, raw: unknown): Promise<Result> {
   const args = SearchArgs.safeParse(raw ?? {});
   if (!args.success) return describeArgsError("gateway_search_tools", args.error);
-  const matches = (await gateway.search(ctx, args.data.query, args.data.limit)).map((m) => ({
-    server: m.server,
-    tool: m.tool.name,
-    description: m.tool.description ?? "",
-    score: m.score,
-    inputSchema: withoutDialect(m.tool.inputSchema),
-  }));
-  if (matches.length > 0) return structured({ query: args.data.query, matches });
+  let cut = false;
+  const matches = (await gateway.search(ctx, args.data.query, args.data.limit)).map((m) => {
+    const description = cutText(m.tool.description ?? "", TOOL_DESCRIPTION_MAX);
+    const schema = compactSchema(m.tool.inputSchema);
+    cut ||= description.cut || schema.cut;
+    return {
+      server: m.server,
+      tool: m.tool.name,
+      description: description.text,
+      score: m.score,
+      inputSchema: schema.schema,
+    };
+  });
+  if (matches.length > 0) {
+    const note = cut
+      ? { note: `Text ending in ${CUT} is cut: gateway_list_tools with the server has it all.` }
+      : {};
+    return structured({ query: args.data.query, matches, ...note });
+  }
   // An empty answer should still move the agent forward.
   const hint = gateway.catalogEmpty
     ? "No tools are known yet: check gateway_list_servers for backends that failed to start."
