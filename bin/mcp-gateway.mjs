@@ -60,7 +60,12 @@ if (!bun) {
 const child = spawn(
   bun,
   ["--no-env-file", `--config=${join(here, "bunfig.toml")}`, entry, ...process.argv.slice(2)],
-  { stdio: "inherit", windowsHide: true },
+  {
+    stdio: "inherit",
+    windowsHide: true,
+    // `setup` writes this absolute command into clients' configs (GUI apps often lack the shell's PATH).
+    env: { ...process.env, MCP_GATEWAY_LAUNCHER: process.argv[1] ?? "" },
+  },
 );
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
   process.on(signal, () => {

@@ -3,9 +3,10 @@ import { LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
 import { GatewayError } from "../errors.ts";
 import { didYouMean } from "../suggest.ts";
+import { readEnvFile } from "./env-file.ts";
 import { interpolate } from "./interpolate.ts";
 import { readConfigText } from "./read.ts";
-import { type GatewayConfig, GatewayConfigSchema } from "./schema.ts";
+import { type BackendConfig, type GatewayConfig, GatewayConfigSchema } from "./schema.ts";
 import { allowedKeys } from "./schema-keys.ts";
 import { locate } from "./yaml-position.ts";
 
@@ -15,6 +16,16 @@ export interface LoadedConfig {
   /** File it came from; undefined when none was found and defaults apply. */
   path: string | undefined;
   warnings: string[];
+}
+
+const UNRESOLVED = Symbol("unset variables");
+
+/**
+ * The unset `${VAR}`s a backend entry uses, when it has any: such a backend is validated with stand-in
+ * values and never started (it shows in error state), so one missing token does not block the others.
+ */
+export function unresolvedVariables(entry: BackendConfig): readonly string[] | undefined {
+  return (entry as { [UNRESOLVED]?: string[] })[UNRESOLVED];
 }
 
 /**
@@ -81,7 +92,31 @@ export function parseConfig(
   }
   moveLegacyKeys(parsed as Record<string, unknown>, warnings);
 
-  const { value, missing } = interpolate(parsed, options.env ?? process.env);
+  const env = options.env ?? process.env;
+  const interpolated = interpolate(parsed, env);
+  const value = interpolated.value as Record<string, unknown>;
+  // An unset variable inside one backend skips that backend; anywhere else it is an error.
+  const unresolved = new Map<string, string[]>();
+  const missing = interpolated.missing.filter((m) => {
+    if (m.path[0] !== "backends" || m.path.length < 3) return true;
+    const name = String(m.path[1]);
+    unresolved.set(name, [...new Set([...(unresolved.get(name) ?? []), m.variable])]);
+    return false;
+  });
+  if (unresolved.size > 0) {
+    const standIns = Object.fromEntries([...unresolved.values()].flat().map((v) => [v, "unset"]));
+    const filled = interpolate(parsed, { ...env, ...standIns }).value as {
+      backends: Record<string, unknown>;
+    };
+    const backends = value.backends as Record<string, unknown>;
+    for (const [name, variables] of unresolved) {
+      backends[name] = filled.backends[name];
+      const list = variables.map((v) => `\${${v}}`).join(", ");
+      warnings.push(
+        `backend "${name}" is not started: ${list} ${variables.length === 1 ? "is" : "are"} not set`,
+      );
+    }
+  }
   const problems: string[] = missing.map(
     (m) =>
       `${where(m.path)}: ${m.path.join(".")} uses \${${m.variable}} but ${m.variable} is not set` +
@@ -92,6 +127,10 @@ export function parseConfig(
   if (problems.length > 0 || !result.success) {
     const count = problems.length === 1 ? "1 problem" : `${problems.length} problems`;
     throw new GatewayError("CONFIG_INVALID", `invalid config (${count})\n  ${problems.join("\n  ")}`);
+  }
+  for (const [name, variables] of unresolved) {
+    const entry = result.data.backends[name];
+    if (entry) Object.defineProperty(entry, UNRESOLVED, { value: variables, enumerable: false });
   }
   return { config: result.data, warnings };
 }
@@ -118,7 +157,11 @@ function describeIssue(
  */
 export function loadConfigFile(path: string, env?: Record<string, string | undefined>): LoadedConfig {
   const text = readConfigText(path);
-  const parsed = parseConfig(text, { file: path, ...(env ? { env } : {}) });
+  // Variables from the env file beside the config (where `import` puts secrets); the real environment wins.
+  const fromFile = readEnvFile(path);
+  const merged = { ...fromFile.values, ...(env ?? process.env) };
+  const parsed = parseConfig(text, { file: path, env: merged });
+  parsed.warnings.push(...fromFile.warnings);
   return { ...parsed, config: resolvePaths(parsed.config, dirname(path)), path };
 }
 

@@ -5,8 +5,9 @@ import { parseDocument } from "yaml";
 import type { Backend } from "../backends/backend.ts";
 import { splitCommandLine } from "../backends/command-line.ts";
 import { createBackend } from "../backends/create.ts";
+import { readEnvFile } from "../config/env-file.ts";
 import { interpolate } from "../config/interpolate.ts";
-import { loadConfigFile } from "../config/load.ts";
+import { loadConfigFile, unresolvedVariables } from "../config/load.ts";
 import { locateConfig } from "../config/paths.ts";
 import type { BackendConfig, GatewayConfig } from "../config/schema.ts";
 import { errorMessage } from "../errors.ts";
@@ -58,6 +59,8 @@ export function checkConfig(options: {
     return { results, config: undefined, path: location.path, env };
   }
   const path = location.path;
+  // The gateway reads the env file beside the config too (the real environment wins).
+  for (const [key, value] of Object.entries(readEnvFile(path).values)) env[key] ??= value;
   let raw: unknown;
   try {
     raw = parseDocument(readFileSync(path, "utf8")).toJS();
@@ -75,21 +78,24 @@ export function checkConfig(options: {
       status: "fail",
       message: `\${${variable}} is not set (used by ${paths.join(", ")}); export it or write \${${variable}:-default}`,
     });
-    env[variable] = "";
   }
+  // A backend's own unset variables only keep that backend from starting; others would fail the load.
+  for (const m of missing) if (m.path[0] !== "backends" || m.path.length < 3) env[m.variable] = "";
   try {
     const loaded = loadConfigFile(path, env);
+    // Backends skipped for unset variables are reported by the env and backend lines.
+    const warnings = loaded.warnings.filter((w) => !/^backend ".*" is not started: /.test(w));
     const count = Object.keys(loaded.config.backends).length;
     results.unshift({
       kind: "config",
       subject: path,
-      status: loaded.warnings.length > 0 ? "warn" : "ok",
+      status: warnings.length > 0 ? "warn" : "ok",
       message:
         `${path} is valid (${count} backend${count === 1 ? "" : "s"})` +
         (byVariable.size > 0
           ? ` apart from the unset variable${byVariable.size === 1 ? "" : "s"} below`
           : ""),
-      ...(loaded.warnings.length > 0 ? { details: loaded.warnings } : {}),
+      ...(warnings.length > 0 ? { details: warnings } : {}),
     });
     return { results, config: loaded.config, path, env };
   } catch (err) {
@@ -180,6 +186,16 @@ export async function checkBackend(
   },
 ): Promise<CheckResult> {
   if (!entry.enabled) return { kind: "backend", subject: name, status: "skip", message: `${name}: disabled` };
+  const unset = unresolvedVariables(entry);
+  if (unset) {
+    const list = unset.map((v) => `\${${v}}`).join(", ");
+    return {
+      kind: "backend",
+      subject: name,
+      status: "skip",
+      message: `${name}: not started until ${list} is set`,
+    };
+  }
   const missing = missingProgram(entry);
   if (missing) return { kind: "backend", subject: name, status: "fail", message: `${name}: ${missing}` };
   const backend =

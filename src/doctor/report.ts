@@ -14,7 +14,10 @@ export function formatText(results: readonly CheckResult[]): string {
     lines.push(`${MARK[r.status]} ${r.kind.padEnd(7)} ${r.message}`);
     for (const detail of r.details ?? []) lines.push(`            ${detail}`);
   }
-  const failed = results.filter((r) => r.status === "fail").length;
+  // An invalid config is one ✗ line with each of its problems below it: count those.
+  const failed = results
+    .filter((r) => r.status === "fail")
+    .reduce((sum, r) => sum + (r.kind === "config" && r.details?.length ? r.details.length : 1), 0);
   const warned = results.filter((r) => r.status === "warn").length;
   lines.push(
     failed === 0

@@ -2,7 +2,9 @@ import type { Backend } from "../backends/backend.ts";
 import { createBackend } from "../backends/create.ts";
 import { ManifestStore, manifestKey } from "../backends/manifest.ts";
 import type { SpawnFn } from "../backends/spawn-transport.ts";
+import { UnresolvedBackend } from "../backends/unresolved-backend.ts";
 import { CapabilityBackend } from "../capabilities/backend.ts";
+import { unresolvedVariables } from "../config/load.ts";
 import type { GatewayConfig } from "../config/schema.ts";
 import { log } from "../log.ts";
 import { cacheDir } from "../user-dirs.ts";
@@ -24,6 +26,11 @@ export function buildBackend(
 ): Backend | undefined {
   const entry = config.backends[name];
   if (!entry?.enabled) return undefined;
+  const unset = unresolvedVariables(entry);
+  if (unset) {
+    const transport = entry.http_url ? (entry.transport === "sse" ? "sse" : "streamable-http") : "stdio";
+    return new UnresolvedBackend(name, { description: entry.description, transport, variables: unset });
+  }
   const lifecycle = config.lifecycle;
   const store = new ManifestStore(lifecycle.cache_dir ?? cacheDir());
   return createBackend(name, entry, {

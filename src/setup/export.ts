@@ -47,7 +47,15 @@ export interface SetupResult {
  */
 export function writeClientEntry(
   client: ClientId,
-  options: { file: string; name: string; link: GatewayLink; dryRun: boolean; now?: () => Date },
+  options: {
+    file: string;
+    name: string;
+    link: GatewayLink;
+    dryRun: boolean;
+    now?: () => Date;
+    /** JSON paths of entries to take out in the same edit (the servers `--replace` moved). */
+    remove?: readonly string[][];
+  },
 ): SetupResult {
   const created = !existsSync(options.file);
   const before = created ? "{}\n" : readFileSync(options.file, "utf8");
@@ -59,10 +67,11 @@ export function writeClientEntry(
   let node: unknown = parsed;
   for (const k of [...key, options.name]) node = (node as Record<string, unknown> | undefined)?.[k];
   const entry = clientEntry(client, options.link);
-  const edits = modify(before.trim() === "" ? "{}" : before, [...key, options.name], entry, {
-    formattingOptions: { insertSpaces: true, tabSize: 2, eol: "\n" },
-  });
-  const text = applyEdits(before.trim() === "" ? "{}" : before, edits);
+  const formattingOptions = { insertSpaces: true, tabSize: 2, eol: "\n" };
+  let text = before.trim() === "" ? "{}" : before;
+  for (const path of options.remove ?? [])
+    text = applyEdits(text, modify(text, path, undefined, { formattingOptions }));
+  text = applyEdits(text, modify(text, [...key, options.name], entry, { formattingOptions }));
   const result = {
     file: options.file,
     entry,

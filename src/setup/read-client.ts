@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { basename, dirname } from "node:path";
 import { type ParseError, parse, printParseErrorCode } from "jsonc-parser";
 import { GatewayError } from "../errors.ts";
 import { CLIENTS, type ClientId } from "./clients.ts";
@@ -12,6 +12,8 @@ export interface ImportedServer {
   /** What goes under `backends.<name>` in gateway.yaml. */
   backend: Record<string, unknown>;
   notes: string[];
+  /** JSON path of the entry in its file (for `setup --replace`, which removes it). */
+  at?: string[];
 }
 
 /** Reads a JSON or JSONC (comments, trailing commas) file. @throws GatewayError CONFIG_INVALID */
@@ -56,10 +58,18 @@ function stringMap(value: unknown): Record<string, string> {
 }
 
 /** Rewrites editor variables (`${env:X}`, `${input:x}`, `${workspaceFolder}`) into the gateway's `${X}`. */
-export function convertVariables(text: string, context: { workspace: string; notes: string[] }): string {
+export function convertVariables(
+  text: string,
+  context: { workspace: string | undefined; notes: string[] },
+): string {
   return text.replace(/\$\{([A-Za-z]+)(?::([^}]*))?\}/g, (whole, kind: string, arg: string | undefined) => {
     if (kind === "env" && arg) return `\${${arg}}`;
-    if (kind === "workspaceFolder" && arg === undefined) return context.workspace;
+    if (kind === "workspaceFolder" && arg === undefined) {
+      if (context.workspace !== undefined) return context.workspace;
+      const note = `\${workspaceFolder} in a user-level config names no one folder: it became \${WORKSPACE_FOLDER}; set it`;
+      if (!context.notes.includes(note)) context.notes.push(note);
+      return `\${WORKSPACE_FOLDER}`;
+    }
     if (kind === "userHome" && arg === undefined) return "$" + "{HOME}";
     if (kind === "input" && arg) {
       const variable = arg.toUpperCase().replace(/[^A-Z0-9_]/g, "_");
@@ -72,7 +82,7 @@ export function convertVariables(text: string, context: { workspace: string; not
   });
 }
 
-function deepConvert<T>(value: T, context: { workspace: string; notes: string[] }): T {
+function deepConvert<T>(value: T, context: { workspace: string | undefined; notes: string[] }): T {
   if (typeof value === "string") return convertVariables(value, context) as T;
   if (Array.isArray(value)) return value.map((v) => deepConvert(v, context)) as T;
   const obj = record(value);
@@ -131,20 +141,27 @@ export function readClientServers(
 ): { servers: ImportedServer[]; skipped: { name: string; reason: string }[] } {
   const root = readJsonc(file, options.text);
   const def = CLIENTS[client];
-  const maps: Record<string, unknown>[] = [];
+  const maps: { map: Record<string, unknown>; at: string[] }[] = [];
   const top = record(dig(root, def.serversKey(file)));
-  if (top) maps.push(top);
+  if (top) maps.push({ map: top, at: def.serversKey(file) });
   // Claude Code keeps per-project servers in ~/.claude.json under projects.<path>.mcpServers.
   if (client === "claude-code") {
-    for (const project of Object.values(record(dig(root, ["projects"])) ?? {})) {
+    for (const [path, project] of Object.entries(record(dig(root, ["projects"])) ?? {})) {
       const servers = record(record(project)?.mcpServers);
-      if (servers) maps.push(servers);
+      if (servers) maps.push({ map: servers, at: ["projects", path, "mcpServers"] });
     }
   }
-  const workspace = dirname(dirname(file));
+  // Only a project's own file (.vscode/mcp.json, .cursor/mcp.json, .mcp.json) knows its workspace folder.
+  const folder = basename(dirname(file));
+  const workspace =
+    basename(file) === ".mcp.json"
+      ? dirname(file)
+      : folder === ".vscode" || folder === ".cursor"
+        ? dirname(dirname(file))
+        : undefined;
   const servers: ImportedServer[] = [];
   const skipped: { name: string; reason: string }[] = [];
-  for (const map of maps) {
+  for (const { map, at } of maps) {
     for (const [name, value] of Object.entries(map)) {
       const entry = record(value);
       const notes: string[] = [];
@@ -157,7 +174,8 @@ export function readClientServers(
         skipped.push({ name, reason: "it is mcp-gateway itself" });
         continue;
       }
-      servers.push({ name, client, file, backend: deepConvert(backend, { workspace, notes }), notes });
+      const converted = deepConvert(backend, { workspace, notes });
+      servers.push({ name, client, file, backend: converted, notes, at: [...at, name] });
     }
   }
   return { servers, skipped };

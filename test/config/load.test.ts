@@ -1,12 +1,12 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { parseDuration } from "../../src/duration.ts";
 import { expandString } from "../../src/config/interpolate.ts";
-import { loadConfigFile, parseConfig } from "../../src/config/load.ts";
+import { loadConfigFile, parseConfig, unresolvedVariables } from "../../src/config/load.ts";
 import { locateConfig } from "../../src/config/paths.ts";
 import { MAX_CONFIG_BYTES, readConfigText } from "../../src/config/read.ts";
 import { resolveSettings } from "../../src/config/resolve.ts";
+import { parseDuration } from "../../src/duration.ts";
 import { GatewayError } from "../../src/errors.ts";
 import { runCli } from "../cli/run.ts";
 
@@ -102,10 +102,24 @@ describe("parseConfig", () => {
   });
 
   test("a missing variable without default names the path and the variable", () => {
-    const message = failure('backends:\n  a:\n    command: x\n    env: { TOKEN: "${GH_TOKEN}" }\n');
-    expect(message).toContain("backends.a.env.TOKEN");
-    expect(message).toContain("GH_TOKEN is not set");
-    expect(message).toContain("gw.yaml:4:19");
+    const message = failure('server:\n  host: "${GW_HOST}"\nbackends: {}\n');
+    expect(message).toContain("server.host");
+    expect(message).toContain("GW_HOST is not set");
+    expect(message).toContain("gw.yaml:2:9");
+  });
+
+  test("a missing variable inside a backend marks that backend instead of refusing the config", () => {
+    const { config, warnings } = parseConfig(
+      'backends:\n  a:\n    command: x\n    env: { TOKEN: "${GH_TOKEN}" }\n  b:\n    command: y\n',
+      { file: "gw.yaml", env: {} },
+    );
+    expect(unresolvedVariables(config.backends.a ?? ({} as never))).toEqual(["GH_TOKEN"]);
+    expect(unresolvedVariables(config.backends.b ?? ({} as never))).toBeUndefined();
+    expect(warnings).toEqual(['backend "a" is not started: ${GH_TOKEN} is not set']);
+    // A real problem in that backend is still an error.
+    expect(failure('backends:\n  a:\n    command: x\n    colour: "${GH_TOKEN}"\n')).toContain(
+      'unknown key "colour"',
+    );
   });
 
   test("accepts the earlier edition's flat keys with a warning", () => {

@@ -55,7 +55,18 @@ describe("doctor (CLI)", () => {
       /^✗ env +\$\{DOCTOR_TEST_UNSET_TOKEN\} is not set \(used by backends\.secretive\.env\.API_TOKEN\)/m,
     );
     expect(run.stdout).toMatch(/^✗ backend crashes: .*\(after \d+ ms\)$/m);
-    expect(run.stdout).toMatch(/^✓ backend secretive: 9 tools/m);
+    // Its variable is unset: not started with an empty token, but skipped and named.
+    expect(run.stdout).toMatch(
+      /^- backend secretive: not started until \$\{DOCTOR_TEST_UNSET_TOKEN\} is set$/m,
+    );
+    expect(run.stdout).toMatch(/^3 problems found$/m);
+  });
+
+  test("the problem count matches the problems listed, each of an invalid config included", async () => {
+    const path = config("three.yaml", "server:\n  prot: 1\n  hots: x\nbackends:\n  a: {}\n");
+    const run = await runCli(["doctor", "--config", path]);
+    const listed = run.stdout.split("\n").filter((l) => l.startsWith("            ")).length;
+    expect(listed).toBe(3);
     expect(run.stdout).toMatch(/^3 problems found$/m);
   });
 

@@ -51,7 +51,11 @@ describe("import into gateway.yaml", () => {
         file: "g.yaml",
       },
     );
-    expect(plan.text).toContain("ghp_secret");
+    // The secret moves to the env file beside gateway.yaml; the config names it.
+    expect(plan.text).not.toContain("ghp_secret");
+    expect(plan.text).toContain("TOKEN: ${TOKEN}");
+    expect(plan.secrets).toEqual({ TOKEN: "ghp_secret" });
+    expect(plan.envFile).toBe("g.env");
     expect(plan.maskedText).not.toContain("ghp_secret");
     expect(plan.maskedText).toContain("${OTHER}");
   });
@@ -155,14 +159,15 @@ describe("CLI round trip with a fake home", () => {
       command: string;
       args: string[];
     };
-    expect(entry.command).toBe("mcp-gateway"); // not compiled here, so the one on PATH
-    expect(entry.args).toEqual(["serve", "--stdio", "--config", join(project, "gateway.yaml")]);
-    // Launch it as Claude Desktop would (with this checkout standing in for the installed binary).
+    // From source: bun and this checkout's entry, by absolute path (GUI apps lack the shell's PATH).
+    expect(entry.command).toBe(BUN);
+    expect(entry.args).toEqual([ENTRY, "serve", "--stdio", "--config", join(project, "gateway.yaml")]);
+    // Launch it as Claude Desktop would: exactly the command and args written.
     const client = new Client({ name: "claude-desktop-stand-in", version: "1" });
     await client.connect(
       new StdioClientTransport({
-        command: BUN,
-        args: [ENTRY, ...entry.args],
+        command: entry.command,
+        args: entry.args,
         env: childEnv(env),
         stderr: "ignore",
       }),

@@ -100,6 +100,11 @@ export const importCommand = defineCommand({
       `${verb} ${plan.added.length} server${plan.added.length === 1 ? "" : "s"} to ${target}`,
       ...lines,
     ];
+    const secrets = Object.keys(plan.secrets);
+    if (secrets.length > 0)
+      summary.push(
+        `${parsed["dry-run"] ? "would move" : "moved"} ${secrets.length} secret${secrets.length === 1 ? "" : "s"} to ${plan.envFile} (mode 0600, read by the gateway): ${secrets.map((v) => `\${${v}}`).join(", ")}`,
+      );
     if (plan.backup) summary.push(`backup of the previous file: ${plan.backup}`);
     if (!parsed["dry-run"] && plan.added.length > 0)
       summary.push(`next: mcp-gateway doctor --config ${target}`);
