@@ -22,6 +22,7 @@ export const rootCommand = defineCommand({
     setup: () => import("./commands/setup.ts").then((m) => m.setupCommand),
     completions,
     cap: () => import("./commands/cap.ts").then((m) => m.capCommand),
+    keys: () => import("./commands/keys.ts").then((m) => m.keysCommand),
   },
   // No subcommand means serve; serveArgs on the root keep `--port 1` from reading as a subcommand name.
   default: "serve",

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { defaultFailsafeConfig, FailsafeConfigSchema, FailsafeOverrideSchema } from "../failsafe/config.ts";
 import { parseDuration } from "../duration.ts";
+import { defaultFailsafeConfig, FailsafeConfigSchema, FailsafeOverrideSchema } from "../failsafe/config.ts";
 
 /** A duration written as `100ms`, `30s`, `5m`, `1h` or plain seconds; parsed to milliseconds. */
 export const Duration = z.union([z.number(), z.string()]).transform((value, ctx) => {
@@ -48,6 +48,12 @@ export const ServerSchema = z
       .array(z.string())
       .default([])
       .describe("Extra browser Origins allowed besides localhost (DNS-rebinding protection)"),
+    allow_unauthenticated: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Listen beyond loopback without an auth section: anyone who reaches the port can call every tool",
+      ),
   })
   .describe("The gateway's own HTTP listener");
 
@@ -133,6 +139,46 @@ export const LifecycleSchema = z
   })
   .describe("When backends start, sleep and get checked");
 
+const GLOB = z
+  .string()
+  .min(1)
+  .regex(/^[A-Za-z0-9_.*?-]+$/, "letters, digits, _ . - and the wildcards * ?");
+const TOOL_GLOB = z
+  .string()
+  .min(1)
+  .regex(/^[A-Za-z0-9_.*?-]+\/[A-Za-z0-9_.*?-]+$/, "write server/tool (wildcards * and ? allowed)");
+
+export const ProfileSchema = z
+  .strictObject({
+    servers: z.array(GLOB).default([]).describe("Servers whose every tool, resource and prompt is allowed"),
+    tools: z.array(TOOL_GLOB).default([]).describe("Tools allowed as server/tool globs, e.g. github/get_*"),
+    resources: z.array(GLOB).default([]).describe("Servers whose resources may be listed and read"),
+    prompts: z.array(GLOB).default([]).describe("Servers whose prompts may be listed and used"),
+    deny_servers: z.array(GLOB).default([]).describe("Servers refused whatever else allows them"),
+    deny_tools: z.array(TOOL_GLOB).default([]).describe("Tools refused whatever else allows them"),
+    read_only: z
+      .boolean()
+      .default(false)
+      .describe("Allow only tools annotated readOnlyHint: true (of those the profile allows)"),
+  })
+  .describe("What a principal with scope profile:<name> may see and call; deny wins");
+
+export const AuthSchema = z
+  .strictObject({
+    keys_file: z
+      .string()
+      .optional()
+      .describe("API keys file written by `mcp-gateway keys` (default: <config name>.keys.json beside it)"),
+    profiles: z
+      .record(
+        z.string().regex(BACKEND_NAME, "profile names use letters, digits, _ . - (max 64)"),
+        ProfileSchema,
+      )
+      .default({})
+      .describe("Named access profiles a key's scopes refer to as profile:<name>"),
+  })
+  .describe("Authentication and per-client access; without this section only loopback is served, unchecked");
+
 export const GatewayConfigSchema = z.strictObject({
   server: ServerSchema.default(ServerSchema.parse({})),
   meta_mcp: MetaMcpSchema.default(MetaMcpSchema.parse({})),
@@ -145,9 +191,14 @@ export const GatewayConfigSchema = z.strictObject({
   capabilities: CapabilitiesConfigSchema.default(CapabilitiesConfigSchema.parse({})),
   lifecycle: LifecycleSchema.default(LifecycleSchema.parse({})),
   failsafe: FailsafeConfigSchema.default(defaultFailsafeConfig()),
+  auth: AuthSchema.optional(),
 });
 
 /** Validated configuration, durations in milliseconds. */
 export type GatewayConfig = z.output<typeof GatewayConfigSchema>;
+/** The validated `auth` section. */
+export type AuthConfig = z.output<typeof AuthSchema>;
+/** One validated access profile. */
+export type ProfileConfig = z.output<typeof ProfileSchema>;
 /** One validated backend entry. */
 export type BackendConfig = z.output<typeof BackendSchema>;

@@ -2,11 +2,11 @@ import type { Tool } from "@modelcontextprotocol/sdk/types.js";
 import type { BackendSnapshot } from "../backends/backend.ts";
 import type { CatalogEntry } from "../catalog/catalog.ts";
 import type { GatewayConfig } from "../config/schema.ts";
-import { GatewayError } from "../errors.ts";
-import type { CallContext } from "./call-context.ts";
+import { GatewayError, isGatewayError } from "../errors.ts";
+import type { CallContext, Principal } from "./call-context.ts";
 import { GatewayCore, type GatewayCoreOptions } from "./core.ts";
 import { healthReport, metricsText } from "./health.ts";
-import type { GatewayHooks } from "./hooks.ts";
+import type { AccessTarget, GatewayHooks, RequestKind } from "./hooks.ts";
 import { type Result, runOnBackend, startThroughBreaker } from "./pipeline.ts";
 import {
   LIST_METHODS,
@@ -17,6 +17,7 @@ import {
   routesFor,
 } from "./relay-target.ts";
 import { applyConfig, type ReloadReport } from "./reload.ts";
+import { Routes } from "./routes.ts";
 import { type SessionPeer, subscriptionKey } from "./session-hub.ts";
 import { ExposedNames, resolveTool, type ToolTarget, unknownServer } from "./tool-target.ts";
 
@@ -126,10 +127,31 @@ export class Gateway {
     return this.#core.hub.whenIdle();
   }
 
-  /** Every backend's state, as far as this caller may see. */
+  /**
+   * True when this principal may use anything on the backend (a direct session to it, `/mcp/{backend}`).
+   * False for a backend that does not exist, too.
+   */
+  mayReach(principal: Principal, server: string): boolean {
+    if (!this.hasBackend(server)) return false;
+    return (["tool", "resource", "prompt"] as const).some((kind) => this.#sees(principal, server, kind, "*"));
+  }
+
+  /** True when this principal sees less than everything (its errors then name nothing it may not see). */
+  restricts(principal: Principal): boolean {
+    return this.#hooks.restricts?.(principal) ?? false;
+  }
+
+  /** Every backend's state, as far as this caller may see (tool counts of what it may call). */
   async listServers(ctx: CallContext): Promise<BackendSnapshot[]> {
     await this.#core.ready;
-    return this.#core.pool.snapshots().filter((s) => this.#sees(ctx, s.name, "tool", "*"));
+    const shown = this.#core.pool.snapshots().filter((s) => this.mayReach(ctx.principal, s.name));
+    if (!this.restricts(ctx.principal)) return shown;
+    return shown.map((s) => ({
+      ...s,
+      tools: (this.#core.pool.get(s.name)?.tools ?? []).filter((t) =>
+        this.#sees(ctx.principal, s.name, "tool", t.name, t.annotations?.readOnlyHint === true),
+      ).length,
+    }));
   }
 
   /**
@@ -145,6 +167,7 @@ export class Gateway {
       await core.freshenTools();
       return { tools: this.#visible(ctx, core.catalog.entries()) };
     }
+    if (this.restricts(ctx.principal) && !this.mayReach(ctx.principal, server)) throw notAllowed(server);
     const backend = core.pool.get(server);
     if (!backend) throw unknownServer(core, server);
     if (ctx.surface.kind === "direct") await startThroughBreaker(core, backend, ctx.signal);
@@ -154,7 +177,7 @@ export class Gateway {
     }
     const tools = backend.tools
       .map((tool) => ({ server, tool }))
-      .filter((t) => this.#sees(ctx, server, "tool", t.tool.name));
+      .filter((t) => this.#seesTool(ctx.principal, server, t.tool));
     const state = backend.snapshot();
     return { tools, ...(state.status === "error" ? { error: state.lastError } : {}) };
   }
@@ -163,9 +186,18 @@ export class Gateway {
   async search(ctx: CallContext, query: string, limit: number): Promise<SearchHit[]> {
     await this.#core.ready;
     await this.#core.freshenTools();
-    const hits = this.#core.search
-      .search(query, limit)
-      .filter((m) => this.#sees(ctx, m.entry.server, "tool", m.entry.tool.name));
+    const search = this.#core.search;
+    if (!this.restricts(ctx.principal)) {
+      return search
+        .search(query, limit)
+        .map((m) => ({ server: m.entry.server, tool: m.entry.tool, score: m.score }));
+    }
+    // Filter before the top k, so a caller that may see few tools still gets a full page of its own: rank
+    // the whole catalog, keep what it may see, then cut.
+    const all = search.search(query, this.#core.catalog.entries().length);
+    const hits = all
+      .filter((m) => this.#seesTool(ctx.principal, m.entry.server, m.entry.tool))
+      .slice(0, limit);
     return hits.map((m) => ({ server: m.entry.server, tool: m.entry.tool, score: m.score }));
   }
 
@@ -180,7 +212,15 @@ export class Gateway {
    * CONCURRENCY_LIMITED, TIMEOUT, BACKEND_UNAVAILABLE…; a backend's own JSON-RPC error as it sent it
    */
   async invoke(ctx: CallContext, target: ToolTarget, args: Record<string, unknown>): Promise<Result> {
-    const request = await resolveTool(this.#core, this.#names, ctx, target);
+    let request: Awaited<ReturnType<typeof resolveTool>>;
+    if (this.restricts(ctx.principal)) {
+      this.#admitTool(ctx, target);
+      // What resolution would suggest (close names, the same tool elsewhere) may lie outside the profile.
+      request = await resolveTool(this.#core, this.#names, ctx, target).catch((error: unknown) => {
+        if (!isGatewayError(error, "TOOL_NOT_FOUND", "BACKEND_NOT_FOUND")) throw error;
+        throw notAllowed("name" in target ? target.name : `${target.server}/${target.tool}`);
+      });
+    } else request = await resolveTool(this.#core, this.#names, ctx, target);
     return runOnBackend(this.#core, this.#hooks, ctx, request, (options) =>
       request.backend.callTool(request.name, args, options),
     );
@@ -196,7 +236,7 @@ export class Gateway {
   async relay(ctx: CallContext, method: RelayMethod, params: Record<string, unknown> = {}): Promise<Result> {
     const core = this.#core;
     await core.ready;
-    const routes = routesFor(core, ctx.surface);
+    const routes = this.#routes(ctx, method);
     if ((LIST_METHODS as readonly string[]).includes(method)) {
       switch (method as ListMethod) {
         case "resources/list":
@@ -240,13 +280,58 @@ export class Gateway {
     });
   }
 
-  #sees(ctx: CallContext, server: string, kind: "tool", name: string): boolean {
-    return this.#hooks.visible?.(ctx, { server, kind, name }) ?? true;
+  #sees(principal: Principal, server: string, kind: RequestKind, name: string, readOnly?: boolean): boolean {
+    const visible = this.#hooks.visible;
+    if (!visible) return true;
+    const target: AccessTarget = { server, kind, name, ...(readOnly !== undefined ? { readOnly } : {}) };
+    return visible(principal, target);
+  }
+
+  #seesTool(principal: Principal, server: string, tool: Tool): boolean {
+    return this.#sees(principal, server, "tool", tool.name, tool.annotations?.readOnlyHint === true);
   }
 
   #visible(ctx: CallContext, entries: readonly CatalogEntry[]): ListedTool[] {
     return entries
-      .filter((e) => this.#sees(ctx, e.server, "tool", e.tool.name))
+      .filter((e) => this.#seesTool(ctx.principal, e.server, e.tool))
       .map((e) => ({ server: e.server, tool: e.tool }));
   }
+
+  /**
+   * The resource/prompt routes of a request, holding only the backends whose resources (or prompts) this
+   * caller may see: hidden ones are neither listed, nor found, nor suggested.
+   */
+  #routes(ctx: CallContext, method: RelayMethod): ReturnType<typeof routesFor> {
+    const routes = routesFor(this.#core, ctx.surface);
+    if (!this.restricts(ctx.principal)) return routes;
+    const kinds: RequestKind[] = method.startsWith("prompts/")
+      ? ["prompt"]
+      : method.startsWith("completion/")
+        ? ["prompt", "resource"]
+        : ["resource"];
+    const shown = (b: { name: string }) => kinds.some((k) => this.#sees(ctx.principal, b.name, k, "*"));
+    return new Routes(() => routes.backends().filter(shown), { prefix: ctx.surface.kind !== "direct" });
+  }
+
+  /**
+   * Refuses, before anything is resolved, a tool this restricted caller may not see: the answer is the same
+   * whether the tool exists or not, and names nothing else.
+   * @throws GatewayError ACCESS_DENIED
+   */
+  #admitTool(ctx: CallContext, target: ToolTarget): void {
+    if ("name" in target) {
+      const entry = this.#names.resolve(target.name);
+      if (!entry || !this.#seesTool(ctx.principal, entry.server, entry.tool)) throw notAllowed(target.name);
+      return;
+    }
+    const entry = this.#core.catalog.find(target.server, target.tool);
+    const readOnly = entry?.tool.annotations?.readOnlyHint === true;
+    if (!this.#sees(ctx.principal, target.server, "tool", target.tool, readOnly)) {
+      throw notAllowed(`${target.server}/${target.tool}`);
+    }
+  }
+}
+
+function notAllowed(what: string): GatewayError {
+  return new GatewayError("ACCESS_DENIED", `"${what}" is not allowed for this client.`);
 }

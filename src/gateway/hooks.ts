@@ -1,5 +1,5 @@
 import type { RequestOutcome } from "../metrics/gateway-metrics.ts";
-import type { CallContext } from "./call-context.ts";
+import type { CallContext, Principal } from "./call-context.ts";
 
 /** What a request does on a backend, for access checks, audit and logs. */
 export type RequestKind = "tool" | "resource" | "prompt" | "completion" | "subscription";
@@ -8,8 +8,13 @@ export type RequestKind = "tool" | "resource" | "prompt" | "completion" | "subsc
 export interface AccessTarget {
   server: string;
   kind: RequestKind;
-  /** The tool or prompt name, the resource URI, or the method. */
+  /**
+   * The tool or prompt name, the resource URI, or the method; `*` asks whether anything of this kind on
+   * the server is visible (lists of servers, `/mcp/{backend}`).
+   */
   name: string;
+  /** For tools: true when the catalog lists it with `readOnlyHint: true`. */
+  readOnly?: boolean | undefined;
 }
 
 /** One finished request, for an audit trail (never argument values or results). */
@@ -36,5 +41,10 @@ export interface GatewayHooks {
    * Filters what a caller may see in lists and search (tools of servers it may not use stay hidden).
    * @default everything is visible
    */
-  visible?: ((ctx: CallContext, target: AccessTarget) => boolean) | undefined;
+  visible?: ((principal: Principal, target: AccessTarget) => boolean) | undefined;
+  /**
+   * True when this caller sees less than everything: its errors then name nothing outside what it may see
+   * (no did-you-mean, no list of servers). @default false
+   */
+  restricts?: ((principal: Principal) => boolean) | undefined;
 }

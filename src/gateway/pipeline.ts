@@ -48,7 +48,11 @@ export async function runOnBackend(
   send: (options: CallOptions) => Promise<Result>,
 ): Promise<Result> {
   const { backend, kind, name, label } = request;
-  await hooks.access?.(ctx, { server: backend.name, kind, name });
+  if (hooks.access) {
+    const readOnly =
+      kind === "tool" && core.catalog.find(backend.name, name)?.tool.annotations?.readOnlyHint === true;
+    await hooks.access(ctx, { server: backend.name, kind, name, readOnly });
+  }
   const started = core.now();
   const finish = (settled: { result: Result } | { error: unknown }): void => {
     const ms = core.now() - started;

@@ -1,10 +1,12 @@
+import type { Auth } from "../auth/auth.ts";
 import type { ServeFlags } from "../config/resolve.ts";
+import type { GatewayConfig } from "../config/schema.ts";
 import { isBlankConfig, watchFile } from "../config/watch.ts";
 import { errorMessage, GatewayError } from "../errors.ts";
 import type { Surface } from "../gateway/call-context.ts";
 import type { Gateway } from "../gateway/gateway.ts";
 import { configureLog, log } from "../log.ts";
-import { exposureWarning } from "./exposure.ts";
+import { exposureRefusal, exposureWarning } from "./exposure.ts";
 import type { HttpFrontEnd } from "./http/front-end.ts";
 
 /** Runs the gateway until SIGINT/SIGTERM (or, with --stdio, until the client closes stdin). */
@@ -19,11 +21,22 @@ export async function runGateway(flags: ServeFlags & { stdio?: boolean | undefin
 
   const config = settings.config;
   const surface: Surface = config.meta_mcp.enabled ? { kind: "meta" } : { kind: "transparent" };
+  const allowUnauthenticated =
+    config.server.allow_unauthenticated || process.env.MCP_GATEWAY_ALLOW_UNAUTHENTICATED === "1";
+  if (!flags.stdio) {
+    const refusal = exposureRefusal(config.server.host, {
+      auth: config.auth !== undefined,
+      allowUnauthenticated,
+    });
+    if (refusal) throw new GatewayError("USAGE", refusal);
+  }
+  const auth = await startAuth(config, settings.configPath);
   const { Gateway } = await import("../gateway/gateway.ts");
-  const gateway = Gateway.fromConfig(config);
+  const gateway = Gateway.fromConfig(config, auth?.hooks() ?? {});
+  const stopWatchingKeys = auth?.watch() ?? (() => undefined);
 
   const stopWatching = settings.configPath
-    ? startReloading(gateway, flags, settings.configPath)
+    ? startReloading(gateway, flags, settings.configPath, auth)
     : () => undefined;
   let http: HttpFrontEnd | undefined;
   let stopping: Promise<void> | undefined;
@@ -37,6 +50,7 @@ export async function runGateway(flags: ServeFlags & { stdio?: boolean | undefin
       force.unref();
       // shutdown_timeout is what calls in flight get; stopping the backends may take a few seconds more.
       stopWatching();
+      stopWatchingKeys();
       await http
         ?.stop({ graceMs: config.server.shutdown_timeout })
         .catch((err) => log.warn(`stopping HTTP: ${errorMessage(err)}`));
@@ -62,12 +76,12 @@ export async function runGateway(flags: ServeFlags & { stdio?: boolean | undefin
     process.exit(0);
   }
 
-  const exposed = exposureWarning(config.server.host);
+  const exposed = auth ? undefined : exposureWarning(config.server.host);
   if (exposed) log.warn(exposed);
   // Listen first: a client's initialize and tools/list need no backend, so the backends start after.
   const { startHttpFrontEnd } = await import("./http/front-end.ts");
   try {
-    http = startHttpFrontEnd(gateway, { surface });
+    http = startHttpFrontEnd(gateway, { surface, auth });
   } catch (err) {
     await gateway.stop();
     const message = errorMessage(err);
@@ -86,11 +100,29 @@ export async function runGateway(flags: ServeFlags & { stdio?: boolean | undefin
   );
 }
 
+/** The config's `auth:` section at work (keys file read), or undefined without one. */
+async function startAuth(config: GatewayConfig, configPath: string | undefined): Promise<Auth | undefined> {
+  if (!config.auth) return undefined;
+  const { Auth } = await import("../auth/auth.ts");
+  const { keysFilePath } = await import("../auth/keys.ts");
+  const keysPath = keysFilePath(configPath ?? `${process.cwd()}/gateway.yaml`, config.auth.keys_file);
+  const auth = new Auth(config.auth, { keysPath });
+  log.info(`auth: ${auth.keyCount} API key(s) from ${keysPath}`);
+  if (auth.keyCount === 0)
+    log.warn("auth is on but no key exists yet: create one with mcp-gateway keys add NAME --scope admin");
+  return auth;
+}
+
 /**
  * Reloads the config when its file changes or on SIGHUP. A config that fails to load or validate is
  * rejected with its error logged; the running one keeps serving. Reloads run one at a time.
  */
-function startReloading(gateway: Gateway, flags: ServeFlags, path: string): () => void {
+function startReloading(
+  gateway: Gateway,
+  flags: ServeFlags,
+  path: string,
+  auth: Auth | undefined,
+): () => void {
   let queue: Promise<void> = Promise.resolve();
   const reload = (why: string): void => {
     queue = queue.then(async () => {
@@ -104,6 +136,10 @@ function startReloading(gateway: Gateway, flags: ServeFlags, path: string): () =
         const { resolveSettings } = await import("../config/resolve.ts");
         const next = resolveSettings({ ...flags, config: path });
         const report = await gateway.reload(next.config);
+        if (auth && next.config.auth) auth.update(next.config.auth);
+        else if ((auth === undefined) !== (next.config.auth === undefined)) {
+          log.warn("adding or removing the auth: section takes effect on restart");
+        }
         const changes = [
           ...report.added.map((n) => `+${n}`),
           ...report.removed.map((n) => `-${n}`),

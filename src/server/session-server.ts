@@ -1,7 +1,7 @@
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { SetLevelRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
-import { ANONYMOUS, type CallContext, type Surface } from "../gateway/call-context.ts";
+import { ANONYMOUS, type CallContext, type Principal, type Surface } from "../gateway/call-context.ts";
 import type { Gateway } from "../gateway/gateway.ts";
 import { sessionLabel } from "../gateway/pipeline.ts";
 import type { SessionPeer } from "../gateway/session-hub.ts";
@@ -16,10 +16,15 @@ const INSTRUCTIONS =
   "Tools of many servers sit behind this gateway. Find one with gateway_search_tools, then call it with gateway_invoke.";
 const Raw = z.looseObject({});
 
-/** Options of one session: who it is (until auth, anonymous) and how its label reads in logs. */
+/** Options of one session: who it is and how its label reads in logs. */
 export interface SessionOptions {
   /** Label for a session without an id of its own (stdio, in-process). @default "stdio" */
   label?: string;
+  /**
+   * Who opened it (fixed at initialize; the HTTP front end refuses the session id with any other key).
+   * @default ANONYMOUS
+   */
+  principal?: Principal;
 }
 
 /** Builds the MCP server object for one client session on the given surface. */
@@ -60,12 +65,13 @@ export function createSessionServer(
   };
   server.onclose = gateway.attach(peer);
 
+  const principal = options.principal ?? ANONYMOUS;
   const context = (extra: Extra, meta?: { progressToken?: string | number }): CallContext => {
     if (extra.sessionId && peer.label !== sessionLabel(extra.sessionId))
       peer.label = sessionLabel(extra.sessionId);
     const token = meta?.progressToken;
     return {
-      principal: ANONYMOUS,
+      principal,
       session: peer,
       surface,
       requestId: extra.requestId,

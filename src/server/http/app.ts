@@ -1,10 +1,18 @@
 import { Hono } from "hono";
 import { cors } from "hono/cors";
+import type { Auth } from "../../auth/auth.ts";
 import type { Surface } from "../../gateway/call-context.ts";
 import type { Gateway } from "../../gateway/gateway.ts";
 import { log } from "../../log.ts";
 import { PROMETHEUS_CONTENT_TYPE } from "../../metrics/prometheus.ts";
 import { didYouMean } from "../../suggest.ts";
+import {
+  type AppEnv,
+  authMiddleware,
+  metricsRefused,
+  RESOURCE_METADATA_PATH,
+  resourceMetadata,
+} from "./auth.ts";
 import { requestGuard } from "./guard.ts";
 import { jsonRpcError } from "./json-rpc-error.ts";
 import { type McpEndpointOptions, serveMcp } from "./mcp-endpoint.ts";
@@ -21,6 +29,10 @@ export interface AppParts {
   sse: SseSessions;
   origin: OriginPolicy;
   limits: McpEndpointOptions;
+  /** API keys and profiles; undefined without an `auth:` section (every caller anonymous). */
+  auth?: Auth | undefined;
+  /** Scopes the resource metadata advertises. @default ["admin"] */
+  scopes?: readonly string[];
 }
 
 const MCP_METHODS = ["GET", "POST", "DELETE"];
@@ -34,9 +46,9 @@ function methodNotAllowed(allow: string, message = "Method not allowed"): Respon
  * route, then CORS for the allowed browser origins, then the route. Later pieces (auth, the dashboard) are
  * one middleware or one route each.
  */
-export function createApp(parts: AppParts): Hono {
-  const { gateway, sessions, sse, limits } = parts;
-  const app = new Hono({ strict: false });
+export function createApp(parts: AppParts): Hono<AppEnv> {
+  const { gateway, sessions, sse, limits, auth } = parts;
+  const app = new Hono<AppEnv>({ strict: false });
   app.use(requestGuard(parts.origin));
   app.use(
     cors({
@@ -51,21 +63,37 @@ export function createApp(parts: AppParts): Hono {
         "mcp-protocol-version",
         "last-event-id",
       ],
-      exposeHeaders: ["mcp-session-id", "mcp-protocol-version"],
+      exposeHeaders: ["mcp-session-id", "mcp-protocol-version", "www-authenticate"],
     }),
   );
+  app.use(authMiddleware(auth, { bindHost: parts.origin.bindHost }));
 
-  app.get("/health", (c) => c.json(gateway.health()));
-  app.get("/metrics", () => {
+  app.get(RESOURCE_METADATA_PATH, (c) => resourceMetadata(c, parts.scopes ?? ["admin"]));
+  app.get(`${RESOURCE_METADATA_PATH}/*`, (c) => resourceMetadata(c, parts.scopes ?? ["admin"]));
+  app.get("/health", (c) => {
+    const health = gateway.health();
+    return c.json(c.get("admin") ? health : { status: health.status });
+  });
+  app.get("/metrics", (c) => {
+    if (!c.get("admin")) return metricsRefused(c, auth !== undefined);
     const text = gateway.metrics(sessions.size + sse.size);
     return new Response(text, { headers: { "content-type": PROMETHEUS_CONTENT_TYPE } });
   });
 
   app.on(MCP_METHODS, "/mcp", (c) =>
-    serveMcp(c.req.raw, { endpoint: "/mcp", surface: parts.surface, sessions }, limits),
+    serveMcp(
+      c.req.raw,
+      { endpoint: "/mcp", surface: parts.surface, sessions, principal: c.get("principal") },
+      limits,
+    ),
   );
   app.on(MCP_METHODS, "/mcp/:backend", (c) => {
     const backend = c.req.param("backend");
+    const principal = c.get("principal");
+    if (gateway.restricts(principal) && !gateway.mayReach(principal, backend)) {
+      // The same answer whether the backend exists or not, naming no other.
+      return jsonRpcError(403, -32000, `Forbidden: backend "${backend}" is not allowed for this client`);
+    }
     if (!gateway.hasBackend(backend)) {
       return jsonRpcError(
         404,
@@ -74,14 +102,15 @@ export function createApp(parts: AppParts): Hono {
       );
     }
     const endpoint = `/mcp/${backend}`;
-    return serveMcp(c.req.raw, { endpoint, surface: { kind: "direct", backend }, sessions }, limits);
+    const surface = { kind: "direct", backend } as const;
+    return serveMcp(c.req.raw, { endpoint, surface, sessions, principal }, limits);
   });
   app.all("/mcp", () => methodNotAllowed("GET, POST, DELETE"));
   app.all("/mcp/:backend", () => methodNotAllowed("GET, POST, DELETE"));
 
-  app.get("/sse", () => sse.open());
+  app.get("/sse", (c) => sse.open(c.get("principal")));
   app.all("/sse", () => methodNotAllowed("GET", "Use GET /sse"));
-  app.post("/message", (c) => sse.post(c.req.raw, limits));
+  app.post("/message", (c) => sse.post(c.req.raw, limits, c.get("principal")));
   app.all("/message", () => methodNotAllowed("POST", "Use POST /message"));
 
   app.notFound((c) => c.json({ error: `Not found: ${c.req.path}. MCP is served at /mcp` }, 404));

@@ -1,4 +1,5 @@
 import type { Server as BunServer } from "bun";
+import type { Auth } from "../../auth/auth.ts";
 import type { Surface } from "../../gateway/call-context.ts";
 import type { Gateway } from "../../gateway/gateway.ts";
 import { log } from "../../log.ts";
@@ -18,6 +19,8 @@ export interface HttpFrontEndOptions {
   bodyTimeoutMs?: number;
   /** Clock for session idle expiry. @default Date.now */
   now?: () => number;
+  /** API keys and profiles (the config's `auth:` section). @default none: every caller anonymous */
+  auth?: Auth | undefined;
 }
 
 /** A running HTTP front end. */
@@ -53,6 +56,7 @@ export function startHttpFrontEnd(gateway: Gateway, options: HttpFrontEndOptions
     sse,
     origin: { bindHost: host, allowedOrigins: options.allowedOrigins ?? defaults.allowed_origins },
     limits: { maxBodySize, bodyTimeoutMs: options.bodyTimeoutMs ?? 30_000 },
+    auth: options.auth,
   });
   const server: BunServer<undefined> = Bun.serve({
     hostname: host,

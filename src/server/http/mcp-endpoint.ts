@@ -1,6 +1,6 @@
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
-import type { Surface } from "../../gateway/call-context.ts";
+import type { Principal, Surface } from "../../gateway/call-context.ts";
 import { readJsonBody } from "./body.ts";
 import { jsonRpcError } from "./json-rpc-error.ts";
 import type { SessionStore } from "./sessions.ts";
@@ -52,10 +52,10 @@ function isInitialize(body: unknown): boolean {
 /** Serves one Streamable HTTP request on `endpoint` (`/mcp` or `/mcp/<backend>`). */
 export async function serveMcp(
   request: Request,
-  target: { endpoint: string; surface: Surface; sessions: SessionStore },
+  target: { endpoint: string; surface: Surface; sessions: SessionStore; principal: Principal },
   options: McpEndpointOptions,
 ): Promise<Response> {
-  const { endpoint, surface, sessions } = target;
+  const { endpoint, surface, sessions, principal } = target;
   const sessionId = request.headers.get("mcp-session-id");
   if (sessionId) {
     const session = sessions.use(sessionId);
@@ -65,6 +65,10 @@ export async function serveMcp(
         -32001,
         "Session not found (it expired or the gateway restarted): initialize again",
       );
+    }
+    // A session belongs to the key that initialized it: a leaked session id is no use with another key.
+    if (session.principal.id !== principal.id) {
+      return jsonRpcError(403, -32000, "Forbidden: this session belongs to another client");
     }
     if (request.method !== "POST") return session.transport.handleRequest(request);
     const body = await readJsonBody(request, options);
@@ -99,6 +103,6 @@ export async function serveMcp(
       "retry-after": "5",
     });
   }
-  const session = await sessions.open(endpoint, surface);
+  const session = await sessions.open(endpoint, surface, principal);
   return session.transport.handleRequest(request, { parsedBody: body });
 }

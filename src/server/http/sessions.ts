@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
-import type { Surface } from "../../gateway/call-context.ts";
+import { ANONYMOUS, type Principal, type Surface } from "../../gateway/call-context.ts";
 import type { Gateway } from "../../gateway/gateway.ts";
 import { createSessionServer } from "../session-server.ts";
 
@@ -19,6 +19,8 @@ export interface HttpSession {
   used: boolean;
   /** JSON-RPC ids of the client's requests not answered yet. */
   pending: Set<string | number>;
+  /** Who initialized it; every later request must come from the same principal. */
+  principal: Principal;
 }
 
 /** Limits of the session store; see `server.*` in the config schema for what each means. */
@@ -130,10 +132,11 @@ export class SessionStore {
   }
 
   /** Creates the transport and server for a new session; it is stored once initialize succeeds. */
-  async open(endpoint: string, surface: Surface): Promise<HttpSession> {
-    const server = createSessionServer(this.#gateway, surface, { label: "new" });
+  async open(endpoint: string, surface: Surface, principal: Principal = ANONYMOUS): Promise<HttpSession> {
+    const server = createSessionServer(this.#gateway, surface, { label: "new", principal });
     const session = {
       endpoint,
+      principal,
       server,
       lastSeen: this.#limits.now(),
       used: false,

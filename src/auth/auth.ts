@@ -1,0 +1,140 @@
+import type { AuthConfig } from "../config/schema.ts";
+import { watchFile } from "../config/watch.ts";
+import { errorMessage, GatewayError } from "../errors.ts";
+import { TokenBucket } from "../failsafe/rate-limit.ts";
+import type { CallContext, Principal } from "../gateway/call-context.ts";
+import type { AccessTarget, GatewayHooks } from "../gateway/hooks.ts";
+import { log } from "../log.ts";
+import { KeyStore, type KeyStoreOptions, readKeyFile } from "./keys.ts";
+import { type Access, allows, compileAccess } from "./scopes.ts";
+
+/** Options of {@link Auth}. */
+export interface AuthOptions extends KeyStoreOptions {
+  /** The keys file (see `keysFilePath`). */
+  keysPath: string;
+  /** Clock for per-principal rate limits, ms. @default performance.now */
+  now?: () => number;
+}
+
+/**
+ * Authentication and access for one gateway: API keys from the keys file (re-read when it changes), the
+ * profiles of the `auth:` section, and the hooks that enforce them on the one request path.
+ */
+export class Auth {
+  #config: AuthConfig;
+  #keys: KeyStore;
+  #access = new WeakMap<Principal, Access>();
+  readonly #buckets = new Map<string, TokenBucket>();
+  readonly #options: AuthOptions;
+  readonly #listeners = new Set<() => void>();
+
+  /** @throws GatewayError CONFIG_INVALID when the keys file is unreadable */
+  constructor(config: AuthConfig, options: AuthOptions) {
+    this.#config = config;
+    this.#options = options;
+    this.#keys = this.#load();
+  }
+
+  /** The keys file this reads. */
+  get keysPath(): string {
+    return this.#options.keysPath;
+  }
+
+  /** How many keys are current. */
+  get keyCount(): number {
+    return this.#keys.size;
+  }
+
+  /** The principal a credential (an API key) stands for, or undefined. */
+  authenticate(credential: string): Promise<Principal | undefined> {
+    return this.#keys.authenticate(credential);
+  }
+
+  /** Applies a new `auth:` section (profiles); keys stay. */
+  update(config: AuthConfig): void {
+    this.#config = config;
+    this.#access = new WeakMap();
+  }
+
+  /** Re-reads the keys file; a broken file is logged and the keys before it stay. */
+  reloadKeys(): void {
+    try {
+      this.#keys = this.#load();
+      this.#buckets.clear();
+      log.info(`keys reloaded: ${this.#keys.size} key(s) from ${this.keysPath}`);
+    } catch (error) {
+      log.error(`keys reload rejected; the previous keys stay: ${errorMessage(error)}`);
+    }
+    for (const listener of this.#listeners) listener();
+  }
+
+  /** Calls `listener` after each reload of the keys file; returns its removal. */
+  onReload(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Re-reads the keys file whenever it changes; returns the stop. */
+  watch(): () => void {
+    return watchFile(this.keysPath, () => this.reloadKeys(), {
+      onSkip: (reason) => log.warn(`keys reload skipped: ${this.keysPath} ${reason}`),
+    });
+  }
+
+  /** The checks on the gateway's request path. */
+  hooks(): Required<Pick<GatewayHooks, "access" | "visible" | "restricts">> {
+    return {
+      access: (ctx, target) => this.#check(ctx, target),
+      visible: (principal, target) => principal.scopes === undefined || allows(this.#of(principal), target),
+      restricts: (principal) => principal.scopes !== undefined && !this.#of(principal).admin,
+    };
+  }
+
+  #check(ctx: CallContext, target: AccessTarget): void {
+    const principal = ctx.principal;
+    if (principal.scopes === undefined) return;
+    if (!allows(this.#of(principal), target)) {
+      const what = target.kind === "tool" ? `${target.server}/${target.name}` : target.name;
+      throw new GatewayError("ACCESS_DENIED", `"${what}" is not allowed for this client.`);
+    }
+    if (principal.rate !== undefined) {
+      let bucket = this.#buckets.get(principal.id);
+      if (!bucket) {
+        bucket = new TokenBucket({
+          requestsPerSecond: principal.rate,
+          ...(this.#options.now ? { now: this.#options.now } : {}),
+        });
+        this.#buckets.set(principal.id, bucket);
+      }
+      const taken = bucket.tryAcquire();
+      if (!taken.ok) {
+        throw new GatewayError(
+          "RATE_LIMITED",
+          `this client may make ${principal.rate} request(s) per second; retry in ${taken.retryAfterMs} ms`,
+        );
+      }
+    }
+  }
+
+  #of(principal: Principal): Access {
+    let access = this.#access.get(principal);
+    if (!access) {
+      access = compileAccess(principal.scopes ?? [], this.#config.profiles);
+      if (access.unknownProfiles.length > 0) {
+        log.warn(
+          `${principal.id}: scope profile:${access.unknownProfiles.join(", profile:")} names no profile in auth.profiles; it grants nothing`,
+        );
+      }
+      this.#access.set(principal, access);
+    }
+    return access;
+  }
+
+  #load(): KeyStore {
+    const { verify, maxCached } = this.#options;
+    return new KeyStore(readKeyFile(this.keysPath), {
+      ...(verify ? { verify } : {}),
+      ...(maxCached !== undefined ? { maxCached } : {}),
+    });
+  }
+}
