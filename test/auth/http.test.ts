@@ -140,4 +140,22 @@ describe("API keys over HTTP", () => {
     await rotated.close();
     user = next;
   });
+
+  test("a key's rate limit refuses calls beyond it, as a tool result", async () => {
+    const slow = await addKey(gw.keysPath, "slow", { scopes: ["everything"], rate: 0.01 });
+    const reload = reloaded();
+    gw.auth?.reloadKeys();
+    await reload;
+    const client = await connectWithKey(new URL("/mcp", gw.url), slow);
+    const call = () =>
+      client.callTool({
+        name: "gateway_invoke",
+        arguments: { server: "everything", tool: "echo", arguments: { message: "x" } },
+      });
+    expect((await call()).isError).toBeFalsy();
+    const refused = await call();
+    expect(refused.isError).toBe(true);
+    expect(JSON.stringify(refused)).toContain("0.01 request(s) per second");
+    await client.close();
+  });
 });
