@@ -40,7 +40,7 @@ describe("compactSchema", () => {
       properties: { p: { type: "string", description: long } },
     });
     expect(cut).toBe(true);
-    const text = (schema.properties as Record<string, { description: string }>).p.description;
+    const text = (schema.properties as Record<string, { description: string }>).p?.description ?? "";
     expect(text.length).toBeLessThanOrEqual(DESCRIPTION_MAX + 2);
     expect(text.endsWith(CUT)).toBe(true);
     expect(cutText("short", 10)).toEqual({ text: "short", cut: false });
