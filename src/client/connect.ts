@@ -15,7 +15,28 @@ export interface GatewaySession {
   mode: "running" | "ad-hoc";
   /** URL of the running gateway, or the config file of the ad-hoc one. */
   target: string;
+  /** Which gateway this is, for the user: endpoint, version (from /health), config file. */
+  identity: GatewayIdentity;
   close(): Promise<void>;
+}
+
+/** What the CLI tells the user about the gateway it talks to. */
+export interface GatewayIdentity {
+  mode: "running" | "ad-hoc";
+  /** MCP endpoint of a running gateway. */
+  url: string | undefined;
+  /** mcp-gateway version of the running gateway (from /health), or ours for an ad-hoc one. */
+  version: string | undefined;
+  /** The config file this command read (undefined with --url or when none was found). */
+  config: string | undefined;
+}
+
+/** One line naming the gateway, e.g. `mcp-gateway 0.1.0 at http://127.0.0.1:39400/mcp (config …)`. */
+export function describeGateway(identity: GatewayIdentity): string {
+  const config = identity.config ? ` (config ${identity.config})` : "";
+  return identity.mode === "running"
+    ? `mcp-gateway ${identity.version ?? "(version unknown)"} at ${identity.url}${config}`
+    : `mcp-gateway ${identity.version} started for this command${config || " (no config file: defaults)"}`;
 }
 
 /** How to reach a gateway. */
@@ -36,7 +57,7 @@ function newClient(): Client {
   return new Client({ name: "mcp-gateway-cli", version: VERSION });
 }
 
-async function overHttp(url: URL): Promise<GatewaySession> {
+async function overHttp(url: URL, identity: GatewayIdentity): Promise<GatewaySession> {
   const client = newClient();
   try {
     await client.connect(new StreamableHTTPClientTransport(url));
@@ -49,19 +70,25 @@ async function overHttp(url: URL): Promise<GatewaySession> {
       },
     );
   }
-  return { client, mode: "running", target: url.href, close: () => client.close() };
+  return { client, mode: "running", target: url.href, identity, close: () => client.close() };
 }
 
-/** Answers only when an mcp-gateway (not some other program) is listening at host:port. */
-async function isGatewayListening(host: string, port: number, fetchFn: typeof fetch): Promise<boolean> {
-  if (port === 0) return false;
-  const hostPart = host.includes(":") ? `[${host}]` : host === "0.0.0.0" ? "127.0.0.1" : host;
+/** What a running mcp-gateway says about itself on /health. */
+interface HealthInfo {
+  version: string;
+  backends: string[];
+}
+
+/** /health of an mcp-gateway at `origin`, or undefined when nothing (or some other program) answers. */
+async function readHealth(origin: string, fetchFn: typeof fetch): Promise<HealthInfo | undefined> {
   try {
-    const response = await fetchFn(`http://${hostPart}:${port}/health`, { signal: AbortSignal.timeout(750) });
+    const response = await fetchFn(`${origin}/health`, { signal: AbortSignal.timeout(750) });
     const body = (await response.json()) as { version?: unknown; backends?: unknown };
-    return typeof body.version === "string" && typeof body.backends === "object";
+    if (typeof body.version !== "string" || typeof body.backends !== "object" || body.backends === null)
+      return undefined;
+    return { version: body.version, backends: Object.keys(body.backends) };
   } catch {
-    return false;
+    return undefined;
   }
 }
 
@@ -71,12 +98,42 @@ async function isGatewayListening(host: string, port: number, fetchFn: typeof fe
  * @throws GatewayError CONFIG_* for a bad config, BACKEND_UNAVAILABLE when `url` does not answer
  */
 export async function connectGateway(options: ConnectOptions = {}): Promise<GatewaySession> {
-  if (options.url) return overHttp(new URL(options.url));
+  const fetchFn = options.fetch ?? fetch;
+  if (options.url) {
+    const url = new URL(options.url);
+    const health = await readHealth(url.origin, fetchFn);
+    return overHttp(url, { mode: "running", url: url.href, version: health?.version, config: undefined });
+  }
   const settings = resolveSettings({ config: options.config }, options.env ? { env: options.env } : {});
   const { host, port } = settings.config.server;
-  if (!options.adHoc && (await isGatewayListening(host, port, options.fetch ?? fetch))) {
-    const hostPart = host.includes(":") ? `[${host}]` : host === "0.0.0.0" ? "127.0.0.1" : host;
-    return overHttp(new URL(`http://${hostPart}:${port}/mcp`));
+  const hostPart = host.includes(":")
+    ? `[${host}]`
+    : host === "0.0.0.0" || host === "::"
+      ? "127.0.0.1"
+      : host;
+  const health =
+    options.adHoc || port === 0 ? undefined : await readHealth(`http://${hostPart}:${port}`, fetchFn);
+  if (health) {
+    const url = new URL(`http://${hostPart}:${port}/mcp`);
+    // Another project's gateway on the same port would answer for this config without a word: refuse.
+    const wanted = Object.entries(settings.config.backends)
+      .filter(([, entry]) => entry.enabled)
+      .map(([name]) => name);
+    const foreign = wanted.filter((name) => !health.backends.includes(name));
+    if (foreign.length > 0) {
+      throw new GatewayError(
+        "USAGE",
+        `the mcp-gateway ${health.version} at ${url.href} is not serving ${settings.configPath ?? "this config"} ` +
+          `(it has no backend ${foreign.map((n) => `"${n}"`).join(", ")}; it has ${health.backends.join(", ") || "none"}). ` +
+          `Use it anyway with --url ${url.href}, or start one from this config with --ad-hoc`,
+      );
+    }
+    return overHttp(url, {
+      mode: "running",
+      url: url.href,
+      version: health.version,
+      config: settings.configPath,
+    });
   }
   const gateway = Gateway.fromConfig(settings.config);
   options.onStarting?.(gateway.backendNames.length);
@@ -90,6 +147,7 @@ export async function connectGateway(options: ConnectOptions = {}): Promise<Gate
     client,
     mode: "ad-hoc",
     target: settings.configPath ?? "(no config file)",
+    identity: { mode: "ad-hoc", url: undefined, version: VERSION, config: settings.configPath },
     close: async () => {
       await client.close().catch(() => undefined);
       await server.close().catch(() => undefined);

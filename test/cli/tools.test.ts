@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseToolArgs } from "../../src/cli/commands/tools.ts";
+import { VERSION } from "../../src/version.ts";
 import { startTestGateway, type TestGateway, tempDir } from "../helpers/gateway.ts";
 import { serverCommand } from "../helpers/paths.ts";
 import { runCli } from "./run.ts";
@@ -26,7 +27,10 @@ describe("ad-hoc gateway from the config", () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^NAME +STATUS +TRANSPORT +TOOLS +DESCRIPTION$/m);
     expect(run.stdout).toMatch(/^everything +running +stdio +\d+ +Reference server$/m);
-    expect(run.stderr).toBe(""); // no progress noise when stderr is not a terminal
+    // No progress noise when stderr is not a terminal; only which gateway answered.
+    expect(run.stderr).toBe(
+      `gateway: mcp-gateway ${VERSION} started for this command (config ${configPath})\n`,
+    );
   });
 
   test("tools call relays arguments and prints the result text", async () => {

@@ -1,13 +1,15 @@
 import type { ArgsDef } from "citty";
-import { connectGateway, type GatewaySession } from "../../client/connect.ts";
+import { connectGateway, describeGateway, type GatewaySession } from "../../client/connect.ts";
 import { configureLog } from "../../log.ts";
+import { writeErrorLine } from "../output.ts";
 import { startProgress } from "../progress.ts";
 
 /** Flags shared by the commands that talk to a gateway (`servers`, `tools …`). */
 export const clientArgs = {
   url: {
     type: "string",
-    description: "MCP endpoint of a running gateway (default: the config's, if one answers)",
+    description:
+      "MCP endpoint of a running gateway, used whatever it serves (default: the config's address, if the gateway there serves the config's backends)",
   },
   config: { type: "string", alias: "c", description: "Config file for finding or starting the gateway" },
   "ad-hoc": { type: "boolean", description: "Start a gateway from the config even if one is running" },
@@ -41,6 +43,9 @@ export async function withGateway<T>(
     progress.done();
     throw err;
   }
+  progress.done();
+  // Say which gateway answers (another project's could be listening on the same port).
+  if (flags.json !== true) writeErrorLine(`gateway: ${describeGateway(session.identity)}`);
   try {
     return await fn(session);
   } finally {

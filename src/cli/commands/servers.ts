@@ -20,9 +20,12 @@ export const serversCommand = defineCommand({
   args: clientArgs,
   run: async ({ args, rawArgs }) => {
     assertKnownFlags(rawArgs, clientArgs);
-    const answer = await withGateway(args, (s) => callMetaTool(s.client, "gateway_list_servers", {}));
+    const [answer, gateway] = await withGateway(
+      args,
+      async (s) => [await callMetaTool(s.client, "gateway_list_servers", {}), s.identity] as const,
+    );
     if (args.json) {
-      writeOutput(`${JSON.stringify(answer, null, 2)}\n`);
+      writeOutput(`${JSON.stringify({ gateway, ...answer }, null, 2)}\n`);
       return;
     }
     const servers = (answer.servers ?? []) as ServerRow[];
