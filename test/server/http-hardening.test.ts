@@ -307,3 +307,28 @@ describe("deeply nested bodies", () => {
     }
   });
 });
+
+describe("event streams start at once", () => {
+  test("GET /mcp answers its headers and a first comment before any event exists", async () => {
+    const gw = await startTestGateway("capabilities: { enabled: false }\n");
+    try {
+      const id = await initSession(gw.mcpUrl);
+      const abort = new AbortController();
+      // fetch resolves once the headers arrive: before this change it waited for the first event.
+      const res = await fetch(gw.mcpUrl, {
+        headers: { accept: "text/event-stream", "mcp-session-id": id, "mcp-protocol-version": "2025-11-25" },
+        signal: abort.signal,
+        // A deadline far below the 15 s keep-alive: only the opening comment can satisfy it.
+      }).then(async (r) => {
+        const reader = r.body?.getReader();
+        const first = await reader?.read();
+        return { status: r.status, first: new TextDecoder().decode(first?.value) };
+      });
+      abort.abort();
+      expect(res.status).toBe(200);
+      expect(res.first).toBe(": open\n\n");
+    } finally {
+      await gw.stop();
+    }
+  });
+});

@@ -3,6 +3,7 @@ import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
 import type { Principal, Surface } from "../../gateway/call-context.ts";
 import { readJsonBody } from "./body.ts";
 import { jsonRpcError } from "./json-rpc-error.ts";
+import { primeEventStream } from "./prime-stream.ts";
 import type { SessionStore } from "./sessions.ts";
 
 /** Limits of one Streamable HTTP endpoint. */
@@ -70,7 +71,7 @@ export async function serveMcp(
     if (session.principal.id !== principal.id) {
       return jsonRpcError(403, -32000, "Forbidden: this session belongs to another client");
     }
-    if (request.method !== "POST") return session.transport.handleRequest(request);
+    if (request.method !== "POST") return primeEventStream(await session.transport.handleRequest(request));
     const body = await readJsonBody(request, options);
     if (body instanceof Response) return body;
     const duplicate = sessions.admit(session, body);
@@ -88,7 +89,7 @@ export async function serveMcp(
       );
     }
     cancelOnDisconnect(request, body, session.transport, (id) => sessions.abandon(session, id));
-    return session.transport.handleRequest(request, { parsedBody: body });
+    return primeEventStream(await session.transport.handleRequest(request, { parsedBody: body }));
   }
   if (request.method !== "POST") {
     return jsonRpcError(400, -32000, "Bad Request: Mcp-Session-Id header is required");
