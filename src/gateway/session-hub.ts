@@ -38,6 +38,11 @@ export interface SessionPeer {
   ): Promise<Record<string, unknown>>;
   /** What the client declared at initialize. */
   clientCapabilities(): ClientCapabilities | undefined;
+  /**
+   * Whether this session may hear about a backend (its log messages, resource updates, list changes): false
+   * for a backend its principal's profile does not reach. @default every backend
+   */
+  hears?: ((server: string) => boolean) | undefined;
 }
 
 interface ActiveCall {
@@ -171,7 +176,9 @@ export class SessionHub {
   }
 
   #sessionsFor(backend: string): SessionPeer[] {
-    return [...this.#sessions].filter((s) => s.backend === undefined || s.backend === backend);
+    return [...this.#sessions].filter(
+      (s) => (s.backend === undefined || s.backend === backend) && (s.hears?.(backend) ?? true),
+    );
   }
 
   #listChanged(backend: string, kind: ListKind): void {

@@ -63,9 +63,11 @@ export function createSessionServer(
       }),
     clientCapabilities: () => server.getClientCapabilities(),
   };
+  const principal = options.principal ?? ANONYMOUS;
+  // Log messages and list changes of a backend the profile does not reach would leak its name and activity.
+  if (gateway.restricts(principal)) peer.hears = (server) => gateway.mayReach(principal, server);
   server.onclose = gateway.attach(peer);
 
-  const principal = options.principal ?? ANONYMOUS;
   const context = (extra: Extra, meta?: { progressToken?: string | number }): CallContext => {
     if (extra.sessionId && peer.label !== sessionLabel(extra.sessionId))
       peer.label = sessionLabel(extra.sessionId);
