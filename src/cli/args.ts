@@ -13,4 +13,9 @@ export const serveArgs = {
     description: "Expose the 4 meta-tools; --no-meta-mcp exposes every tool as <server>__<tool>",
   },
   stdio: { type: "boolean", description: "Serve MCP on stdin/stdout instead of HTTP" },
+  "allow-unauthenticated": {
+    type: "boolean",
+    description:
+      "Listen beyond loopback without an auth: section (anyone who reaches the port may call every tool)",
+  },
 } as const satisfies ArgsDef;

@@ -10,7 +10,9 @@ import { exposureRefusal, exposureWarning } from "./exposure.ts";
 import type { HttpFrontEnd } from "./http/front-end.ts";
 
 /** Runs the gateway until SIGINT/SIGTERM (or, with --stdio, until the client closes stdin). */
-export async function runGateway(flags: ServeFlags & { stdio?: boolean | undefined }): Promise<void> {
+export async function runGateway(
+  flags: ServeFlags & { stdio?: boolean | undefined; allowUnauthenticated?: boolean | undefined },
+): Promise<void> {
   const { resolveSettings } = await import("../config/resolve.ts");
   const settings = resolveSettings(flags);
   configureLog({ level: settings.logLevel, format: settings.logFormat });
@@ -22,7 +24,9 @@ export async function runGateway(flags: ServeFlags & { stdio?: boolean | undefin
   const config = settings.config;
   const surface: Surface = config.meta_mcp.enabled ? { kind: "meta" } : { kind: "transparent" };
   const allowUnauthenticated =
-    config.server.allow_unauthenticated || process.env.MCP_GATEWAY_ALLOW_UNAUTHENTICATED === "1";
+    flags.allowUnauthenticated === true ||
+    config.server.allow_unauthenticated ||
+    process.env.MCP_GATEWAY_ALLOW_UNAUTHENTICATED === "1";
   if (!flags.stdio) {
     const refusal = exposureRefusal(config.server.host, {
       auth: config.auth !== undefined,

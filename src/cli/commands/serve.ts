@@ -17,6 +17,7 @@ export const serveCommand = defineCommand({
       logFormat: args["log-format"],
       metaMcp: args["meta-mcp"],
       stdio: args.stdio,
+      allowUnauthenticated: args["allow-unauthenticated"],
     });
   },
 });
