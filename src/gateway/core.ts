@@ -34,6 +34,7 @@ export class GatewayCore {
   readonly now: () => number;
   readonly #policies = new Map<string, FailsafePolicy>();
   #ready: Promise<void> | undefined;
+  #warmingUp = false;
   #ticker: ReturnType<typeof setInterval> | undefined;
 
   constructor(config: GatewayConfig, options: GatewayCoreOptions = {}) {
@@ -88,15 +89,27 @@ export class GatewayCore {
    * starts the idle/health housekeeping; `ready` settles when that first round has started or failed.
    */
   start(options: { tickMs?: number } = {}): void {
-    this.#ready ??= this.pool.warmUp({
-      concurrency: this.config.lifecycle.warmup_concurrency,
-      lazy: (name) => isLazy(name, this.config),
-    });
+    if (!this.#ready) {
+      this.#warmingUp = true;
+      this.#ready = this.pool
+        .warmUp({
+          concurrency: this.config.lifecycle.warmup_concurrency,
+          lazy: (name) => isLazy(name, this.config),
+        })
+        .finally(() => {
+          this.#warmingUp = false;
+        });
+    }
     const tickMs = options.tickMs ?? 1000;
     if (!this.#ticker && tickMs > 0) {
       this.#ticker = setInterval(() => this.pool.tick(this.now()), tickMs);
       this.#ticker.unref?.();
     }
+  }
+
+  /** True from `start` until the first start of every backend has settled (/health says `starting`). */
+  get warmingUp(): boolean {
+    return this.#warmingUp;
   }
 
   /** Resolves once the first start of every backend has settled (never rejects). */

@@ -1,7 +1,7 @@
 import { VERSION } from "../version.ts";
 import type { GatewayCore } from "./core.ts";
 
-/** Body of `GET /health`: overall status plus each backend's state (never secrets). */
+/** Body of `GET /health`: overall status (`starting` during warm-up) plus each backend's state (never secrets). */
 export function healthReport(gateway: GatewayCore): Record<string, unknown> {
   const backends: Record<string, unknown> = {};
   let failed = 0;
@@ -20,7 +20,14 @@ export function healthReport(gateway: GatewayCore): Record<string, unknown> {
     };
   }
   return {
-    status: failed === 0 ? "ok" : failed === snapshots.length ? "unhealthy" : "degraded",
+    // Until the first start of every backend settles, "ok" would be a guess: say so.
+    status: gateway.warmingUp
+      ? "starting"
+      : failed === 0
+        ? "ok"
+        : failed === snapshots.length
+          ? "unhealthy"
+          : "degraded",
     version: VERSION,
     uptime_s: Math.floor((gateway.now() - gateway.startedAt) / 1000),
     tools: gateway.catalog.entries().length,
