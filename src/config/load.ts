@@ -53,6 +53,24 @@ function moveLegacyKeys(raw: Record<string, unknown>, warnings: string[]): void 
   }
 }
 
+/** Offset of a quote that is never closed (outside comments), if any. */
+function openQuote(text: string): number | undefined {
+  let open: { char: string; at: number } | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (open) {
+      if (open.char === '"' && c === "\\") i++;
+      else if (c === open.char && open.char === "'" && text[i + 1] === "'") i++;
+      else if (c === open.char) open = undefined;
+    } else if (c === "#" && (i === 0 || /\s/.test(text[i - 1] ?? ""))) {
+      while (i < text.length && text[i] !== "\n") i++;
+    } else if ((c === '"' || c === "'") && (i === 0 || /[\s:,[{-]/.test(text[i - 1] ?? ""))) {
+      open = { char: c, at: i };
+    }
+  }
+  return open?.at;
+}
+
 /**
  * Parses and validates config text. Every problem is reported at once, each naming its path and
  * `file:line:col`, with a did-you-mean for unknown keys.
@@ -70,7 +88,10 @@ export function parseConfig(
   };
   if (doc.errors.length > 0) {
     const lines = doc.errors.map((e) => {
-      const pos = counter.linePos(e.pos[0]);
+      // yaml reports an unterminated quote where the file ends; the user needs the line it opened on.
+      const opened =
+        e.code === "MISSING_CHAR" && /closing .?quote/i.test(e.message) ? openQuote(text) : undefined;
+      const pos = counter.linePos(opened ?? e.pos[0]);
       return `${options.file}:${pos.line}:${pos.col}: ${e.message.split("\n")[0]}`;
     });
     throw new GatewayError("CONFIG_INVALID", `invalid YAML\n  ${lines.join("\n  ")}`);

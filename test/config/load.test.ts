@@ -92,6 +92,12 @@ describe("parseConfig", () => {
     expect(failure("server:\n  port: [1, 2\n")).toMatch(/gw\.yaml:\d+:\d+/);
   });
 
+  test("an unterminated quote is reported at the line it opens, not at the end of the file", () => {
+    const text =
+      "# a \"comment\nserver:\n  host: \"127.0.0.1\n  port: 39400\nbackends:\n  a:\n    command: 'it''s'\n";
+    expect(failure(text)).toContain('gw.yaml:3:9: Missing closing "quote');
+  });
+
   test("expands ${VAR} and ${VAR:-default} in every string", () => {
     const { config } = parseConfig(
       'backends:\n  a:\n    command: "${BIN}/server"\n    env: { K: "${KEY}", D: "${MISSING:-fallback}" }\n',
