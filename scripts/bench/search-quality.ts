@@ -1,7 +1,9 @@
 /**
  * Search quality: recall@1/5/10, hit@1/5/10 and MRR of gateway_search_tools on the LiveMCPBench catalog
- * (527 tools, 70 fixture backends) for the 95 LiveMCPBench tasks, our own labelled query set and two
- * held-out sets (data/queries-heldout*.json), against a naive keyword baseline.
+ * (527 tools, 70 fixture backends) for the 95 LiveMCPBench tasks, our own labelled query set and three
+ * held-out sets (data/queries-heldout*.json; -v2 is issue 14's, of four kinds), and on the GitHub REST catalog
+ * (1,221 tools, lib/github-catalog.ts; always in-process) for data/queries-github.json, against a naive
+ * keyword baseline.
  *
  * Run: bun scripts/bench/search-quality.ts            through the real gateway (SDK Client → stdio gateway)
  *      bun scripts/bench/search-quality.ts --in-process   same index built in-process (fast loop for tuning)
@@ -12,6 +14,7 @@ import type { RankerFactory } from "../../src/catalog/ranker.ts";
 import { ToolSearch } from "../../src/catalog/search.ts";
 import { loadCatalog } from "../../test/fixtures/catalog-server.ts";
 import { naiveSearch, type Ranked } from "./lib/baseline.ts";
+import { githubServers } from "./lib/github-catalog.ts";
 import {
   inProcessCatalog,
   isRelevant,
@@ -101,6 +104,8 @@ const unknownGold = liveMcpBenchTasks(servers).flatMap((t) => t.unknown ?? []);
 const own = ownQueries();
 const heldOut = ownQueries("queries-heldout");
 const heldOutNames = ownQueries("queries-heldout-names");
+const heldOutV2 = ownQueries("queries-heldout-v2");
+const githubQueries = ownQueries("queries-github");
 
 const naive = naiveSearch(servers);
 const systems: Array<{ name: string; search: SearchFn; close?: () => Promise<void> }> = [
@@ -109,9 +114,15 @@ const systems: Array<{ name: string; search: SearchFn; close?: () => Promise<voi
 
 // The engine the gateway runs; any other ToolRanker can be measured in-process the same way.
 const makeRanker: RankerFactory = (catalog) => new ToolSearch(catalog);
-const index = makeRanker(inProcessCatalog(servers));
-const inProcessSearch: SearchFn = async (q) =>
-  index.search(q, DEPTH).map((m) => ({ server: m.entry.server, tool: m.entry.tool.name }));
+const searchWith =
+  (ranker: ReturnType<RankerFactory>): SearchFn =>
+  async (q) =>
+    ranker.search(q, DEPTH).map((m) => ({ server: m.entry.server, tool: m.entry.tool.name }));
+const inProcessSearch = searchWith(makeRanker(inProcessCatalog(servers)));
+// The GitHub catalog is not served behind the gateway here: always in-process, under the same system names.
+const github = githubServers();
+const naiveGithub = naiveSearch(github);
+const githubSearch = searchWith(makeRanker(inProcessCatalog(github)));
 
 let gateway: Client | undefined;
 if (inProcess) {
@@ -147,12 +158,22 @@ const sets: Array<[string, LabelledQuery[]]> = [
   [`own set (${own.length} queries)`, own],
   [`held-out set (${heldOut.length}, written after tuning)`, heldOut],
   [`held-out names set (${heldOutNames.length}, identifiers + natural)`, heldOutNames],
+  [`held-out v2 (${heldOutV2.length}, issue 14, four kinds)`, heldOutV2],
+  [`GitHub set (${githubQueries.length}, 1,221-tool catalog)`, githubQueries],
 ];
+/** The systems a set runs on: the GitHub set has its own catalog (in-process, same system names). */
+const systemsFor = (setName: string): typeof systems =>
+  setName.startsWith("GitHub")
+    ? systems.map((system, i) => ({
+        name: system.name,
+        search: i === 0 ? async (q) => naiveGithub(q, DEPTH) : githubSearch,
+      }))
+    : systems;
 const rows: Row[] = [];
 const byKind: Row[] = [];
 const detail: Record<string, Record<string, Scored[]>> = {};
 for (const [setName, queries] of sets) {
-  for (const system of systems) {
+  for (const system of systemsFor(setName)) {
     const scored = await run(queries, system.search);
     detail[setName] ??= {};
     detail[setName][system.name] = scored;
@@ -185,7 +206,7 @@ let agreement: boolean | undefined;
 if (gateway) {
   const gw = systems[1] as { search: SearchFn };
   agreement = true;
-  for (const q of [...tasks, ...own, ...heldOut, ...heldOutNames]) {
+  for (const q of [...tasks, ...own, ...heldOut, ...heldOutNames, ...heldOutV2]) {
     const [a, b] = [await gw.search(q.q), await inProcessSearch(q.q)];
     if (JSON.stringify(a) !== JSON.stringify(b)) {
       agreement = false;

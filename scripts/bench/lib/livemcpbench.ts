@@ -43,11 +43,18 @@ export function liveMcpBenchTasks(catalog: readonly CatalogServer[] = loadCatalo
 }
 
 /** A labelled query set of ours in scripts/bench/data/. */
-export type OwnSet = "queries" | "queries-heldout" | "queries-heldout-names";
+export type OwnSet =
+  | "queries"
+  | "queries-heldout"
+  | "queries-heldout-names"
+  | "queries-heldout-v2"
+  | "queries-github";
 
 /**
  * Our own labelled set (`queries`), the held-out one written after tuning (`queries-heldout`), or the
- * identifier + natural held-out set written before exact names were ranked first (`queries-heldout-names`).
+ * identifier + natural held-out set written before exact names were ranked first (`queries-heldout-names`),
+ * issue 14's held-out set of the four kinds (`queries-heldout-v2`) or the GitHub-catalog set (`queries-github`,
+ * over `github-catalog.ts`'s tools), both written before the semantic signal.
  */
 export function ownQueries(set: OwnSet = "queries"): LabelledQuery[] {
   const file = JSON.parse(readFileSync(join(BENCH_DIR, `data/${set}.json`), "utf8")) as {

@@ -8,7 +8,11 @@ export const BENCH_DIR = join(ROOT, "scripts/bench");
 export const RESULTS_DIR =
   process.env.MCP_GATEWAY_BENCH_RESULTS ??
   join(BENCH_DIR, process.argv.includes("--quick") ? "results-smoke" : "results");
-export const SHARED_DATA = resolve(ROOT, "../shared/data/livemcpbench");
+/** The LiveMCPBench data (Apache-2.0), vendored so benches run from a clone. */
+export const SHARED_DATA = join(BENCH_DIR, "data/livemcpbench");
+/** The catalog file every bench and its catalog-fixture backends read (`--catalog`). */
+export const LIVEMCPBENCH_TOOLS = join(SHARED_DATA, "tools.json");
+process.env.LIVEMCPBENCH_TOOLS ??= LIVEMCPBENCH_TOOLS;
 export const CATALOG_FIXTURE = join(ROOT, "test/fixtures/catalog-server.ts");
 /**
  * The gateway under test: this tree's src/main.ts, or another copy's (MCP_GATEWAY_BENCH_ENTRY, e.g. an export

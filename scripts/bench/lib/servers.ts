@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadCatalog } from "../../../test/fixtures/catalog-server.ts";
 import type { BackendSpec } from "./mcp.ts";
-import { BUN, bin, CATALOG_FIXTURE, ROOT } from "./paths.ts";
+import { BUN, bin, CATALOG_FIXTURE, LIVEMCPBENCH_TOOLS, ROOT } from "./paths.ts";
 
 function scratch(): string {
   return mkdtempSync(join(tmpdir(), "mcp-gateway-bench-data-"));
@@ -73,7 +73,7 @@ export function liveMcpBenchBackends(): Record<string, BackendSpec> {
   for (const server of loadCatalog()) {
     out[server.key] = {
       command: `${BUN} ${CATALOG_FIXTURE}`,
-      args: ["--server", server.key],
+      args: ["--server", server.key, "--catalog", LIVEMCPBENCH_TOOLS],
       description: server.description,
     };
   }
@@ -84,7 +84,7 @@ export function liveMcpBenchBackends(): Record<string, BackendSpec> {
 export function syntheticBackend(copies: number): BackendSpec {
   return {
     command: `${BUN} ${CATALOG_FIXTURE}`,
-    args: ["--all", "--copies", String(copies)],
+    args: ["--all", "--copies", String(copies), "--catalog", LIVEMCPBENCH_TOOLS],
     description: "LiveMCPBench catalog",
   };
 }
@@ -95,7 +95,7 @@ export function hundredBackends(): Record<string, BackendSpec> {
   for (let n = 0; n < 100; n++) {
     out[`time-${n}`] = {
       command: `${BUN} ${CATALOG_FIXTURE}`,
-      args: ["--server", "time"],
+      args: ["--server", "time", "--catalog", LIVEMCPBENCH_TOOLS],
       description: "time",
     };
   }
