@@ -1,4 +1,4 @@
-import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
+import { GatewayError } from "../errors.ts";
 
 /** Items per page of the gateway's own lists. */
 export const PAGE_SIZE = 100;
@@ -16,8 +16,8 @@ export function paginate<T>(
         throw new Error("bad");
       offset = decoded.o;
     } catch {
-      throw new McpError(
-        ErrorCode.InvalidParams,
+      throw new GatewayError(
+        "INVALID_ARGUMENTS",
         "Invalid cursor: pass back a nextCursor from a previous page",
       );
     }

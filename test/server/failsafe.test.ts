@@ -224,8 +224,12 @@ describe("cancellation and pagination", () => {
     expect(pages).toBe(3);
     expect(names).toHaveLength(250);
     expect(new Set(names).size).toBe(250);
-    const bad = await client.listTools({ cursor: "not-a-cursor" }).catch((err: Error) => err);
+    const bad = await client
+      .listTools({ cursor: "not-a-cursor" })
+      .catch((err: Error & { code?: number }) => err);
     expect(String(bad)).toContain("Invalid cursor");
+    // Invalid params, from the error table.
+    expect((bad as { code?: number }).code).toBe(-32602);
     await client.close();
   });
 });
