@@ -3,7 +3,7 @@ import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { connectHttp, tempDir } from "../helpers/gateway.ts";
 import { serverCommand } from "../helpers/paths.ts";
-import { spawnGateway } from "../helpers/process.ts";
+import { spawnGateway, waitFor } from "../helpers/process.ts";
 import { runCli } from "./run.ts";
 
 // One backend's token is not set (as after importing VS Code's ${input:pat}): that backend is reported and
@@ -21,10 +21,14 @@ test("serve skips the backend with an unset variable and serves the others", asy
   const gateway = await spawnGateway(["--config", config]);
   try {
     expect(gateway.stderr()).toContain('backend "github" is not started: ${UNSET_PAT_FOR_TEST} is not set');
-    const health = (await (await fetch(new URL("/health", gateway.url))).json()) as {
-      status: string;
-      backends: Record<string, { status: string; last_error: string | null }>;
-    };
+    type Health = { status: string; backends: Record<string, { status: string; last_error: string | null }> };
+    const read = async (): Promise<Health> =>
+      (await (await fetch(new URL("/health", gateway.url))).json()) as Health;
+    // "starting" until everything's first start settles.
+    const health = await waitFor("warm-up to end", async () => {
+      const h = await read();
+      return h.status === "starting" ? undefined : h;
+    });
     expect(health.status).toBe("degraded");
     expect(health.backends.github?.status).toBe("error");
     expect(health.backends.github?.last_error).toContain("${UNSET_PAT_FOR_TEST} is not set");

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { parseChecksums, renderFormula } from "../../scripts/render-formula.ts";
 import { tempDir } from "../helpers/gateway.ts";
 import { BUN, ENTRY, ROOT } from "../helpers/paths.ts";
-import { spawnGateway } from "../helpers/process.ts";
+import { spawnGateway, waitFor } from "../helpers/process.ts";
 
 const dir = tempDir("mcp-gateway-formula-");
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -143,8 +143,11 @@ describe.skipIf(Bun.which("ruby") === null)("with ruby", () => {
     expect(argv).toEqual([bin, "serve", "--config", join(prefix, "etc", "mcp-gateway", "gateway.yaml")]);
     expect(existsSync(join(prefix, "etc", "mcp-gateway", "gateway.yaml"))).toBe(true);
     const gateway = await spawnGateway(argv.slice(2), { command: [bin] });
-    const health = (await (await fetch(new URL("/health", gateway.url))).json()) as { status: string };
-    expect(health.status).toBe("ok");
+    const status = await waitFor("warm-up to end", async () => {
+      const health = (await (await fetch(new URL("/health", gateway.url))).json()) as { status: string };
+      return health.status === "starting" ? undefined : health.status;
+    });
+    expect(status).toBe("ok");
     gateway.proc.kill("SIGTERM");
     await gateway.proc.exited;
   });

@@ -14,13 +14,18 @@ const searchArgs = {
 } as const;
 
 const listArgs = {
-  server: { type: "positional", description: "Only this server's tools", required: false },
+  server: {
+    type: "positional",
+    description: "Only this server's tools",
+    required: false,
+    complete: "servers",
+  },
   ...clientArgs,
 } as const;
 
 const callArgs = {
-  server: { type: "positional", description: "Server name", required: true },
-  tool: { type: "positional", description: "Tool name", required: true },
+  server: { type: "positional", description: "Server name", required: true, complete: "servers" },
+  tool: { type: "positional", description: "Tool name", required: true, complete: "tools" },
   args: { type: "string", alias: "a", description: "Arguments as a JSON object, or @file.json" },
   ...clientArgs,
 } as const;

@@ -28,6 +28,50 @@ function valueCases(node: CommandNode): string {
   return lines.join("\n");
 }
 
+/**
+ * Positionals known only at completion time: the typed positionals are collected (skipping flag values,
+ * remembering --config), then the CLI itself prints the words (`completions --servers | --tools SERVER`).
+ */
+function dynamicWords(node: CommandNode): string | undefined {
+  if (!node.positionals.some((p) => p.dynamic)) return undefined;
+  const valueFlags = node.flags
+    .filter((f) => f.takesValue && f.name !== "config")
+    .flatMap(spellings)
+    .filter((s) => !s.startsWith("--no-"));
+  const cases = node.positionals.flatMap((p, i) => {
+    if (p.dynamic === "servers")
+      return [
+        `          ${i}) words="$("\${COMP_WORDS[0]}" completions --servers "\${cfg[@]}" 2>/dev/null)" ;;`,
+      ];
+    if (p.dynamic === "tools" && i > 0)
+      return [
+        `          ${i}) words="$("\${COMP_WORDS[0]}" completions --tools "\${pos[${i - 1}]}" "\${cfg[@]}" 2>/dev/null)" ;;`,
+      ];
+    return [];
+  });
+  return [
+    `        local -a pos=() cfg=(); local skip="" words="" j`,
+    `        for ((j = ${node.path.length}; j < COMP_CWORD; j++)); do`,
+    `          w="\${COMP_WORDS[j]}"`,
+    `          if [[ -n "$skip" ]]; then`,
+    `            [[ "$w" == "=" ]] && continue`,
+    `            [[ "$skip" == config ]] && cfg=(--config "$w")`,
+    `            skip=""; continue`,
+    "          fi",
+    `          case "$w" in`,
+    "            --config|-c) skip=config ;;",
+    ...(valueFlags.length > 0 ? [`            ${valueFlags.map(word).join("|")}) skip=1 ;;`] : []),
+    "            -*) ;;",
+    `            *) pos+=("$w") ;;`,
+    "          esac",
+    "        done",
+    `        case \${#pos[@]} in`,
+    ...cases,
+    "        esac",
+    `        COMPREPLY=($(compgen -W "$words" -- "$cur"))`,
+  ].join("\n");
+}
+
 function nodeCase(node: CommandNode): string {
   const flags = node.flags.flatMap(spellings).map(word).join(" ");
   const subs = node.subcommands.map((s) => word(s.path.at(-1) ?? "")).join(" ");
@@ -37,9 +81,11 @@ function nodeCase(node: CommandNode): string {
     .join(" ");
   const words = subs || positional;
   const cases = valueCases(node);
-  const fallback = words
-    ? `COMPREPLY=($(compgen -W "${words}" -- "$cur"))`
-    : `compopt -o default 2>/dev/null; COMPREPLY=()`;
+  const fallback =
+    dynamicWords(node)?.trimStart() ??
+    (words
+      ? `COMPREPLY=($(compgen -W "${words}" -- "$cur"))`
+      : `compopt -o default 2>/dev/null; COMPREPLY=()`);
   return [
     `    "${node.path.join(" ")}")`,
     cases ? `      case "$prev" in\n${cases}\n      esac` : "",

@@ -31,8 +31,14 @@ function nodeLines(root: CommandNode, node: CommandNode): string[] {
   for (const sub of node.subcommands) {
     lines.push(`${prefix} -f -a ${sq(sub.path.at(-1) ?? "")} -d ${sq(sub.description)}`);
   }
-  for (const positional of node.positionals) {
-    if (positional.values.length > 0) {
+  const valueFlags = node.flags
+    .filter((f) => f.takesValue && f.name !== "config")
+    .flatMap((f) => [f.name, ...f.aliases].map((a) => (a.length === 1 ? `-${a}` : `--${a}`)));
+  for (const [index, positional] of node.positionals.entries()) {
+    if (positional.dynamic) {
+      const call = [`${fn}_names`, index, positional.dynamic, node.path.length, ...valueFlags].join(" ");
+      lines.push(`${prefix} -f -a ${sq(`(${call})`)} -d ${sq(positional.description)}`);
+    } else if (positional.values.length > 0) {
       lines.push(`${prefix} -f -a ${sq(positional.values.join(" "))} -d ${sq(positional.description)}`);
     }
   }
@@ -41,6 +47,48 @@ function nodeLines(root: CommandNode, node: CommandNode): string[] {
 
 function helperName(root: CommandNode): string {
   return `__${root.name.replace(/[^A-Za-z0-9_]/g, "_")}`;
+}
+
+/**
+ * Words known only at run time (`tools call SERVER TOOL`): args are the positional's index, its kind, the
+ * command's depth and its value-taking flags; prints the CLI's names when that positional is being typed.
+ */
+function namesHelper(fn: string): string {
+  return `
+function ${fn}_names
+    set -l index $argv[1]
+    set -l kind $argv[2]
+    set -l depth $argv[3]
+    set -l flags $argv[4..-1]
+    set -l tokens (commandline -opc)
+    set -l pos
+    set -l cfg
+    set -l skip
+    for t in $tokens[(math $depth + 1)..-1]
+        if test -n "$skip"
+            test "$skip" = config; and set cfg --config $t
+            set skip
+            continue
+        end
+        switch $t
+            case --config -c
+                set skip config
+            case '--config=*'
+                set cfg --config (string replace -- --config= '' $t)
+            case '-*'
+                contains -- $t $flags; and set skip 1
+            case '*'
+                set -a pos $t
+        end
+    end
+    test (count $pos) -eq $index; or return
+    if test $kind = servers
+        $tokens[1] completions --servers $cfg 2>/dev/null
+    else
+        $tokens[1] completions --tools $pos[-1] $cfg 2>/dev/null
+    end
+end
+`;
 }
 
 /** A fish completion script: a helper finds the command path typed so far; each line is gated on it. */
@@ -64,7 +112,7 @@ end
 function ${fn}_at
     test (${fn}_path) = "$argv[1]"
 end
-
+${allNodes(root).some((n) => n.positionals.some((p) => p.dynamic)) ? namesHelper(fn) : ""}
 complete -c ${root.name} -f
 ${allNodes(root)
   .flatMap((node) => nodeLines(root, node))

@@ -20,6 +20,8 @@ export interface PositionalSpec {
   name: string;
   description: string;
   values: string[];
+  /** Words known only at completion time (an arg's `complete: "servers" | "tools"`), asked of the CLI. */
+  dynamic?: "servers" | "tools";
 }
 
 /** One command of the tree with everything resolved (citty allows lazy meta, args and subcommands). */
@@ -78,7 +80,14 @@ export async function commandTree(command: CommandDef, path: string[] = []): Pro
   const positionals: PositionalSpec[] = [];
   for (const [argName, def] of Object.entries(args)) {
     if (def.type === "positional") {
-      positionals.push({ name: argName, description: def.description ?? "", values: hinted(def) });
+      const complete = (def as { complete?: unknown }).complete;
+      const dynamic = complete === "servers" || complete === "tools" ? complete : undefined;
+      positionals.push({
+        name: argName,
+        description: def.description ?? "",
+        values: hinted(def),
+        ...(dynamic ? { dynamic } : {}),
+      });
     } else flags.push(flagSpec(argName, def));
   }
   flags.push(HELP);
