@@ -82,6 +82,13 @@ test("the systemd unit stops with SIGTERM and waits longer than the default shut
   expect(stop).toBeGreaterThan(30);
 });
 
+test("the systemd unit neither starts without a config nor restarts on a config error (exit 2)", () => {
+  const unit = read("mcp-gateway.service");
+  const config = /--config (\S+)/.exec(unit)?.[1];
+  expect(unit).toContain(`ConditionPathExists=${config}`);
+  expect(unit).toMatch(/^RestartPreventExitStatus=2$/m);
+});
+
 test("the Dockerfile builds with the project's own build script and exposes the default port", () => {
   const text = read("Dockerfile");
   expect(text).toContain("scripts/build.ts");
