@@ -5,7 +5,9 @@ import { TokenBucket } from "../failsafe/rate-limit.ts";
 import type { CallContext, Principal } from "../gateway/call-context.ts";
 import type { AccessTarget, GatewayHooks } from "../gateway/hooks.ts";
 import { log } from "../log.ts";
-import { KeyStore, type KeyStoreOptions, readKeyFile } from "./keys.ts";
+import { type Authentication, BearerTokens } from "./bearer.ts";
+import { KEY_PREFIX, KeyStore, type KeyStoreOptions, readKeyFile } from "./keys.ts";
+import type { TokenVerifierOptions } from "./oauth.ts";
 import { type Access, allows, compileAccess } from "./scopes.ts";
 
 /** Options of {@link Auth}. */
@@ -14,6 +16,8 @@ export interface AuthOptions extends KeyStoreOptions {
   keysPath: string;
   /** Clock for per-principal rate limits, ms. @default performance.now */
   now?: () => number;
+  /** How OAuth tokens are checked (fetch, wall clock). @default the real ones */
+  oauth?: TokenVerifierOptions;
 }
 
 /**
@@ -27,12 +31,26 @@ export class Auth {
   readonly #buckets = new Map<string, TokenBucket>();
   readonly #options: AuthOptions;
   readonly #listeners = new Set<() => void>();
+  #bearer: BearerTokens | undefined;
+  #bearerConfig: AuthConfig["oauth"];
 
   /** @throws GatewayError CONFIG_INVALID when the keys file is unreadable */
   constructor(config: AuthConfig, options: AuthOptions) {
     this.#config = config;
     this.#options = options;
     this.#keys = this.#load();
+    this.#bearer = config.oauth ? new BearerTokens(config.oauth, options.oauth) : undefined;
+    this.#bearerConfig = config.oauth;
+  }
+
+  /** OAuth access tokens (the `auth.oauth` section), when configured. */
+  get oauth(): BearerTokens | undefined {
+    return this.#bearer;
+  }
+
+  /** The configured profiles. */
+  get profiles(): AuthConfig["profiles"] {
+    return this.#config.profiles;
   }
 
   /** The keys file this reads. */
@@ -50,10 +68,32 @@ export class Auth {
     return this.#keys.authenticate(credential);
   }
 
-  /** Applies a new `auth:` section (profiles); keys stay. */
+  /**
+   * Who a request's credential stands for: an API key (`mgw_…`), else an OAuth access token for the
+   * endpoint at `path`, when `auth.oauth` is configured.
+   */
+  async authenticateRequest(credential: string, path: string): Promise<Authentication> {
+    if (credential.startsWith(KEY_PREFIX) || !this.#bearer) {
+      const principal = await this.#keys.authenticate(credential);
+      return principal
+        ? { ok: true, principal }
+        : {
+            ok: false,
+            error: "invalid_token",
+            description: "the API key is not valid (revoked, rotated or mistyped)",
+          };
+    }
+    return this.#bearer.authenticate(credential, path);
+  }
+
+  /** Applies a new `auth:` section (profiles, OAuth settings); keys stay. */
   update(config: AuthConfig): void {
     this.#config = config;
     this.#access = new WeakMap();
+    if (JSON.stringify(config.oauth) !== JSON.stringify(this.#bearerConfig)) {
+      this.#bearer = config.oauth ? new BearerTokens(config.oauth, this.#options.oauth) : undefined;
+    }
+    this.#bearerConfig = config.oauth;
   }
 
   /** Re-reads the keys file; a broken file is logged and the keys before it stay. */

@@ -148,6 +148,13 @@ const TOOL_GLOB = z
   .min(1)
   .regex(/^[A-Za-z0-9_.*?-]+\/[A-Za-z0-9_.*?-]+$/, "write server/tool (wildcards * and ? allowed)");
 
+export const SessionLimitsSchema = z
+  .strictObject({
+    max_calls: z.number().int().positive().optional().describe("Most backend requests one session may make"),
+    max_duration: Duration.optional().describe("How long after its first request a session may call"),
+  })
+  .describe("Session sandbox: limits per client session");
+
 export const ProfileSchema = z
   .strictObject({
     servers: z.array(GLOB).default([]).describe("Servers whose every tool, resource and prompt is allowed"),
@@ -160,11 +167,113 @@ export const ProfileSchema = z
       .boolean()
       .default(false)
       .describe("Allow only tools annotated readOnlyHint: true (of those the profile allows)"),
+    sessions: SessionLimitsSchema.optional().describe(
+      "Session limits for this profile (the strictest applies)",
+    ),
   })
   .describe("What a principal with scope profile:<name> may see and call; deny wins");
 
+export const ClaimRuleSchema = z
+  .strictObject({
+    claim: z.string().min(1).describe("Claim of the access token, e.g. groups, sub, client_id"),
+    contains: z
+      .string()
+      .optional()
+      .describe("Matches when the claim (a list or a space-separated string) has this"),
+    equals: z.string().optional().describe("Matches when the claim is exactly this"),
+    profile: z.string().min(1).describe("Profile granted when the rule matches (scope profile:<name>)"),
+  })
+  .refine((rule) => (rule.contains === undefined) !== (rule.equals === undefined), {
+    message: "write exactly one of contains or equals",
+  })
+  .describe("A rule on a token's claims: e.g. groups contains ops → profile ops");
+
+export const IntrospectionSchema = z
+  .strictObject({
+    endpoint: z.url().optional().describe("RFC 7662 endpoint (default: the issuer metadata's)"),
+    client_id: z.string().min(1).describe("This gateway's client id at the authorization server"),
+    client_secret: z.string().min(1).describe("Its secret (use a $-brace variable, not the value)"),
+    cache_ttl: Duration.default(60_000).describe("How long an answer is reused (never past the token's exp)"),
+  })
+  .describe("Opaque (non-JWT) access tokens, checked by token introspection");
+
+export const OAuthSchema = z
+  .strictObject({
+    issuer: z.url().describe("The authorization server (its iss); its metadata names the JWKS"),
+    resource: z
+      .url()
+      .describe(
+        "This gateway's canonical URL (RFC 8707), e.g. https://mcp.example.com; tokens must name it (or /mcp, /mcp/<backend> under it) as audience",
+      ),
+    jwks_uri: z.url().optional().describe("Where the signing keys are (default: from the issuer's metadata)"),
+    algorithms: z
+      .array(z.string().regex(/^(RS|PS|ES)(256|384|512)$|^EdDSA$|^Ed25519$/, "an asymmetric JWS algorithm"))
+      .default(["RS256", "PS256", "ES256", "EdDSA"])
+      .describe("Signature algorithms accepted (never none, never HMAC)"),
+    clock_tolerance: Duration.default(5_000).describe("Leeway for exp/nbf/iat"),
+    required_scopes: z
+      .array(z.string().min(1))
+      .default([])
+      .describe("OAuth scopes every token needs; without them: 403 insufficient_scope"),
+    scopes: z
+      .record(z.string().min(1), z.array(z.string().min(1)))
+      .default({})
+      .describe("OAuth scope → gateway scopes it grants, e.g. mcp:tools: [profile:default]"),
+    rules: z.array(ClaimRuleSchema).default([]).describe("Claim rules granting profiles"),
+    introspection: IntrospectionSchema.optional(),
+    rate: z.number().positive().optional().describe("Requests per second per token subject"),
+  })
+  .describe("OAuth 2.1 resource server: JWT access tokens from this issuer");
+
+export const AuditSchema = z
+  .strictObject({
+    file: z.string().min(1).optional().describe("Audit log (default: audit.jsonl in the user data dir)"),
+    max_size: z
+      .number()
+      .int()
+      .positive()
+      .default(10 * 1024 * 1024)
+      .describe("Rotate when the file passes this many bytes"),
+    keep: z.number().int().min(0).max(100).default(5).describe("Rotated files kept (audit.jsonl.1 …)"),
+  })
+  .describe("One JSON line per call (never arguments)");
+
+export const BudgetSchema = z
+  .strictObject({
+    daily: z
+      .number()
+      .positive()
+      .optional()
+      .describe("Cost units per principal per UTC day (unset: no budget)"),
+    principals: z
+      .record(z.string().min(1), z.number().positive())
+      .default({})
+      .describe("Daily budget per principal id (key:<name>, oauth:<sub>), over daily"),
+    costs: z
+      .record(TOOL_GLOB, z.number().min(0))
+      .default({})
+      .describe("Cost of one call per server/tool glob (first match; default 1)"),
+    thresholds: z
+      .array(
+        z.strictObject({
+          at: z.number().positive().max(10).describe("Fraction of the budget used, e.g. 0.8"),
+          action: z.enum(["log", "warn", "block"]),
+        }),
+      )
+      .default([
+        { at: 0.8, action: "warn" },
+        { at: 1, action: "block" },
+      ])
+      .describe("What happens when the day's spending reaches a fraction of the budget"),
+  })
+  .describe("Daily cost budgets per principal, kept across restarts in the data dir");
+
 export const AuthSchema = z
   .strictObject({
+    oauth: OAuthSchema.optional(),
+    audit: AuditSchema.optional(),
+    budget: BudgetSchema.optional(),
+    sessions: SessionLimitsSchema.optional().describe("Limits for every session (profiles may be stricter)"),
     keys_file: z
       .string()
       .optional()
@@ -200,5 +309,13 @@ export type GatewayConfig = z.output<typeof GatewayConfigSchema>;
 export type AuthConfig = z.output<typeof AuthSchema>;
 /** One validated access profile. */
 export type ProfileConfig = z.output<typeof ProfileSchema>;
+/** The validated `auth.oauth` section. */
+export type OAuthConfig = z.output<typeof OAuthSchema>;
+/** The validated `auth.audit` section. */
+export type AuditConfig = z.output<typeof AuditSchema>;
+/** The validated `auth.budget` section. */
+export type BudgetConfig = z.output<typeof BudgetSchema>;
+/** Session limits (`auth.sessions`, a profile's `sessions`). */
+export type SessionLimits = z.output<typeof SessionLimitsSchema>;
 /** One validated backend entry. */
 export type BackendConfig = z.output<typeof BackendSchema>;

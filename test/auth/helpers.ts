@@ -25,7 +25,7 @@ export interface AuthGateway {
 /** Starts a gateway from YAML (its `auth:` section, if any, turns auth on; keys in `keysPath`). */
 export async function startAuthGateway(
   yaml: string,
-  options: { keysPath?: string; surface?: Surface } = {},
+  options: { keysPath?: string; surface?: Surface; port?: number } = {},
 ): Promise<AuthGateway> {
   const { config } = parseConfig(yaml, { file: "test.yaml" });
   config.lifecycle.cache_dir ??= tempDir("mcp-gateway-cache-");
@@ -34,9 +34,9 @@ export async function startAuthGateway(
   const gateway = new Gateway(new GatewayCore(config), auth?.hooks() ?? {});
   gateway.start();
   await gateway.ready;
-  const front = (surface: Surface) =>
-    startHttpFrontEnd(gateway, { host: "127.0.0.1", port: 0, surface, auth });
-  const http = front(options.surface ?? { kind: "meta" });
+  const front = (surface: Surface, port = 0) =>
+    startHttpFrontEnd(gateway, { host: "127.0.0.1", port, surface, auth });
+  const http = front(options.surface ?? { kind: "meta" }, options.port);
   const transparent = front({ kind: "transparent" });
   const stopWatching = auth?.watch() ?? (() => undefined);
   return {

@@ -37,26 +37,74 @@ function credentialOf(c: Context): string | undefined {
   return c.req.header("x-api-key") || undefined;
 }
 
-function metadataUrl(c: Context): string {
+/** Where clients find the metadata of this request's endpoint (on the canonical origin with OAuth). */
+function metadataUrl(c: Context, auth: Auth | undefined): string {
   const url = new URL(c.req.url);
   const suffix = url.pathname.startsWith("/mcp") ? url.pathname.replace(/\/+$/, "") : "";
-  return `${url.origin}${RESOURCE_METADATA_PATH}${suffix}`;
+  const origin = auth?.oauth ? new URL(auth.oauth.resource).origin : url.origin;
+  return `${origin}${RESOURCE_METADATA_PATH}${suffix}`;
 }
 
-function unauthorized(c: Context, offered: boolean): Response {
-  const challenge = `Bearer resource_metadata="${metadataUrl(c)}"${offered ? ', error="invalid_token"' : ""}`;
-  const message = offered
-    ? "Unauthorized: the API key is not valid (revoked, rotated or mistyped)"
-    : "Unauthorized: send an API key as Authorization: Bearer <key> or X-API-Key (create one with: mcp-gateway keys add NAME --scope …)";
-  return jsonRpcError(401, -32001, message, { "www-authenticate": challenge });
+/** A quoted auth-param value: no quotes or backslashes inside (RFC 6750 §3 allows neither unescaped). */
+function quoted(text: string): string {
+  return `"${text.replace(/["\\]/g, "'")}"`;
+}
+
+function challenge(c: Context, auth: Auth | undefined, params: Record<string, string | undefined>): string {
+  const scope = auth?.oauth?.requiredScopes.join(" ");
+  const all = { resource_metadata: metadataUrl(c, auth), scope: scope || undefined, ...params };
+  const parts = Object.entries(all).flatMap(([k, v]) => (v === undefined ? [] : [`${k}=${quoted(v)}`]));
+  return `Bearer ${parts.join(", ")}`;
+}
+
+function unauthorized(c: Context, auth: Auth | undefined, refusal?: string): Response {
+  const header = challenge(
+    c,
+    auth,
+    refusal === undefined
+      ? {}
+      : { error: "invalid_token", ...(auth?.oauth ? { error_description: refusal } : {}) },
+  );
+  const how = auth?.oauth
+    ? "an OAuth access token or an API key as Authorization: Bearer <token>"
+    : "an API key as Authorization: Bearer <key> or X-API-Key (create one with: mcp-gateway keys add NAME --scope …)";
+  const message = refusal === undefined ? `Unauthorized: send ${how}` : `Unauthorized: ${refusal}`;
+  return jsonRpcError(401, -32001, message, { "www-authenticate": header });
+}
+
+/** 403 with a step-up challenge: a token with `scopes` would be let in (RFC 6750 insufficient_scope). */
+function insufficientScope(c: Context, auth: Auth, description: string, scopes: readonly string[]): Response {
+  const header = challenge(c, auth, {
+    error: "insufficient_scope",
+    scope: scopes.join(" "),
+    error_description: description,
+  });
+  return jsonRpcError(403, -32000, `Forbidden: ${description}`, { "www-authenticate": header });
+}
+
+/** For an OAuth principal on `/mcp/<backend>` outside its profile: the scopes that would reach it. */
+function stepUp(c: Context, auth: Auth, principal: Principal): Response | undefined {
+  const match = /^\/mcp\/([^/]+)\/?$/.exec(c.req.path);
+  if (!match || !auth.oauth || !principal.id.startsWith("oauth:")) return undefined;
+  const backend = decodeURIComponent(match[1] as string);
+  const visible = auth.hooks().visible;
+  const reaches = (["tool", "resource", "prompt"] as const).some((kind) =>
+    visible(principal, { server: backend, kind, name: "*" }),
+  );
+  if (reaches) return undefined;
+  const reaching = auth.oauth.scopesReaching(backend, auth.profiles);
+  if (reaching.length === 0) return undefined;
+  const scopes = [...new Set([...auth.oauth.requiredScopes, ...reaching])];
+  return insufficientScope(c, auth, `backend "${backend}" needs another scope`, scopes);
 }
 
 /**
  * Authenticates every request and leaves its principal for the routes. Without auth (`auth` undefined)
  * every caller is the anonymous, unrestricted principal, as on loopback before auth existed, and sees
  * `/health` details and `/metrics` only on a loopback bind. With auth, `/mcp`, `/mcp/{backend}`, `/sse`
- * and `/message` need a valid key (401 with a `WWW-Authenticate` challenge otherwise); `/health` answers
- * anyone, with details for the `admin` scope only.
+ * and `/message` need a valid API key or OAuth access token (401 with a `WWW-Authenticate` challenge
+ * otherwise, 403 `insufficient_scope` for a token lacking a required scope); `/health` answers anyone, with
+ * details for the `admin` scope only. With OAuth it also answers the resource metadata itself.
  */
 export function authMiddleware(
   auth: Auth | undefined,
@@ -69,13 +117,43 @@ export function authMiddleware(
       c.set("admin", loopback);
       return next();
     }
+    const path = c.req.path;
+    if (auth.oauth && c.req.method === "GET" && path.startsWith(RESOURCE_METADATA_PATH)) {
+      return oauthMetadata(path, auth);
+    }
     const credential = credentialOf(c);
-    const principal = credential === undefined ? undefined : await auth.authenticate(credential);
-    if (!principal && isProtected(c.req.path)) return unauthorized(c, credential !== undefined);
-    c.set("principal", principal ?? UNAUTHENTICATED);
-    c.set("admin", principal !== undefined && isAdmin(principal));
+    const result = credential === undefined ? undefined : await auth.authenticateRequest(credential, path);
+    if (result?.ok !== true && isProtected(path)) {
+      if (result?.error === "insufficient_scope") {
+        return insufficientScope(c, auth, result.description, result.scopes);
+      }
+      return unauthorized(c, auth, result?.description);
+    }
+    const principal = result?.ok ? result.principal : UNAUTHENTICATED;
+    if (result?.ok) {
+      const refused = stepUp(c, auth, principal);
+      if (refused) return refused;
+    }
+    c.set("principal", principal);
+    c.set("admin", result?.ok === true && isAdmin(principal));
     return next();
   };
+}
+
+/** RFC 9728 metadata naming the canonical resource and its authorization server. */
+function oauthMetadata(path: string, auth: Auth): Response {
+  const oauth = auth.oauth as NonNullable<Auth["oauth"]>;
+  const suffix = path.slice(RESOURCE_METADATA_PATH.length).replace(/\/+$/, "");
+  if (suffix !== "" && suffix !== "/mcp" && !/^\/mcp\/[^/]+$/.test(suffix)) {
+    return Response.json({ error: `Not found: ${path}` }, { status: 404 });
+  }
+  return Response.json({
+    resource: oauth.resourceOf(suffix),
+    authorization_servers: [oauth.issuer],
+    bearer_methods_supported: ["header"],
+    scopes_supported: oauth.supportedScopes,
+    resource_name: "mcp-gateway",
+  });
 }
 
 /** `/metrics` for a caller without the admin scope: 401 without a key, 403 with one. */
@@ -87,7 +165,13 @@ export function metricsRefused(c: Context<AppEnv>, authOn: boolean): Response {
       "Forbidden: /metrics is served on loopback only unless auth is configured",
     );
   }
-  if (c.get("principal").id === UNAUTHENTICATED.id) return unauthorized(c, credentialOf(c) !== undefined);
+  if (c.get("principal").id === UNAUTHENTICATED.id) {
+    return unauthorized(
+      c,
+      undefined,
+      credentialOf(c) === undefined ? undefined : "the credential is not valid",
+    );
+  }
   return jsonRpcError(403, -32000, "Forbidden: /metrics needs a key with the admin scope");
 }
 
