@@ -8,11 +8,18 @@
  * Run: bun scripts/bench/search-quality.ts            through the real gateway (SDK Client → stdio gateway)
  *      bun scripts/bench/search-quality.ts --in-process   same index built in-process (fast loop for tuning)
  *      add --misses to print the queries whose first relevant tool is not in the top 5
+ *      add --semantic to add words + meaning (the local sentence encoder fused by RRF, in-process; tool vectors
+ *        cached in node_modules/.cache/mcp-gateway-vectors, the first run embeds ~1,750 tools: minutes),
+ *        or --embeddings-url URL --embeddings-model M for an OpenAI-compatible endpoint instead;
+ *        --fusion-k N and --semantic-weight W override the fusion defaults (tune on dev sets only)
  */
+import { join } from "node:path";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { httpEmbedder, localEmbedder } from "../../src/catalog/embedder.ts";
 import type { RankerFactory } from "../../src/catalog/ranker.ts";
-import { ToolSearch } from "../../src/catalog/search.ts";
-import { loadCatalog } from "../../test/fixtures/catalog-server.ts";
+import { FUSION, ToolSearch } from "../../src/catalog/search.ts";
+import { ToolVectors } from "../../src/catalog/vectors.ts";
+import { type CatalogServer, loadCatalog } from "../../test/fixtures/catalog-server.ts";
 import { naiveSearch, type Ranked } from "./lib/baseline.ts";
 import { githubServers } from "./lib/github-catalog.ts";
 import {
@@ -23,11 +30,18 @@ import {
   ownQueries,
 } from "./lib/livemcpbench.ts";
 import { connectStdio, gatewayStdioSpec, writeConfig } from "./lib/mcp.ts";
+import { ROOT } from "./lib/paths.ts";
 import { publish, type Row } from "./lib/report.ts";
 import { liveMcpBenchBackends } from "./lib/servers.ts";
 import { mean, round } from "./lib/stats.ts";
 
 const inProcess = process.argv.includes("--in-process");
+const flag = (name: string): string | undefined => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
+const embeddingsUrl = flag("embeddings-url");
+const semantic = process.argv.includes("--semantic") || embeddingsUrl !== undefined;
 const showMisses = process.argv.includes("--misses");
 const DEPTH = 50; // the meta-tool's maximum limit; ranks beyond it count as "not found" for MRR
 
@@ -108,8 +122,21 @@ const heldOutV2 = ownQueries("queries-heldout-v2");
 const githubQueries = ownQueries("queries-github");
 
 const naive = naiveSearch(servers);
-const systems: Array<{ name: string; search: SearchFn; close?: () => Promise<void> }> = [
-  { name: "naive keyword baseline", search: async (q) => naive(q, DEPTH) },
+// The GitHub catalog is not served behind the gateway here: its set runs in-process, under the same names.
+const github = githubServers();
+const naiveGithub = naiveSearch(github);
+interface System {
+  name: string;
+  search: SearchFn;
+  /** The same engine over the GitHub catalog. */
+  github: SearchFn;
+}
+const systems: System[] = [
+  {
+    name: "naive keyword baseline",
+    search: async (q) => naive(q, DEPTH),
+    github: async (q) => naiveGithub(q, DEPTH),
+  },
 ];
 
 // The engine the gateway runs; any other ToolRanker can be measured in-process the same way.
@@ -119,14 +146,11 @@ const searchWith =
   async (q) =>
     ranker.search(q, DEPTH).map((m) => ({ server: m.entry.server, tool: m.entry.tool.name }));
 const inProcessSearch = searchWith(makeRanker(inProcessCatalog(servers)));
-// The GitHub catalog is not served behind the gateway here: always in-process, under the same system names.
-const github = githubServers();
-const naiveGithub = naiveSearch(github);
 const githubSearch = searchWith(makeRanker(inProcessCatalog(github)));
 
 let gateway: Client | undefined;
 if (inProcess) {
-  systems.push({ name: "gateway search (in-process index)", search: inProcessSearch });
+  systems.push({ name: "gateway search (in-process index)", search: inProcessSearch, github: githubSearch });
 } else {
   const t0 = performance.now();
   gateway = await connectStdio(gatewayStdioSpec(writeConfig(liveMcpBenchBackends())));
@@ -150,6 +174,39 @@ if (inProcess) {
       const { matches } = result.structuredContent as { matches: Array<{ server: string; tool: string }> };
       return matches.map((m) => ({ server: m.server, tool: m.tool }));
     },
+    github: githubSearch,
+  });
+}
+
+let closeEmbedder = (): void => {};
+if (semantic) {
+  const embedder = embeddingsUrl
+    ? httpEmbedder({ url: embeddingsUrl, model: flag("embeddings-model") ?? "nomic-embed-text" })
+    : localEmbedder();
+  closeEmbedder = () => embedder.close();
+  const fusion = {
+    k: Number(flag("fusion-k") ?? FUSION.k),
+    semanticWeight: Number(flag("semantic-weight") ?? FUSION.semanticWeight),
+    depth: FUSION.depth,
+  };
+  const fused = async (catalogServers: CatalogServer[]): Promise<SearchFn> => {
+    const catalog = inProcessCatalog(catalogServers);
+    const t0 = performance.now();
+    const vectors = new ToolVectors(catalog, embedder, {
+      cacheDir: join(ROOT, "node_modules/.cache/mcp-gateway-vectors"),
+      onError: (message) => console.error(message),
+    });
+    await vectors.fill();
+    if (!vectors.matrix()) throw new Error("tool vectors could not be computed");
+    console.error(`tool vectors ready in ${Math.round(performance.now() - t0)} ms (${embedder.id})`);
+    const ranker = new ToolSearch(catalog, { vectors, fusion });
+    return async (q) =>
+      (await ranker.searchAsync(q, DEPTH)).map((m) => ({ server: m.entry.server, tool: m.entry.tool.name }));
+  };
+  systems.push({
+    name: `words + meaning (RRF k=${fusion.k}, w=${fusion.semanticWeight})`,
+    search: await fused(servers),
+    github: await fused(github),
   });
 }
 
@@ -161,14 +218,9 @@ const sets: Array<[string, LabelledQuery[]]> = [
   [`held-out v2 (${heldOutV2.length}, issue 14, four kinds)`, heldOutV2],
   [`GitHub set (${githubQueries.length}, 1,221-tool catalog)`, githubQueries],
 ];
-/** The systems a set runs on: the GitHub set has its own catalog (in-process, same system names). */
-const systemsFor = (setName: string): typeof systems =>
-  setName.startsWith("GitHub")
-    ? systems.map((system, i) => ({
-        name: system.name,
-        search: i === 0 ? async (q) => naiveGithub(q, DEPTH) : githubSearch,
-      }))
-    : systems;
+/** The systems a set runs on: the GitHub set has its own catalog. */
+const systemsFor = (setName: string): Array<{ name: string; search: SearchFn }> =>
+  setName.startsWith("GitHub") ? systems.map((s) => ({ name: s.name, search: s.github })) : systems;
 const rows: Row[] = [];
 const byKind: Row[] = [];
 const detail: Record<string, Record<string, Scored[]>> = {};
@@ -204,7 +256,7 @@ for (const [setName, queries] of sets) {
 // The in-process index must rank exactly like the gateway; otherwise tuning in-process would mislead.
 let agreement: boolean | undefined;
 if (gateway) {
-  const gw = systems[1] as { search: SearchFn };
+  const gw = systems[1] as System;
   agreement = true;
   for (const q of [...tasks, ...own, ...heldOut, ...heldOutNames, ...heldOutV2]) {
     const [a, b] = [await gw.search(q.q), await inProcessSearch(q.q)];
@@ -218,7 +270,7 @@ if (gateway) {
 }
 
 if (showMisses) {
-  const last = systems[systems.length - 1] as { name: string };
+  const last = systems[systems.length - 1] as System;
   for (const [setName] of sets) {
     console.log(`\n--- misses (first relevant rank > 5) in ${setName}, ${last.name}`);
     for (const s of detail[setName]?.[last.name] ?? []) {
@@ -256,4 +308,5 @@ publish(
     { title: "Own and held-out query sets by kind", rows: byKind },
   ],
 );
+closeEmbedder();
 process.exit(0);

@@ -5,6 +5,7 @@ import { NameIndex, type NameMatch } from "./names.ts";
 import type { SearchMatch, SearchSource, ToolRanker } from "./ranker.ts";
 import { stem } from "./stem.ts";
 import { synonyms } from "./synonyms.ts";
+import { ToolVectors } from "./vectors.ts";
 import { isStopWord, splitWords } from "./words.ts";
 
 /** Ranking knobs; the defaults are what scripts/bench/search-quality.ts measured best on both query sets. */
@@ -22,14 +23,29 @@ export interface ToolSearchOptions {
   synonymWeight?: number;
   /** Weight of catalog words that merely start with a typed word the catalog does not contain. @default 0.375 */
   prefixWeight?: number;
+  /**
+   * Tool vectors for the semantic signal `searchAsync` fuses with the words (reciprocal-rank fusion); words
+   * only while they are being computed, or without them.
+   */
+  vectors?: ToolVectors;
+  /**
+   * Reciprocal-rank fusion: each list adds `weight / (k + rank)`: every word match, the first `depth` by meaning.
+   * Tuned on the dev sets only (LiveMCPBench tasks, own, held-out, names); never on held-out v2 or GitHub.
+   * @default { k: 10, semanticWeight: 0.3, depth: 50 }
+   */
+  fusion?: { k: number; semanticWeight: number; depth: number };
 }
 
-const DEFAULTS: Required<ToolSearchOptions> = {
+/** The fusion defaults (exported for benches that vary them). */
+export const FUSION: Required<ToolSearchOptions>["fusion"] = { k: 10, semanticWeight: 0.3, depth: 50 };
+
+const DEFAULTS: Required<Omit<ToolSearchOptions, "vectors">> = {
   boost: { name: 4, description: 1.5, params: 0.6, server: 1 },
   bm25: { k: 1.2, b: 0.7, d: 0.5 },
   typoWeight: 0.7,
   synonymWeight: 0.4,
   prefixWeight: 0.375,
+  fusion: FUSION,
 };
 
 const FIELDS = ["name", "description", "params", "server"] as const;
@@ -104,13 +120,21 @@ const asIs = (term: string): string => term;
  */
 export class ToolSearch implements ToolRanker {
   readonly #catalog: SearchSource;
-  readonly #options: Required<ToolSearchOptions>;
+  readonly #options: Required<Omit<ToolSearchOptions, "vectors">>;
+  readonly #vectors: ToolVectors | undefined;
   #built: Built | undefined;
   #builtFor = -1;
 
   constructor(catalog: SearchSource, options: ToolSearchOptions = {}) {
     this.#catalog = catalog;
-    this.#options = { ...DEFAULTS, ...options };
+    const { vectors, ...rest } = options;
+    this.#options = { ...DEFAULTS, ...rest };
+    this.#vectors = vectors;
+  }
+
+  /** Whether `searchAsync` fuses the semantic signal now (its tool vectors are ready for this catalog). */
+  get semanticReady(): boolean {
+    return this.#vectors?.matrix() !== undefined;
   }
 
   #ensureIndex(): Built {
@@ -192,13 +216,8 @@ export class ToolSearch implements ToolRanker {
     return { terms, prefixes };
   }
 
-  /**
-   * The best `limit` tools for a query, highest score first (ties in catalog order). Tools the query names
-   * (exactly, or by a prefix for identifier-like queries) come before every word match, exact ones first.
-   */
-  search(query: string, limit: number): SearchMatch[] {
-    if (limit < 1) return [];
-    const built = this.#ensureIndex();
+  /** Word matches (BM25+, sorted) and the tools the query names. */
+  #lexical(query: string, built: Built): { found: Scored[]; named: ReadonlyMap<number, NameMatch> } {
     const { terms, prefixes } = this.#queryTerms(query, built);
     const found: Scored[] =
       terms.size === 0
@@ -210,11 +229,67 @@ export class ToolSearch implements ToolRanker {
               weights: { fuzzy: 0, prefix: this.#options.prefixWeight },
             })
             .map((r) => ({ id: r.id as number, score: r.score }));
-    const named = built.names.match(query);
+    return { found, named: built.names.match(query) };
+  }
+
+  #finish(
+    built: Built,
+    found: Scored[],
+    named: ReadonlyMap<number, NameMatch>,
+    limit: number,
+  ): SearchMatch[] {
     return topK(named.size === 0 ? found : namedFirst(found, named), limit).map((r) => ({
       entry: built.entries[r.id] as CatalogEntry,
       score: Math.round(r.score * 1000) / 1000,
     }));
+  }
+
+  /**
+   * The best `limit` tools for a query by words alone, highest score first (ties in catalog order). Tools the
+   * query names (exactly, or by a prefix for identifier-like queries) come before every word match, exact
+   * ones first.
+   */
+  search(query: string, limit: number): SearchMatch[] {
+    if (limit < 1) return [];
+    const built = this.#ensureIndex();
+    const { found, named } = this.#lexical(query, built);
+    return this.#finish(built, found, named, limit);
+  }
+
+  /**
+   * Like `search`, with the semantic signal fused in once the tool vectors are ready (reciprocal-rank fusion
+   * of the word ranking and the cosine ranking; named tools still first). Words only until then, or when
+   * the query cannot be embedded.
+   */
+  async searchAsync(
+    query: string,
+    limit: number,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<SearchMatch[]> {
+    if (limit < 1) return [];
+    const built = this.#ensureIndex();
+    const { found, named } = this.#lexical(query, built);
+    const matrix = this.#vectors?.matrix();
+    if (!this.#vectors || !matrix || matrix.count !== built.entries.length || query.trim() === "") {
+      return this.#finish(built, found, named, limit);
+    }
+    let vector: Float32Array;
+    try {
+      vector = await this.#vectors.queryVector(query, options);
+    } catch {
+      return this.#finish(built, found, named, limit);
+    }
+    const { k, semanticWeight, depth } = this.#options.fusion;
+    const semantic = ToolVectors.rank(matrix, vector, depth);
+    const fused = new Map<number, number>();
+    for (const [rank, r] of found.entries()) fused.set(r.id, 1 / (k + rank + 1));
+    for (const [rank, r] of semantic.entries()) {
+      fused.set(r.id, (fused.get(r.id) ?? 0) + semanticWeight / (k + rank + 1));
+    }
+    const ranked = [...fused]
+      .map(([id, score]) => ({ id, score: score * 100 }))
+      .sort((a, b) => b.score - a.score);
+    return this.#finish(built, ranked, named, limit);
   }
 }
 

@@ -288,6 +288,28 @@ export const AuthSchema = z
   })
   .describe("Authentication and per-client access; without this section only loopback is served, unchecked");
 
+export const SearchSchema = z
+  .strictObject({
+    semantic: z
+      .enum(["auto", "off"])
+      .default("auto")
+      .describe(
+        "Fuse a meaning-based ranking with the word ranking: auto = the embeddings endpoint when set, else the local model when installed",
+      ),
+    embeddings: z
+      .strictObject({
+        url: z.string().url().describe("OpenAI-compatible API base, e.g. http://127.0.0.1:11434/v1 (Ollama)"),
+        model: z.string().min(1).describe("Embedding model name, e.g. nomic-embed-text"),
+        api_key: z
+          .string()
+          .optional()
+          .describe("Sent as a Bearer token (write it as a $-variable, not in the file)"),
+      })
+      .optional()
+      .describe("An embeddings endpoint to use instead of the local model"),
+  })
+  .describe("Tool search (gateway_search_tools)");
+
 export const GatewayConfigSchema = z.strictObject({
   server: ServerSchema.default(ServerSchema.parse({})),
   meta_mcp: MetaMcpSchema.default(MetaMcpSchema.parse({})),
@@ -301,10 +323,13 @@ export const GatewayConfigSchema = z.strictObject({
   lifecycle: LifecycleSchema.default(LifecycleSchema.parse({})),
   failsafe: FailsafeConfigSchema.default(defaultFailsafeConfig()),
   auth: AuthSchema.optional(),
+  search: SearchSchema.default(SearchSchema.parse({})),
 });
 
 /** Validated configuration, durations in milliseconds. */
 export type GatewayConfig = z.output<typeof GatewayConfigSchema>;
+/** The validated `search` section. */
+export type SearchConfig = z.output<typeof SearchSchema>;
 /** The validated `auth` section. */
 export type AuthConfig = z.output<typeof AuthSchema>;
 /** One validated access profile. */

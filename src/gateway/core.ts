@@ -1,12 +1,15 @@
 import { BackendPool, isLazy } from "../backends/pool.ts";
 import { Catalog } from "../catalog/catalog.ts";
 import { ToolSearch } from "../catalog/search.ts";
+import { toolVectorsFor } from "../catalog/semantic.ts";
+import type { ToolVectors } from "../catalog/vectors.ts";
 import type { GatewayConfig } from "../config/schema.ts";
 import { mergeFailsafe } from "../failsafe/config.ts";
 import { FailsafePolicy } from "../failsafe/policy.ts";
 import { log } from "../log.ts";
 import { GatewayMetrics } from "../metrics/gateway-metrics.ts";
 import { UsageStore } from "../usage/usage-store.ts";
+import { cacheDir } from "../user-dirs.ts";
 import { backendsFromConfig } from "./backends-from-config.ts";
 import { SessionHub } from "./session-hub.ts";
 
@@ -16,6 +19,8 @@ export interface GatewayCoreOptions {
   pool?: BackendPool;
   /** Clock in ms since epoch. @default Date.now */
   now?: () => number;
+  /** Where tool vectors are cached (`embeddings/` inside). @default cacheDir() */
+  cacheDir?: string;
 }
 
 /**
@@ -27,6 +32,7 @@ export class GatewayCore {
   readonly pool: BackendPool;
   readonly catalog: Catalog;
   readonly search: ToolSearch;
+  readonly #vectors: ToolVectors | undefined;
   readonly hub: SessionHub;
   readonly startedAt: number;
   readonly metrics = new GatewayMetrics();
@@ -42,7 +48,12 @@ export class GatewayCore {
     this.now = options.now ?? Date.now;
     this.pool = options.pool ?? new BackendPool(backendsFromConfig(config));
     this.catalog = new Catalog(this.pool);
-    this.search = new ToolSearch(this.catalog);
+    // Vectors are computed in the background from the first search on; until then search uses words only.
+    this.#vectors = toolVectorsFor(config.search, this.catalog, {
+      cacheDir: options.cacheDir ?? cacheDir(),
+      onError: (message) => log.withTag("search").warn(message),
+    });
+    this.search = new ToolSearch(this.catalog, this.#vectors ? { vectors: this.#vectors } : {});
     this.hub = new SessionHub(this.pool);
     this.startedAt = this.now();
     this.usage = new UsageStore({ now: this.now, warn: (m) => log.warn(m) });
@@ -136,6 +147,7 @@ export class GatewayCore {
   async stop(): Promise<void> {
     clearInterval(this.#ticker);
     this.#ticker = undefined;
+    this.#vectors?.close();
     await Promise.all([this.pool.stopAll(), this.usage.close()]);
   }
 }

@@ -188,13 +188,15 @@ export class Gateway {
     await this.#core.freshenTools();
     const search = this.#core.search;
     if (!this.restricts(ctx.principal)) {
-      return search
-        .search(query, limit)
-        .map((m) => ({ server: m.entry.server, tool: m.entry.tool, score: m.score }));
+      return (await search.searchAsync(query, limit)).map((m) => ({
+        server: m.entry.server,
+        tool: m.entry.tool,
+        score: m.score,
+      }));
     }
     // Filter before the top k, so a caller that may see few tools still gets a full page of its own: rank
     // the whole catalog, keep what it may see, then cut.
-    const all = search.search(query, this.#core.catalog.entries().length);
+    const all = await search.searchAsync(query, this.#core.catalog.entries().length);
     const hits = all
       .filter((m) => this.#seesTool(ctx.principal, m.entry.server, m.entry.tool))
       .slice(0, limit);
