@@ -1,14 +1,18 @@
+import { dirname } from "node:path";
 import type { AuthConfig } from "../config/schema.ts";
 import { watchFile } from "../config/watch.ts";
 import { errorMessage, GatewayError } from "../errors.ts";
 import { TokenBucket } from "../failsafe/rate-limit.ts";
 import type { CallContext, Principal } from "../gateway/call-context.ts";
-import type { AccessTarget, GatewayHooks } from "../gateway/hooks.ts";
+import type { AccessTarget, AuditRecord, GatewayHooks } from "../gateway/hooks.ts";
 import { log } from "../log.ts";
+import { AuditLog, auditLogPath } from "./audit-log.ts";
 import { type Authentication, BearerTokens } from "./bearer.ts";
+import { Budgets } from "./budget.ts";
 import { KEY_PREFIX, KeyStore, type KeyStoreOptions, readKeyFile } from "./keys.ts";
 import type { TokenVerifierOptions } from "./oauth.ts";
 import { type Access, allows, compileAccess } from "./scopes.ts";
+import { limitsOf, SessionSandbox } from "./session-limits.ts";
 
 /** Options of {@link Auth}. */
 export interface AuthOptions extends KeyStoreOptions {
@@ -18,6 +22,12 @@ export interface AuthOptions extends KeyStoreOptions {
   now?: () => number;
   /** How OAuth tokens are checked (fetch, wall clock). @default the real ones */
   oauth?: TokenVerifierOptions;
+  /** Relative `auth.audit.file` paths start here. @default the keys file's folder */
+  configDir?: string;
+  /** Where the day's budget spending is kept. @default budgets.json in the user data dir */
+  budgetPath?: string;
+  /** Wall clock for budgets (the UTC day) and session durations, ms. @default Date.now */
+  wallClock?: () => number;
 }
 
 /**
@@ -33,6 +43,9 @@ export class Auth {
   readonly #listeners = new Set<() => void>();
   #bearer: BearerTokens | undefined;
   #bearerConfig: AuthConfig["oauth"];
+  #audit: AuditLog | undefined;
+  #budgets: Budgets | undefined;
+  readonly #sandbox: SessionSandbox;
 
   /** @throws GatewayError CONFIG_INVALID when the keys file is unreadable */
   constructor(config: AuthConfig, options: AuthOptions) {
@@ -41,6 +54,25 @@ export class Auth {
     this.#keys = this.#load();
     this.#bearer = config.oauth ? new BearerTokens(config.oauth, options.oauth) : undefined;
     this.#bearerConfig = config.oauth;
+    this.#sandbox = new SessionSandbox(options.wallClock);
+    this.#audit = this.#auditLog(config);
+    this.#budgets = this.#budgetsOf(config);
+  }
+
+  /** The audit log, when `auth.audit` is configured. */
+  get auditLog(): AuditLog | undefined {
+    return this.#audit;
+  }
+
+  /** Daily budgets, when `auth.budget` is configured. */
+  get budgets(): Budgets | undefined {
+    return this.#budgets;
+  }
+
+  /** Writes what the audit log and the budgets hold; call on shutdown. */
+  close(): void {
+    this.#audit?.close();
+    this.#budgets?.close();
   }
 
   /** OAuth access tokens (the `auth.oauth` section), when configured. */
@@ -94,6 +126,36 @@ export class Auth {
       this.#bearer = config.oauth ? new BearerTokens(config.oauth, this.#options.oauth) : undefined;
     }
     this.#bearerConfig = config.oauth;
+    if (JSON.stringify(config.audit) !== JSON.stringify(this.#auditConfig)) {
+      this.#audit?.close();
+      this.#audit = this.#auditLog(config);
+    }
+    if (JSON.stringify(config.budget) !== JSON.stringify(this.#budgetConfig)) {
+      this.#budgets?.close();
+      this.#budgets = this.#budgetsOf(config);
+    }
+  }
+
+  #auditConfig: AuthConfig["audit"];
+  #budgetConfig: AuthConfig["budget"];
+
+  #auditLog(config: AuthConfig): AuditLog | undefined {
+    this.#auditConfig = config.audit;
+    if (!config.audit) return undefined;
+    const dir = this.#options.configDir ?? dirname(this.#options.keysPath);
+    return new AuditLog(auditLogPath(dir, config.audit.file), {
+      maxSize: config.audit.max_size,
+      keep: config.audit.keep,
+    });
+  }
+
+  #budgetsOf(config: AuthConfig): Budgets | undefined {
+    this.#budgetConfig = config.budget;
+    if (!config.budget) return undefined;
+    return new Budgets(config.budget, {
+      ...(this.#options.budgetPath ? { path: this.#options.budgetPath } : {}),
+      ...(this.#options.wallClock ? { now: this.#options.wallClock } : {}),
+    });
   }
 
   /** Re-reads the keys file; a broken file is logged and the keys before it stay. */
@@ -121,10 +183,11 @@ export class Auth {
     });
   }
 
-  /** The checks on the gateway's request path. */
-  hooks(): Required<Pick<GatewayHooks, "access" | "visible" | "restricts">> {
+  /** The checks on the gateway's request path, and the audit trail. */
+  hooks(): Required<Pick<GatewayHooks, "access" | "visible" | "restricts" | "audit">> {
     return {
       access: (ctx, target) => this.#check(ctx, target),
+      audit: (record: AuditRecord) => this.#audit?.write(record),
       visible: (principal, target) => principal.scopes === undefined || allows(this.#of(principal), target),
       restricts: (principal) => principal.scopes !== undefined && !this.#of(principal).admin,
     };
@@ -132,7 +195,11 @@ export class Auth {
 
   #check(ctx: CallContext, target: AccessTarget): void {
     const principal = ctx.principal;
-    if (principal.scopes === undefined) return;
+    this.#limit(ctx, target);
+    if (principal.scopes === undefined) {
+      this.#charge(principal, target);
+      return;
+    }
     if (!allows(this.#of(principal), target)) {
       const what = target.kind === "tool" ? `${target.server}/${target.name}` : target.name;
       throw new GatewayError("ACCESS_DENIED", `"${what}" is not allowed for this client.`);
@@ -154,6 +221,18 @@ export class Auth {
         );
       }
     }
+    this.#charge(principal, target);
+  }
+
+  /** Session sandbox: the strictest max_calls / max_duration of `auth.sessions` and the profiles. */
+  #limit(ctx: CallContext, target: AccessTarget): void {
+    const limits = limitsOf(ctx.principal, this.#config.sessions, this.#config.profiles);
+    this.#sandbox.check(ctx.session, limits, target.kind === "tool");
+  }
+
+  /** The call's cost against the principal's daily budget (tool calls only), after every other check. */
+  #charge(principal: Principal, target: AccessTarget): void {
+    if (target.kind === "tool") this.#budgets?.charge(principal.id, target.server, target.name);
   }
 
   #of(principal: Principal): Access {

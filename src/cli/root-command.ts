@@ -23,6 +23,7 @@ export const rootCommand = defineCommand({
     completions,
     cap: () => import("./commands/cap.ts").then((m) => m.capCommand),
     keys: () => import("./commands/keys.ts").then((m) => m.keysCommand),
+    audit: () => import("./commands/audit.ts").then((m) => m.auditCommand),
   },
   // No subcommand means serve; serveArgs on the root keep `--port 1` from reading as a subcommand name.
   default: "serve",

@@ -17,15 +17,21 @@ export interface AccessTarget {
   readOnly?: boolean | undefined;
 }
 
-/** One finished request, for an audit trail (never argument values or results). */
+/** One finished (or refused) request, for an audit trail (never argument values or results). */
 export interface AuditRecord {
+  /** When it started, ms since the epoch. */
+  time: number;
   principal: string;
+  /** The session's short hash (`sessionLabel`), never its id. */
   session: string;
   server: string;
   kind: RequestKind;
   name: string;
-  outcome: RequestOutcome;
+  /** How it ended; `denied` when the access hook refused it (profile, rate, budget, session limit). */
+  outcome: RequestOutcome | "denied";
   durationMs: number;
+  /** Size of the result as JSON, bytes (0 for a failure). */
+  bytes: number;
 }
 
 /** The places where policy plugs into the one request path. */

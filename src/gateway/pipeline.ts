@@ -4,7 +4,7 @@ import { log } from "../log.ts";
 import { requestOutcome } from "../metrics/gateway-metrics.ts";
 import type { CallContext } from "./call-context.ts";
 import type { GatewayCore } from "./core.ts";
-import type { GatewayHooks, RequestKind } from "./hooks.ts";
+import type { AuditRecord, GatewayHooks, RequestKind } from "./hooks.ts";
 
 /** A raw result as the backend sent it. */
 export type Result = Record<string, unknown>;
@@ -48,11 +48,41 @@ export async function runOnBackend(
   send: (options: CallOptions) => Promise<Result>,
 ): Promise<Result> {
   const { backend, kind, name, label } = request;
+  const audit = (
+    outcome: AuditRecord["outcome"],
+    time: number,
+    durationMs: number,
+    result?: Result,
+  ): void => {
+    if (!hooks.audit) return;
+    let bytes: number | undefined;
+    hooks.audit({
+      time,
+      principal: ctx.principal.id,
+      session: ctx.session.label,
+      server: backend.name,
+      kind,
+      name,
+      outcome,
+      durationMs,
+      // The size costs a serialization: only when the hook reads it (an audit log is kept).
+      get bytes() {
+        bytes ??= result === undefined ? 0 : Buffer.byteLength(JSON.stringify(result));
+        return bytes;
+      },
+    });
+  };
   if (hooks.access) {
     const readOnly =
       kind === "tool" && core.catalog.find(backend.name, name)?.tool.annotations?.readOnlyHint === true;
-    await hooks.access(ctx, { server: backend.name, kind, name, readOnly });
+    try {
+      await hooks.access(ctx, { server: backend.name, kind, name, readOnly });
+    } catch (error) {
+      audit("denied", Date.now(), 0);
+      throw error;
+    }
   }
+  const time = Date.now();
   const started = core.now();
   const finish = (settled: { result: Result } | { error: unknown }): void => {
     const ms = core.now() - started;
@@ -70,15 +100,7 @@ export async function runOnBackend(
         principal: ctx.principal.id,
       });
     }
-    hooks.audit?.({
-      principal: ctx.principal.id,
-      session: ctx.session.label,
-      server: backend.name,
-      kind,
-      name,
-      outcome,
-      durationMs: ms,
-    });
+    audit(outcome, time, ms, "result" in settled ? settled.result : undefined);
   };
   const options = (signal: AbortSignal | undefined): CallOptions => ({
     signal: signal ?? ctx.signal,

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { Auth } from "../../src/auth/auth.ts";
+import { Auth, type AuthOptions } from "../../src/auth/auth.ts";
 import { parseConfig } from "../../src/config/load.ts";
 import type { Surface } from "../../src/gateway/call-context.ts";
 import { GatewayCore } from "../../src/gateway/core.ts";
@@ -25,12 +25,12 @@ export interface AuthGateway {
 /** Starts a gateway from YAML (its `auth:` section, if any, turns auth on; keys in `keysPath`). */
 export async function startAuthGateway(
   yaml: string,
-  options: { keysPath?: string; surface?: Surface; port?: number } = {},
+  options: { keysPath?: string; surface?: Surface; port?: number; auth?: Omit<AuthOptions, "keysPath"> } = {},
 ): Promise<AuthGateway> {
   const { config } = parseConfig(yaml, { file: "test.yaml" });
   config.lifecycle.cache_dir ??= tempDir("mcp-gateway-cache-");
   const keysPath = options.keysPath ?? join(tempDir("mcp-gateway-keys-"), "gateway.keys.json");
-  const auth = config.auth ? new Auth(config.auth, { keysPath }) : undefined;
+  const auth = config.auth ? new Auth(config.auth, { keysPath, ...options.auth }) : undefined;
   const gateway = new Gateway(new GatewayCore(config), auth?.hooks() ?? {});
   gateway.start();
   await gateway.ready;
@@ -50,6 +50,7 @@ export async function startAuthGateway(
       stopWatching();
       await Promise.all([http.stop(), transparent.stop()]);
       await gateway.stop();
+      auth?.close();
     },
   };
 }
