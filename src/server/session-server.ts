@@ -1,5 +1,4 @@
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
-import { SetLevelRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import { ANONYMOUS, type CallContext, type Principal, type Surface } from "../gateway/call-context.ts";
 import type { Gateway } from "../gateway/gateway.ts";
@@ -7,12 +6,11 @@ import { sessionLabel } from "../gateway/pipeline.ts";
 import type { SessionPeer } from "../gateway/session-hub.ts";
 import { RELAY_VALIDATOR } from "../relay-validator.ts";
 import { VERSION } from "../version.ts";
-import { registerPrompts } from "./handlers/prompts.ts";
-import { registerResources } from "./handlers/resources.ts";
-import { type Extra, handled, type Session } from "./handlers/shared.ts";
-import { registerTools } from "./handlers/tools.ts";
+import { surfaceOperations } from "./handlers/operations.ts";
+import { type Extra, progressSink, registerOperations, type Session } from "./handlers/shared.ts";
 
-const INSTRUCTIONS =
+/** What the meta surface tells a model about itself (initialize and server/discover). */
+export const INSTRUCTIONS =
   "Tools of many servers sit behind this gateway. Find one with gateway_search_tools, then call it with gateway_invoke.";
 const Raw = z.looseObject({});
 
@@ -71,35 +69,17 @@ export function createSessionServer(
   const context = (extra: Extra, meta?: { progressToken?: string | number }): CallContext => {
     if (extra.sessionId && peer.label !== sessionLabel(extra.sessionId))
       peer.label = sessionLabel(extra.sessionId);
-    const token = meta?.progressToken;
     return {
       principal,
       session: peer,
       surface,
       requestId: extra.requestId,
       signal: extra.signal,
-      ...(token !== undefined
-        ? {
-            onProgress: (p) => {
-              void extra
-                .sendNotification({
-                  method: "notifications/progress",
-                  params: { progressToken: token, ...p },
-                })
-                .catch(() => undefined);
-            },
-          }
-        : {}),
+      ...progressSink(meta?.progressToken, (n) => extra.sendNotification(n)),
     };
   };
   const session: Session = { gateway, server, surface, context };
 
-  registerTools(session);
-  registerResources(session);
-  registerPrompts(session);
-  server.setRequestHandler(
-    SetLevelRequestSchema,
-    handled(async (request, extra) => gateway.relay(context(extra), "logging/setLevel", request.params)),
-  );
+  registerOperations(session, surfaceOperations(gateway, surface));
   return server;
 }

@@ -3,6 +3,14 @@ import { BUN, ROOT } from "./paths.ts";
 
 /** The official MCP conformance suite, pinned as a devDependency (run under Bun: it needs Node ≥ 22). */
 export const CONFORMANCE = join(ROOT, "node_modules/@modelcontextprotocol/conformance/dist/index.js");
+/**
+ * The suite's newest release (a prerelease: the first that covers 2026-07-28), installed under an alias
+ * beside the stable one, which keeps pinning the 2025 results.
+ */
+export const CONFORMANCE_2026 = join(
+  ROOT,
+  "node_modules/@modelcontextprotocol/conformance-2026/dist/index.js",
+);
 
 /** One run of the suite: exit code, all output, and each scenario's ✓/✗ line parsed. */
 export interface ConformanceRun {
@@ -16,9 +24,9 @@ export interface ConformanceRun {
 /** Runs `conformance <args>` (e.g. `server --url U --suite all`, `client --command C --scenario S`). */
 export async function runConformance(
   args: string[],
-  options: { cwd?: string } = {},
+  options: { cwd?: string; entry?: string } = {},
 ): Promise<ConformanceRun> {
-  const proc = Bun.spawn([BUN, CONFORMANCE, ...args], {
+  const proc = Bun.spawn([BUN, options.entry ?? CONFORMANCE, ...args], {
     stdout: "pipe",
     stderr: "pipe",
     ...(options.cwd ? { cwd: options.cwd } : {}),

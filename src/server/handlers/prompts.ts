@@ -1,21 +1,26 @@
 import {
   type GetPromptRequest,
   GetPromptRequestSchema,
+  type ListPromptsRequest,
   ListPromptsRequestSchema,
 } from "@modelcontextprotocol/sdk/types.js";
+import type { Gateway } from "../../gateway/gateway.ts";
 import { paginate } from "../pagination.ts";
-import { handled, type Session, setRawHandler } from "./shared.ts";
+import { type Operation, operation } from "./shared.ts";
 
-export function registerPrompts({ gateway, server, context }: Session): void {
-  server.setRequestHandler(
-    ListPromptsRequestSchema,
-    handled(async (request, extra) => {
-      const { prompts } = (await gateway.relay(context(extra), "prompts/list")) as { prompts: never[] };
-      const { page, nextCursor } = paginate(prompts, request.params?.cursor);
+/** Prompts (list, get), relayed to the backends. */
+export function promptOperations(gateway: Gateway): Operation[] {
+  return [
+    operation("prompts/list", ListPromptsRequestSchema, async (ctx, params: ListPromptsRequest["params"]) => {
+      const { prompts } = (await gateway.relay(ctx, "prompts/list")) as { prompts: never[] };
+      const { page, nextCursor } = paginate(prompts, params?.cursor);
       return { prompts: page, ...(nextCursor ? { nextCursor } : {}) };
     }),
-  );
-  setRawHandler(server, GetPromptRequestSchema, async (request: GetPromptRequest, extra) =>
-    gateway.relay(context(extra, request.params._meta), "prompts/get", request.params),
-  );
+    operation(
+      "prompts/get",
+      GetPromptRequestSchema,
+      (ctx, params: GetPromptRequest["params"]) => gateway.relay(ctx, "prompts/get", params),
+      { raw: true, progress: true },
+    ),
+  ];
 }

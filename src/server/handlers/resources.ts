@@ -1,45 +1,57 @@
 import {
   type CompleteRequest,
   CompleteRequestSchema,
+  type ListResourcesRequest,
   ListResourcesRequestSchema,
   ListResourceTemplatesRequestSchema,
   type ReadResourceRequest,
   ReadResourceRequestSchema,
+  type SubscribeRequest,
   SubscribeRequestSchema,
   UnsubscribeRequestSchema,
 } from "@modelcontextprotocol/sdk/types.js";
+import type { Gateway } from "../../gateway/gateway.ts";
 import { paginate } from "../pagination.ts";
-import { handled, type Session, setRawHandler } from "./shared.ts";
+import { type Operation, operation } from "./shared.ts";
 
-export function registerResources({ gateway, server, context }: Session): void {
-  server.setRequestHandler(
-    ListResourcesRequestSchema,
-    handled(async (request, extra) => {
-      const { resources } = (await gateway.relay(context(extra), "resources/list")) as { resources: never[] };
-      const { page, nextCursor } = paginate(resources, request.params?.cursor);
+type Paged = ListResourcesRequest["params"];
+
+/** Resources (list, templates, read, subscriptions) and completions, relayed to the backends. */
+export function resourceOperations(gateway: Gateway): Operation[] {
+  return [
+    operation("resources/list", ListResourcesRequestSchema, async (ctx, params: Paged) => {
+      const { resources } = (await gateway.relay(ctx, "resources/list")) as { resources: never[] };
+      const { page, nextCursor } = paginate(resources, params?.cursor);
       return { resources: page, ...(nextCursor ? { nextCursor } : {}) };
     }),
-  );
-  server.setRequestHandler(
-    ListResourceTemplatesRequestSchema,
-    handled(async (request, extra) => {
-      const listed = await gateway.relay(context(extra), "resources/templates/list");
-      const { page, nextCursor } = paginate(listed.resourceTemplates as never[], request.params?.cursor);
+    operation("resources/templates/list", ListResourceTemplatesRequestSchema, async (ctx, params: Paged) => {
+      const listed = await gateway.relay(ctx, "resources/templates/list");
+      const { page, nextCursor } = paginate(listed.resourceTemplates as never[], params?.cursor);
       return { resourceTemplates: page, ...(nextCursor ? { nextCursor } : {}) };
     }),
-  );
-  setRawHandler(server, ReadResourceRequestSchema, async (request: ReadResourceRequest, extra) =>
-    gateway.relay(context(extra, request.params._meta), "resources/read", request.params),
-  );
-  server.setRequestHandler(
-    SubscribeRequestSchema,
-    handled(async (request, extra) => gateway.relay(context(extra), "resources/subscribe", request.params)),
-  );
-  server.setRequestHandler(
-    UnsubscribeRequestSchema,
-    handled(async (request, extra) => gateway.relay(context(extra), "resources/unsubscribe", request.params)),
-  );
-  setRawHandler(server, CompleteRequestSchema, async (request: CompleteRequest, extra) =>
-    gateway.relay(context(extra), "completion/complete", request.params),
-  );
+    operation(
+      "resources/read",
+      ReadResourceRequestSchema,
+      (ctx, params: ReadResourceRequest["params"]) => gateway.relay(ctx, "resources/read", params),
+      { raw: true, progress: true },
+    ),
+    operation(
+      "resources/subscribe",
+      SubscribeRequestSchema,
+      (ctx, params: SubscribeRequest["params"]) => gateway.relay(ctx, "resources/subscribe", params),
+      { legacyOnly: true },
+    ),
+    operation(
+      "resources/unsubscribe",
+      UnsubscribeRequestSchema,
+      (ctx, params: SubscribeRequest["params"]) => gateway.relay(ctx, "resources/unsubscribe", params),
+      { legacyOnly: true },
+    ),
+    operation(
+      "completion/complete",
+      CompleteRequestSchema,
+      (ctx, params: CompleteRequest["params"]) => gateway.relay(ctx, "completion/complete", params),
+      { raw: true },
+    ),
+  ];
 }

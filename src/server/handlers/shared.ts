@@ -1,7 +1,7 @@
 import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { Protocol, type RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import type { ServerNotification, ServerRequest } from "@modelcontextprotocol/sdk/types.js";
-import type { CallContext, Surface } from "../../gateway/call-context.ts";
+import type { CallContext, ProgressUpdate, Surface } from "../../gateway/call-context.ts";
 import type { Gateway } from "../../gateway/gateway.ts";
 import { asProtocolError } from "../boundary.ts";
 
@@ -9,6 +9,10 @@ import { asProtocolError } from "../boundary.ts";
 export type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 /** A result relayed as the backend sent it. */
 export type Result = Record<string, unknown>;
+/** A request's params object. */
+export type Params = Record<string, unknown>;
+/** The SDK (1.x) schema of one request: method literal and params. */
+export type RequestSchema = Parameters<Server["setRequestHandler"]>[0];
 
 /** One client session as its handlers see it. */
 export interface Session {
@@ -17,6 +21,40 @@ export interface Session {
   surface: Surface;
   /** The call context of one request (its progress token, if any, from the request's `_meta`). */
   context(extra: Extra, meta?: { progressToken?: string | number }): CallContext;
+}
+
+/**
+ * One MCP request the gateway answers, independent of protocol revision: the 2025 session server registers
+ * it on its SDK `Server`, the 2026-07-28 stateless server dispatches to it by method.
+ */
+export interface Operation {
+  method: string;
+  /** Validates the request (`{ method, params }`) before `run` sees its params. */
+  schema: RequestSchema;
+  /** True for results relayed from a backend: registered without the SDK's result re-validation. */
+  raw: boolean;
+  /** True when the request's `_meta.progressToken` asks for progress. */
+  progress: boolean;
+  /** True for methods 2026-07-28 removed (`resources/subscribe`, `logging/setLevel`, …). */
+  legacyOnly: boolean;
+  run(ctx: CallContext, params: Params): Promise<Result>;
+}
+
+/** Declares an operation; `run` gets the params as the schema parsed them. */
+export function operation<P>(
+  method: string,
+  schema: RequestSchema,
+  run: (ctx: CallContext, params: P) => Promise<Result> | Result,
+  options: { raw?: boolean; progress?: boolean; legacyOnly?: boolean } = {},
+): Operation {
+  return {
+    method,
+    schema,
+    raw: options.raw ?? false,
+    progress: options.progress ?? false,
+    legacyOnly: options.legacyOnly ?? false,
+    run: async (ctx, params) => run(ctx, params as P),
+  };
 }
 
 /** Wraps a handler so a gateway error leaves it as the JSON-RPC error the error table names. */
@@ -38,8 +76,42 @@ export function handled<A extends unknown[], T>(
  */
 export function setRawHandler(
   server: Server,
-  schema: Parameters<Server["setRequestHandler"]>[0],
+  schema: RequestSchema,
   handler: (request: never, extra: Extra) => Promise<Result>,
 ): void {
   Protocol.prototype.setRequestHandler.call(server, schema, handled(handler) as never);
+}
+
+/** Registers operations on a 2025 session's SDK `Server`. */
+export function registerOperations(session: Session, operations: readonly Operation[]): void {
+  for (const op of operations) {
+    const run = (request: { params?: Params & { _meta?: Params } }, extra: Extra): Promise<Result> =>
+      op.run(
+        session.context(
+          extra,
+          op.progress ? (request.params?._meta as { progressToken?: string }) : undefined,
+        ),
+        request.params ?? {},
+      );
+    if (op.raw) setRawHandler(session.server, op.schema, run as never);
+    else session.server.setRequestHandler(op.schema, handled(run) as never);
+  }
+}
+
+/** Where a request's progress goes: notifications/progress with the client's token, errors ignored. */
+export function progressSink(
+  token: string | number | undefined,
+  send: (notification: {
+    method: "notifications/progress";
+    params: ProgressUpdate & { progressToken: string | number };
+  }) => Promise<void>,
+): { onProgress?: (update: ProgressUpdate) => void } {
+  if (token === undefined) return {};
+  return {
+    onProgress: (p) => {
+      void send({ method: "notifications/progress", params: { progressToken: token, ...p } }).catch(
+        () => undefined,
+      );
+    },
+  };
 }

@@ -19,6 +19,7 @@ import { type McpEndpointOptions, serveMcp } from "./mcp-endpoint.ts";
 import type { OriginPolicy } from "./origin.ts";
 import type { SessionStore } from "./sessions.ts";
 import type { SseSessions } from "./sse-endpoint.ts";
+import type { StatelessEndpoints } from "./stateless-endpoint.ts";
 
 /** What the HTTP routes serve. */
 export interface AppParts {
@@ -26,6 +27,8 @@ export interface AppParts {
   /** What `/mcp` shows. */
   surface: Surface;
   sessions: SessionStore;
+  /** 2026-07-28 requests (no session) on `/mcp` and `/mcp/{backend}`. */
+  stateless: StatelessEndpoints;
   sse: SseSessions;
   origin: OriginPolicy;
   limits: McpEndpointOptions;
@@ -47,7 +50,7 @@ function methodNotAllowed(allow: string, message = "Method not allowed"): Respon
  * one middleware or one route each.
  */
 export function createApp(parts: AppParts): Hono<AppEnv> {
-  const { gateway, sessions, sse, limits, auth } = parts;
+  const { gateway, sessions, stateless, sse, limits, auth } = parts;
   const app = new Hono<AppEnv>({ strict: false });
   app.use(requestGuard(parts.origin));
   app.use(
@@ -61,6 +64,8 @@ export function createApp(parts: AppParts): Hono<AppEnv> {
         "authorization",
         "mcp-session-id",
         "mcp-protocol-version",
+        "mcp-method",
+        "mcp-name",
         "last-event-id",
       ],
       exposeHeaders: ["mcp-session-id", "mcp-protocol-version", "www-authenticate"],
@@ -83,7 +88,7 @@ export function createApp(parts: AppParts): Hono<AppEnv> {
   app.on(MCP_METHODS, "/mcp", (c) =>
     serveMcp(
       c.req.raw,
-      { endpoint: "/mcp", surface: parts.surface, sessions, principal: c.get("principal") },
+      { endpoint: "/mcp", surface: parts.surface, sessions, stateless, principal: c.get("principal") },
       limits,
     ),
   );
@@ -103,7 +108,7 @@ export function createApp(parts: AppParts): Hono<AppEnv> {
     }
     const endpoint = `/mcp/${backend}`;
     const surface = { kind: "direct", backend } as const;
-    return serveMcp(c.req.raw, { endpoint, surface, sessions, principal }, limits);
+    return serveMcp(c.req.raw, { endpoint, surface, sessions, stateless, principal }, limits);
   });
   app.all("/mcp", () => methodNotAllowed("GET, POST, DELETE"));
   app.all("/mcp/:backend", () => methodNotAllowed("GET, POST, DELETE"));

@@ -6,6 +6,7 @@ import { log } from "../../log.ts";
 import { createApp } from "./app.ts";
 import { SessionStore } from "./sessions.ts";
 import { SseSessions } from "./sse-endpoint.ts";
+import { StatelessEndpoints } from "./stateless-endpoint.ts";
 
 /** Options for the HTTP front end; unset fields come from the gateway's `server` config. */
 export interface HttpFrontEndOptions {
@@ -49,10 +50,12 @@ export function startHttpFrontEnd(gateway: Gateway, options: HttpFrontEndOptions
   const sweeper = setInterval(() => void sessions.sweep(), 60_000);
   sweeper.unref?.();
   const sse = new SseSessions(gateway, options.surface);
+  const stateless = new StatelessEndpoints(gateway, { maxBodySize });
   const app = createApp({
     gateway,
     surface: options.surface,
     sessions,
+    stateless,
     sse,
     origin: { bindHost: host, allowedOrigins: options.allowedOrigins ?? defaults.allowed_origins },
     limits: { maxBodySize, bodyTimeoutMs: options.bodyTimeoutMs ?? 30_000 },
@@ -87,6 +90,7 @@ export function startHttpFrontEnd(gateway: Gateway, options: HttpFrontEndOptions
         await new Promise((r) => setTimeout(r, 100));
       }
       await sse.closeAll();
+      await stateless.closeAll();
       clearInterval(sweeper);
       await sessions.closeAll();
       await server.stop(true);

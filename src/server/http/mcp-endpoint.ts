@@ -5,6 +5,7 @@ import { readJsonBody } from "./body.ts";
 import { jsonRpcError } from "./json-rpc-error.ts";
 import { primeEventStream } from "./prime-stream.ts";
 import type { SessionStore } from "./sessions.ts";
+import { isStatelessRequest, type StatelessEndpoints } from "./stateless-endpoint.ts";
 
 /** Limits of one Streamable HTTP endpoint. */
 export interface McpEndpointOptions {
@@ -50,10 +51,23 @@ function isInitialize(body: unknown): boolean {
   return Array.isArray(body) ? body.some((m) => isInitializeRequest(m)) : isInitializeRequest(body);
 }
 
-/** Serves one Streamable HTTP request on `endpoint` (`/mcp` or `/mcp/<backend>`). */
+/** Where one request on an MCP endpoint goes: the 2025 sessions or the 2026-07-28 stateless handlers. */
+export interface McpTarget {
+  endpoint: string;
+  surface: Surface;
+  sessions: SessionStore;
+  stateless: StatelessEndpoints;
+  principal: Principal;
+}
+
+/**
+ * Serves one Streamable HTTP request on `endpoint` (`/mcp` or `/mcp/<backend>`): a request carrying the
+ * 2026-07-28 `_meta` envelope and no session is answered statelessly; `initialize` opens a 2025 session
+ * and a session's requests go to it, as before.
+ */
 export async function serveMcp(
   request: Request,
-  target: { endpoint: string; surface: Surface; sessions: SessionStore; principal: Principal },
+  target: McpTarget,
   options: McpEndpointOptions,
 ): Promise<Response> {
   const { endpoint, surface, sessions, principal } = target;
@@ -96,6 +110,9 @@ export async function serveMcp(
   }
   const body = await readJsonBody(request, options);
   if (body instanceof Response) return body;
+  if (await isStatelessRequest(request, body)) {
+    return target.stateless.serve(request, body, { endpoint, surface, principal });
+  }
   if (!isInitialize(body)) {
     return jsonRpcError(400, -32000, "Bad Request: Mcp-Session-Id header is required (initialize first)");
   }

@@ -1,0 +1,109 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import {
+  CONFORMANCE_2026,
+  type ConformanceRun,
+  explain,
+  failingScenarios,
+  runConformance,
+} from "../helpers/conformance.ts";
+import { startTestGateway, type TestGateway } from "../helpers/gateway.ts";
+import { BUN, ROOT, serverCommand } from "../helpers/paths.ts";
+
+// The official suite's 2026-07-28 requirement set (conformance 0.2.0-alpha.12, the first release that
+// covers the revision) through the gateway, stateless, against our conformance fixture as the backend.
+const FIXTURE = join(ROOT, "test/fixtures/conformance-server.ts");
+
+/**
+ * What fails through every path today, and why (docs/protocol.md keeps the same list):
+ * - input-required-result-*: the fixture is a 2025 backend; relaying multi round-trip requests (a 2026
+ *   backend's `input_required`, or a 2025 backend's sampling/elicitation turned into one) is not built yet.
+ * - tasks-*: the tasks extension; the gateway refuses task-augmented calls on 2025 sessions as well.
+ * - server-stateless: 24 of 28 checks pass; the other 4 need diagnostic tools (`test_missing_capability`,
+ *   `test_streaming_elicitation`, `test_logging_tool`) the fixture does not have yet.
+ * - http-custom-header-server-validation: needs a tool with `x-mcp-header` params; the gateway does not
+ *   check `Mcp-Param-*` headers against arguments yet.
+ */
+const NOT_YET = [
+  "http-custom-header-server-validation",
+  "input-required-result-basic-elicitation",
+  "input-required-result-basic-list-roots",
+  "input-required-result-basic-sampling",
+  "input-required-result-capability-check",
+  "input-required-result-multi-round",
+  "input-required-result-multiple-input-requests",
+  "input-required-result-non-tool-request",
+  "input-required-result-request-state",
+  "input-required-result-result-type",
+  "input-required-result-tampered-state",
+  "server-stateless",
+  "tasks-capability-negotiation",
+  "tasks-dispatch-and-envelope",
+  "tasks-lifecycle",
+  "tasks-mrtr-composition",
+  "tasks-mrtr-input",
+  "tasks-request-headers",
+  "tasks-request-state-removal",
+  "tasks-required-task-error",
+  "tasks-wire-fields",
+];
+
+function run2026(args: string[]): Promise<ConformanceRun> {
+  return runConformance(["server", ...args], { entry: CONFORMANCE_2026 });
+}
+
+function failures(run: ConformanceRun, expected: string[]): string[] {
+  const failing = failingScenarios(run).sort();
+  if (JSON.stringify(failing) !== JSON.stringify([...expected].sort())) console.error(explain(run));
+  return failing;
+}
+
+const CONF_BACKEND = `capabilities: { enabled: false }\nbackends:\n  conf:\n    command: '"${BUN}" "${FIXTURE}"'\n`;
+const EVERYTHING = `backends:\n  everything:\n    command: '${serverCommand("everything", "stdio")}'\n`;
+
+let relay: TestGateway;
+let meta: TestGateway;
+beforeAll(async () => {
+  [relay, meta] = await Promise.all([
+    startTestGateway(CONF_BACKEND, { kind: "transparent" }),
+    startTestGateway(EVERYTHING),
+  ]);
+});
+afterAll(async () => {
+  await Promise.all([relay?.stop(), meta?.stop()]);
+});
+
+describe("2026-07-28 conformance through the gateway", () => {
+  test("via /mcp/{backend}: every requirement but the known gaps", async () => {
+    const url = new URL("/mcp/conf", relay.http.url).href;
+    const run = await run2026(["--url", url, "--requirements", "2026-07-28"]);
+    expect(run.scenarios.size).toBeGreaterThanOrEqual(45);
+    expect(failures(run, NOT_YET)).toEqual([...NOT_YET].sort());
+    expect(run.scenarios.get("server-stateless")).toEqual({ passed: 24, failed: 4 });
+  }, 180_000);
+
+  test("via transparent /mcp: the same, plus the scenario that looks a tool up by its unprefixed name", async () => {
+    const run = await run2026(["--url", relay.mcpUrl.href, "--requirements", "2026-07-28"]);
+    const expected = [...NOT_YET, "json-schema-2020-12"].sort();
+    expect(failures(run, expected)).toEqual(expected);
+  }, 180_000);
+});
+
+describe("2026-07-28 conformance on the gateway's own /mcp (meta-tools)", () => {
+  for (const scenario of [
+    "tools-list",
+    "caching",
+    "http-header-validation",
+    "dns-rebinding-protection",
+    "server-sse-multiple-streams",
+  ]) {
+    test(`passes ${scenario}`, async () => {
+      const url = meta.mcpUrl.href;
+      const run = await run2026(["--url", url, "--scenario", scenario, "--spec-version", "2026-07-28"]);
+      if (run.code !== 0) console.error(explain(run));
+      expect(run.summary?.passed).toBeGreaterThan(0);
+      expect(run.summary?.failed).toBe(0);
+      expect(run.code).toBe(0);
+    }, 60_000);
+  }
+});
