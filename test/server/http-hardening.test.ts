@@ -332,3 +332,26 @@ describe("event streams start at once", () => {
     }
   });
 });
+
+describe("refused initializes", () => {
+  test("an initialize the transport refuses leaves no session attached to the gateway", async () => {
+    const gw = await startTestGateway("capabilities: { enabled: false }\n");
+    try {
+      const before = gw.core.hub.sessionCount;
+      for (let i = 0; i < 20; i++) {
+        // Accept without text/event-stream: the transport answers 406 after the session server was made.
+        const res = await fetch(gw.mcpUrl, {
+          method: "POST",
+          headers: { accept: "text/plain", "content-type": "application/json" },
+          body: JSON.stringify(INIT),
+        });
+        expect(res.status).toBe(406);
+        await res.text();
+      }
+      expect(gw.core.hub.sessionCount).toBe(before);
+      expect(gw.http.sessions.size).toBe(0);
+    } finally {
+      await gw.stop();
+    }
+  });
+});

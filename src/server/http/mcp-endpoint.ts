@@ -122,5 +122,9 @@ export async function serveMcp(
     });
   }
   const session = await sessions.open(endpoint, surface, principal);
-  return session.transport.handleRequest(request, { parsedBody: body });
+  const response = await session.transport.handleRequest(request, { parsedBody: body });
+  // An initialize the transport refused (wrong Accept, bad protocol version…) created no session: its
+  // server would stay attached to the gateway forever.
+  if (!session.id) await sessions.discard(session);
+  return primeEventStream(response);
 }

@@ -167,6 +167,11 @@ export class SessionStore {
     return session;
   }
 
+  /** Closes a session that never got an id (its initialize was refused). */
+  async discard(session: HttpSession): Promise<void> {
+    await session.server.close().catch(() => undefined);
+  }
+
   async #close(session: HttpSession): Promise<void> {
     this.#sessions.delete(session.id);
     await session.server.close().catch(() => undefined);
