@@ -20,8 +20,10 @@ export function toolVectorsFor(
   source: SearchSource,
   options: SemanticOptions,
 ): ToolVectors | undefined {
-  if (settings.semantic === "off") return undefined;
   const endpoint = settings.embeddings;
+  // Opt-in: the local model costs ~220 MiB of memory and minutes of CPU for a large catalog; an endpoint the
+  // user configured says they want it.
+  if ((settings.semantic ?? (endpoint ? "auto" : "off")) === "off") return undefined;
   const embedder = endpoint
     ? httpEmbedder({
         url: endpoint.url,

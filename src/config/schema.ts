@@ -292,9 +292,9 @@ export const SearchSchema = z
   .strictObject({
     semantic: z
       .enum(["auto", "off"])
-      .default("auto")
+      .optional()
       .describe(
-        "Fuse a meaning-based ranking with the word ranking: auto = the embeddings endpoint when set, else the local model when installed",
+        "Fuse a meaning-based ranking with the word ranking: auto = the embeddings endpoint when set, else the local model when installed (about 220 MiB more memory); off by default unless `embeddings` is set",
       ),
     embeddings: z
       .strictObject({

@@ -191,9 +191,25 @@ describe("ToolSearch with the semantic signal", () => {
     }
   });
 
-  test("search.semantic: off builds no vectors and no model", () => {
+  for (const settings of [{ semantic: "off" as const }, {}]) {
+    test(`search ${JSON.stringify(settings)} builds no vectors and no model (semantic search is opt-in)`, () => {
+      let built = false;
+      const vectors = toolVectorsFor(settings, catalog(TOOLS), {
+        cacheDir: tmpdir(),
+        onError: () => {},
+        local: () => {
+          built = true;
+          return countingEmbedder();
+        },
+      });
+      expect(vectors).toBeUndefined();
+      expect(built).toBe(false);
+    });
+  }
+
+  test("search.semantic: auto builds the local model's vectors", () => {
     let built = false;
-    const vectors = toolVectorsFor({ semantic: "off" }, catalog(TOOLS), {
+    const vectors = toolVectorsFor({ semantic: "auto" }, catalog(TOOLS), {
       cacheDir: tmpdir(),
       onError: () => {},
       local: () => {
@@ -201,7 +217,7 @@ describe("ToolSearch with the semantic signal", () => {
         return countingEmbedder();
       },
     });
-    expect(vectors).toBeUndefined();
-    expect(built).toBe(false);
+    expect(vectors).toBeDefined();
+    expect(built).toBe(true);
   });
 });
