@@ -8,7 +8,10 @@ import type { Claims } from "./claims.ts";
 import { fetchJson, readCapped } from "./fetch-json.ts";
 
 /** A token checked against one set of audiences: its claims until it expires, or why it is refused. */
-export type TokenCheck = { ok: true; claims: Claims; expiresAt: number } | { ok: false; reason: string };
+export type TokenCheck =
+  | { ok: true; claims: Claims; expiresAt: number }
+  /** `transient`: the issuer could not be asked (not remembered: the next request asks again). */
+  | { ok: false; reason: string; transient?: true };
 
 /** Options of {@link TokenVerifier}. */
 export interface TokenVerifierOptions {
@@ -77,7 +80,7 @@ export class TokenVerifier {
       : await this.#introspect(token, audiences);
     if (this.#cache.size >= this.#maxCached) this.#cache.clear();
     // A refusal for a reason that may pass (the issuer was unreachable) is not remembered.
-    if (result.ok || !result.reason.startsWith("the authorization server")) this.#cache.set(slot, result);
+    if (result.ok || !result.transient) this.#cache.set(slot, result);
     else this.#cache.delete(slot);
     return result;
   }
@@ -87,10 +90,7 @@ export class TokenVerifier {
     try {
       keys = await this.#keys();
     } catch (error) {
-      return {
-        ok: false,
-        reason: `the authorization server's keys are unavailable (${errorMessage(error)})`,
-      };
+      return unavailable(error);
     }
     try {
       const { payload } = await jwtVerify(token, keys, {
@@ -103,7 +103,8 @@ export class TokenVerifier {
       });
       return { ok: true, claims: payload, expiresAt: (payload.exp as number) * 1000 };
     } catch (error) {
-      return { ok: false, reason: jwtRefusal(error) };
+      const reason = jwtRefusal(error);
+      return reason === undefined ? unavailable(error) : { ok: false, reason };
     }
   }
 
@@ -127,7 +128,11 @@ export class TokenVerifier {
       });
       answer = IntrospectionAnswerSchema.parse(body);
     } catch (error) {
-      return { ok: false, reason: `the authorization server did not introspect it (${errorMessage(error)})` };
+      return {
+        ok: false,
+        reason: `the authorization server did not introspect it (${errorMessage(error)})`,
+        transient: true,
+      };
     }
     if (!answer.active) return { ok: false, reason: "the token is not active (expired or revoked)" };
     if (answer.iss !== undefined && answer.iss !== this.#config.issuer) {
@@ -199,8 +204,19 @@ export class TokenVerifier {
   }
 }
 
-/** Why jose refused a JWT, in words for the 401's error_description (no token content). */
-function jwtRefusal(error: unknown): string {
+function unavailable(error: unknown): TokenCheck {
+  return {
+    ok: false,
+    reason: `the authorization server's keys are unavailable (${errorMessage(error)})`,
+    transient: true,
+  };
+}
+
+/**
+ * Why jose refused a JWT, in words for the 401's error_description (no token content); undefined when the
+ * token was not the problem (the JWKS could not be fetched or read).
+ */
+function jwtRefusal(error: unknown): string | undefined {
   if (error instanceof errors.JWTExpired) return "the token has expired";
   if (error instanceof errors.JWTClaimValidationFailed) {
     if (error.claim === "iss") return "the token comes from another issuer";
@@ -210,6 +226,13 @@ function jwtRefusal(error: unknown): string {
   if (error instanceof errors.JOSEAlgNotAllowed) return "the token's signature algorithm is not accepted";
   if (error instanceof errors.JWSSignatureVerificationFailed) return "the token's signature does not verify";
   if (error instanceof errors.JWKSNoMatchingKey) return "no key of the issuer signed the token";
-  if (error instanceof errors.JWKSTimeout) return "the authorization server's keys did not arrive in time";
-  return "the token is not a valid JWT";
+  if (error instanceof errors.JWKSMultipleMatchingKeys) return "the token names no single key of the issuer";
+  if (
+    error instanceof errors.JWSInvalid ||
+    error instanceof errors.JWTInvalid ||
+    error instanceof errors.JOSENotSupported
+  ) {
+    return "the token is not a valid JWT";
+  }
+  return undefined;
 }
