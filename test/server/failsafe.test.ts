@@ -102,13 +102,15 @@ describe("timeouts and retries", () => {
   });
 
   test("max_timeout caps a call that keeps reporting progress", async () => {
-    const gateway = await start(fixtureConfig("", "    timeout: 200ms\n    max_timeout: 600ms\n"));
+    // The idle timeout also bounds the backend's start: 1 s leaves room on a loaded machine, and progress
+    // every 50 ms keeps resetting it, so only max_timeout can end the call.
+    const gateway = await start(fixtureConfig("", "    timeout: 1s\n    max_timeout: 1500ms\n"));
     const result = await metaCall(gateway, "gateway_invoke", {
       server: "fixture",
       tool: "slow",
-      arguments: { ms: 5000, interval_ms: 50 },
+      arguments: { ms: 10000, interval_ms: 50 },
     });
-    expect(text(result)).toContain("max_timeout 600ms");
+    expect(text(result)).toContain("max_timeout 1500ms");
   });
 });
 
