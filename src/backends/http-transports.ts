@@ -36,8 +36,10 @@ function withKind<T extends BackendTransport>(transport: T, kind: TransportKind)
 
 /**
  * Asks an unknown HTTP server which transport it speaks, as the spec describes for backwards
- * compatibility: POST an initialize; a 4xx of 400/404/405 means the legacy HTTP+SSE transport. A probe
- * session that was created is deleted again.
+ * compatibility: POST an initialize; a 4xx of 400/404/405 means the legacy HTTP+SSE transport, unless its
+ * body is a 2026-07-28 error (a modern-only server: refused, naming its versions). A probe session that was
+ * created is deleted again.
+ * @throws GatewayError BACKEND_UNAVAILABLE when the server cannot be reached or speaks only 2026-07-28
  */
 export async function probeTransport(options: HttpBackendOptions): Promise<TransportKind> {
   const doFetch = options.fetch ?? fetch;
@@ -71,8 +73,18 @@ export async function probeTransport(options: HttpBackendOptions): Promise<Trans
       },
     );
   }
+  if ([400, 404, 405].includes(response.status)) {
+    const modern = modernRefusal(await readSmall(response));
+    if (modern) {
+      throw new GatewayError(
+        "BACKEND_UNAVAILABLE",
+        `${redactUrl(options.url)} speaks only MCP ${modern.join(", ")}: the gateway reaches backends over ` +
+          "2025-11-25 and earlier for now (a server that also answers initialize works)",
+      );
+    }
+    return "sse";
+  }
   await response.body?.cancel().catch(() => undefined);
-  if ([400, 404, 405].includes(response.status)) return "sse";
   const session = response.headers.get("mcp-session-id");
   if (session) {
     await doFetch(options.url, {
@@ -83,6 +95,49 @@ export async function probeTransport(options: HttpBackendOptions): Promise<Trans
       .catch(() => undefined);
   }
   return "streamable-http";
+}
+
+/** Errors only a 2026-07-28 (or later) server sends: header mismatch, missing capability, unsupported version. */
+const MODERN_ERROR_CODES = new Set([-32020, -32021, -32022]);
+
+/** At most the first 64 KiB of a response body as text (an error answer is far smaller). */
+async function readSmall(response: Response, max = 65_536): Promise<string> {
+  const reader = response.body?.getReader();
+  if (!reader) return "";
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (size < max) {
+      const next = await reader.read();
+      if (next.done) break;
+      chunks.push(next.value);
+      size += next.value.byteLength;
+    }
+  } catch {
+    // A body cut short reads as what arrived.
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+  return new TextDecoder().decode(Buffer.concat(chunks)).slice(0, max);
+}
+
+/**
+ * The versions a modern-only server names when it refuses `initialize` (a recognized 2026-07-28 error, so
+ * falling back to the legacy SSE transport would be wrong), or undefined for any other answer.
+ */
+function modernRefusal(body: string): string[] | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  const error = (parsed as { error?: { code?: unknown; data?: { supported?: unknown } } } | null)?.error;
+  if (typeof error?.code !== "number" || !MODERN_ERROR_CODES.has(error.code)) return undefined;
+  const supported = error.data?.supported;
+  return Array.isArray(supported) && supported.every((v) => typeof v === "string")
+    ? supported
+    : ["2026-07-28"];
 }
 
 /** Builds the SDK client transport for an HTTP backend, detecting the kind once and remembering it. */
