@@ -1,13 +1,34 @@
-import {
-  type AuthInfo,
-  createMcpHandler,
-  isLegacyRequest,
-  type McpHttpHandler,
-} from "@modelcontextprotocol/server";
+import type { AuthInfo, McpHttpHandler } from "@modelcontextprotocol/server";
 import { ANONYMOUS, type Principal, type Surface } from "../../gateway/call-context.ts";
 import type { Gateway } from "../../gateway/gateway.ts";
 import { log } from "../../log.ts";
-import { createStatelessServer, statelessOperations } from "../stateless-server.ts";
+
+// The SDK's 2.x packages (and our stateless server on them) load on the first 2026-07-28 request only: a
+// gateway whose clients all speak 2025 never pays their memory or start-up time.
+const sdk2 = (): Promise<typeof import("@modelcontextprotocol/server")> =>
+  import("@modelcontextprotocol/server");
+const statelessServer = (): Promise<typeof import("../stateless-server.ts")> =>
+  import("../stateless-server.ts");
+
+const LEGACY_VERSIONS = new Set(["2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"]);
+
+/**
+ * Whether a session-less request could be 2026-07-28 at all: a protocol-version header naming another
+ * revision, or a message whose `_meta` carries a protocol version (the per-request envelope). Everything
+ * else (initialize, or no envelope) is legacy without asking the SDK. A superset of the SDK's own test.
+ */
+function mayBeModern(request: Request, body: unknown): boolean {
+  const header = request.headers.get("mcp-protocol-version");
+  if (header && !LEGACY_VERSIONS.has(header)) return true;
+  return (Array.isArray(body) ? body : [body]).some((message) => {
+    const meta = (message as { params?: { _meta?: unknown } } | null)?.params?._meta;
+    return (
+      typeof meta === "object" &&
+      meta !== null &&
+      Object.keys(meta).some((k) => k.endsWith("protocolVersion"))
+    );
+  });
+}
 
 /** Where one stateless request goes and who sent it. */
 export interface StatelessTarget {
@@ -22,6 +43,8 @@ export interface StatelessTarget {
  * envelope stay on the session path. The SDK's own predicate, so the two never disagree on a request.
  */
 export async function isStatelessRequest(request: Request, body: unknown): Promise<boolean> {
+  if (!mayBeModern(request, body)) return false;
+  const { isLegacyRequest } = await sdk2();
   return !(await isLegacyRequest(request, body));
 }
 
@@ -51,16 +74,18 @@ export class StatelessEndpoints {
   }
 
   /** Answers one 2026-07-28 request whose body was already read (and bounded) by the caller. */
-  serve(request: Request, body: unknown, target: StatelessTarget): Promise<Response> {
-    return this.#handler(target).fetch(request, {
-      parsedBody: body,
-      authInfo: authInfoOf(target.principal),
-    });
+  async serve(request: Request, body: unknown, target: StatelessTarget): Promise<Response> {
+    const handler = await this.#handler(target);
+    return handler.fetch(request, { parsedBody: body, authInfo: authInfoOf(target.principal) });
   }
 
-  #handler({ endpoint, surface }: StatelessTarget): McpHttpHandler {
+  async #handler({ endpoint, surface }: StatelessTarget): Promise<McpHttpHandler> {
     let handler = this.#handlers.get(endpoint);
     if (!handler) {
+      const [{ createMcpHandler }, { createStatelessServer, statelessOperations }] = await Promise.all([
+        sdk2(),
+        statelessServer(),
+      ]);
       const operations = statelessOperations(this.#gateway, surface);
       handler = createMcpHandler(
         (ctx) => createStatelessServer(operations, surface, { principal: principalOf(ctx.authInfo) }),
