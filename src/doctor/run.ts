@@ -22,6 +22,21 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<CheckResul
   options.onProgress?.("checking the port…");
   results.push(await checkPort(options.host ?? config.server.host, options.port ?? config.server.port));
   const entries = Object.entries(config.backends);
+  const surfaced = new Map<string, string[]>();
+  for (const spec of config.meta_mcp.surfaced) {
+    const slash = spec.indexOf("/");
+    const server = spec.slice(0, slash);
+    if (config.backends[server] === undefined) {
+      results.push({
+        kind: "config",
+        subject: spec,
+        status: "warn",
+        message: `meta_mcp.surfaced: "${spec}" names no backend "${server}"; it is left out of tools/list`,
+      });
+      continue;
+    }
+    surfaced.set(server, [...(surfaced.get(server) ?? []), spec.slice(slash + 1)]);
+  }
   let finished = 0;
   const report = (): void => options.onProgress?.(`starting backends… ${finished}/${entries.length}`);
   report();
@@ -29,6 +44,7 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<CheckResul
     entries.map(async ([name, entry]) => {
       const result = await checkBackend(name, entry, {
         defaultTimeoutMs: config.server.request_timeout,
+        surfaced: surfaced.get(name) ?? [],
         ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
       });
       finished++;

@@ -74,6 +74,11 @@ export class Gateway {
     return this.#core.config.meta_mcp.enabled;
   }
 
+  /** `meta_mcp.surfaced`: the tools (`server/tool`) a meta session lists beside the meta-tools, in order. */
+  get surfaced(): readonly string[] {
+    return this.#core.config.meta_mcp.surfaced;
+  }
+
   /** Names of the configured backends. */
   get backendNames(): string[] {
     return this.#core.pool.names;

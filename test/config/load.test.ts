@@ -25,7 +25,7 @@ describe("parseConfig", () => {
   test("fills every default for an empty file", () => {
     const { config } = parseConfig("", { file: "gw.yaml" });
     expect(config.server).toMatchObject({ host: "127.0.0.1", port: 39400, request_timeout: 30_000 });
-    expect(config.meta_mcp).toEqual({ enabled: true, cache_tools: true, cache_ttl: 300_000 });
+    expect(config.meta_mcp).toEqual({ enabled: true, cache_tools: true, cache_ttl: 300_000, surfaced: [] });
     expect(config.backends).toEqual({});
   });
 
