@@ -14,6 +14,41 @@ export const Duration = z.union([z.number(), z.string()]).transform((value, ctx)
 
 const BACKEND_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
+const ClientCertSchema = z.strictObject({
+  scopes: z
+    .array(z.string().min(1))
+    .min(1)
+    .describe("What the certificate's holder may do: admin, profile:NAME, server or server/tool globs"),
+  rate: z.number().positive().optional().describe("Requests per second to backends (default: unlimited)"),
+});
+
+export const TlsSchema = z
+  .strictObject({
+    cert: z.string().min(1).describe("PEM file of the server certificate (chain), relative to the config"),
+    key: z.string().min(1).describe("PEM file of its private key, relative to the config"),
+    client_ca: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("PEM file of the CA(s) client certificates must chain to; turns on mutual TLS"),
+    client_cert: z
+      .enum(["required", "optional"])
+      .default("required")
+      .describe(
+        "With client_ca: required = a client without a certificate the CA verifies is refused at the handshake; optional = it may authenticate with a key or token instead",
+      ),
+    clients: z
+      .record(
+        z.string().regex(/^[A-Za-z.0-9]+=/, "a subject is written like CN=ci-bot or CN=ci-bot,O=Acme"),
+        ClientCertSchema,
+      )
+      .default({})
+      .describe(
+        "Verified client certificates → principals, by subject attributes (CN=ci-bot,O=Acme: every one listed must match; the entry naming the most wins); needs an auth: section",
+      ),
+  })
+  .describe("HTTPS on the gateway's port, optionally with client certificates (mTLS)");
+
 export const ServerSchema = z
   .strictObject({
     host: z
@@ -54,6 +89,7 @@ export const ServerSchema = z
       .describe(
         "Listen beyond loopback without an auth section: anyone who reaches the port can call every tool",
       ),
+    tls: TlsSchema.optional(),
   })
   .describe("The gateway's own HTTP listener");
 
@@ -61,10 +97,6 @@ export const MetaMcpSchema = z.strictObject({
   enabled: z.boolean().default(true).describe("Expose 4 meta-tools instead of every backend tool"),
   cache_tools: z.boolean().default(true).describe("Keep backend tool lists between requests"),
   cache_ttl: Duration.default(300_000).describe("How long a cached tool list counts as fresh"),
-  surfaced: z
-    .array(z.string().regex(/^[^/]+\/.+$/, "a surfaced tool is written server/tool"))
-    .default([])
-    .describe("Tools (server/tool) listed directly beside the meta-tools, named <server>__<tool>"),
 });
 
 export const BackendSchema = z
@@ -334,6 +366,8 @@ export const GatewayConfigSchema = z.strictObject({
 export type GatewayConfig = z.output<typeof GatewayConfigSchema>;
 /** The validated `search` section. */
 export type SearchConfig = z.output<typeof SearchSchema>;
+/** The validated `server.tls` section. */
+export type TlsConfig = z.output<typeof TlsSchema>;
 /** The validated `auth` section. */
 export type AuthConfig = z.output<typeof AuthSchema>;
 /** One validated access profile. */

@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import type { Auth } from "../auth/auth.ts";
 import type { ServeFlags } from "../config/resolve.ts";
 import type { GatewayConfig } from "../config/schema.ts";
@@ -7,7 +9,7 @@ import type { Surface } from "../gateway/call-context.ts";
 import type { Gateway } from "../gateway/gateway.ts";
 import { configureLog, log } from "../log.ts";
 import { exposureRefusal, exposureWarning } from "./exposure.ts";
-import type { HttpFrontEnd } from "./http/front-end.ts";
+import type { FrontEndTls, HttpFrontEnd } from "./http/front-end.ts";
 
 /** Runs the gateway until SIGINT/SIGTERM (or, with --stdio, until the client closes stdin). */
 export async function runGateway(
@@ -27,13 +29,23 @@ export async function runGateway(
     flags.allowUnauthenticated === true ||
     config.server.allow_unauthenticated ||
     process.env.MCP_GATEWAY_ALLOW_UNAUTHENTICATED === "1";
+  const tlsConfig = config.server.tls;
+  // Required client certificates authenticate every connection: that is auth enough to listen wide.
+  const certificatesRequired = tlsConfig?.client_ca !== undefined && tlsConfig.client_cert === "required";
   if (!flags.stdio) {
     const refusal = exposureRefusal(config.server.host, {
-      auth: config.auth !== undefined,
+      auth: config.auth !== undefined || certificatesRequired,
       allowUnauthenticated,
     });
     if (refusal) throw new GatewayError("USAGE", refusal);
+    if (tlsConfig && Object.keys(tlsConfig.clients).length > 0 && !config.auth) {
+      throw new GatewayError(
+        "USAGE",
+        "server.tls.clients gives certificates scopes, which only an auth: section enforces: add one (auth: {} will do)",
+      );
+    }
   }
+  const tls = flags.stdio ? undefined : await readTls(config, settings.configPath);
   const auth = await startAuth(config, settings.configPath);
   const { Gateway } = await import("../gateway/gateway.ts");
   const gateway = Gateway.fromConfig(config, auth?.hooks() ?? {});
@@ -61,6 +73,7 @@ export async function runGateway(
       log.debug("front end closed; stopping backends");
       await gateway.stop();
       log.debug("backends stopped");
+      auth?.close();
       clearTimeout(force);
     })();
     return stopping;
@@ -80,12 +93,12 @@ export async function runGateway(
     process.exit(0);
   }
 
-  const exposed = auth ? undefined : exposureWarning(config.server.host);
+  const exposed = auth || certificatesRequired ? undefined : exposureWarning(config.server.host);
   if (exposed) log.warn(exposed);
   // Listen first: a client's initialize and tools/list need no backend, so the backends start after.
   const { startHttpFrontEnd } = await import("./http/front-end.ts");
   try {
-    http = startHttpFrontEnd(gateway, { surface, auth });
+    http = startHttpFrontEnd(gateway, { surface, auth, tls });
   } catch (err) {
     await gateway.stop();
     const message = errorMessage(err);
@@ -112,9 +125,47 @@ async function startAuth(config: GatewayConfig, configPath: string | undefined):
   const keysPath = keysFilePath(configPath ?? `${process.cwd()}/gateway.yaml`, config.auth.keys_file);
   const auth = new Auth(config.auth, { keysPath });
   log.info(`auth: ${auth.keyCount} API key(s) from ${keysPath}`);
-  if (auth.keyCount === 0)
+  const otherwise = auth.oauth !== undefined || Object.keys(config.server.tls?.clients ?? {}).length > 0;
+  if (auth.keyCount === 0 && !otherwise)
     log.warn("auth is on but no key exists yet: create one with mcp-gateway keys add NAME --scope admin");
   return auth;
+}
+
+/** `server.tls`'s PEM files (paths relative to the config's folder), or undefined without TLS. */
+async function readTls(
+  config: GatewayConfig,
+  configPath: string | undefined,
+): Promise<FrontEndTls | undefined> {
+  const tls = config.server.tls;
+  if (!tls) return undefined;
+  const base = configPath ? dirname(configPath) : process.cwd();
+  const read = (what: string, path: string): string => {
+    try {
+      return readFileSync(resolve(base, path), "utf8");
+    } catch (error) {
+      throw new GatewayError(
+        "CONFIG_INVALID",
+        `server.tls.${what}: cannot read ${path}: ${errorMessage(error)}`,
+        {
+          cause: error,
+        },
+      );
+    }
+  };
+  const { ClientCertificates } = await import("../auth/client-certs.ts");
+  const clients = new ClientCertificates(tls.clients);
+  if (tls.client_ca) {
+    log.info(
+      `mutual TLS: client certificates ${tls.client_cert}; ${clients.size} subject(s) mapped to principals`,
+    );
+  }
+  return {
+    cert: read("cert", tls.cert),
+    key: read("key", tls.key),
+    ca: tls.client_ca === undefined ? undefined : read("client_ca", tls.client_ca),
+    requireCert: tls.client_cert === "required",
+    clients,
+  };
 }
 
 /**

@@ -1,5 +1,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { Auth } from "../../auth/auth.ts";
+import type { Authentication } from "../../auth/bearer.ts";
+import { certificatePrincipalOf } from "../../auth/client-certs.ts";
 import { isAdmin } from "../../auth/scopes.ts";
 import { ANONYMOUS, type Principal } from "../../gateway/call-context.ts";
 import { isLoopbackHost } from "../exposure.ts";
@@ -122,7 +124,8 @@ export function authMiddleware(
       return oauthMetadata(path, auth);
     }
     const credential = credentialOf(c);
-    const result = credential === undefined ? undefined : await auth.authenticateRequest(credential, path);
+    const result =
+      credential === undefined ? certified(c.req.raw) : await auth.authenticateRequest(credential, path);
     if (result?.ok !== true && isProtected(path)) {
       if (result?.error === "insufficient_scope") {
         return insufficientScope(c, auth, result.description, result.scopes);
@@ -138,6 +141,12 @@ export function authMiddleware(
     c.set("admin", result?.ok === true && isAdmin(principal));
     return next();
   };
+}
+
+/** A request without a credential authenticates by its verified client certificate, when one is mapped. */
+function certified(request: Request): Authentication | undefined {
+  const principal = certificatePrincipalOf(request);
+  return principal ? { ok: true, principal } : undefined;
 }
 
 /** RFC 9728 metadata naming the canonical resource and its authorization server. */

@@ -1,9 +1,11 @@
 import type { Server as BunServer } from "bun";
 import type { Auth } from "../../auth/auth.ts";
+import { type ClientCertificates, setCertificatePrincipal } from "../../auth/client-certs.ts";
 import type { Surface } from "../../gateway/call-context.ts";
 import type { Gateway } from "../../gateway/gateway.ts";
 import { log } from "../../log.ts";
 import { createApp } from "./app.ts";
+import { type MutualTls, startMutualTls } from "./mtls.ts";
 import { SessionStore } from "./sessions.ts";
 import { SseSessions } from "./sse-endpoint.ts";
 import { StatelessEndpoints } from "./stateless-endpoint.ts";
@@ -22,6 +24,20 @@ export interface HttpFrontEndOptions {
   now?: () => number;
   /** API keys and profiles (the config's `auth:` section). @default none: every caller anonymous */
   auth?: Auth | undefined;
+  /** HTTPS, and with `ca` client certificates (PEM contents). @default plain HTTP */
+  tls?: FrontEndTls | undefined;
+}
+
+/** The front end's TLS: PEM contents, not paths. */
+export interface FrontEndTls {
+  cert: string;
+  key: string;
+  /** CA(s) client certificates must chain to; turns on mutual TLS. */
+  ca?: string | undefined;
+  /** With `ca`: refuse a client without a verified certificate at the handshake. @default true */
+  requireCert?: boolean | undefined;
+  /** Verified subjects → principals. @default none: a certificate alone authenticates nobody */
+  clients?: ClientCertificates | undefined;
 }
 
 /** A running HTTP front end. */
@@ -61,23 +77,57 @@ export function startHttpFrontEnd(gateway: Gateway, options: HttpFrontEndOptions
     limits: { maxBodySize, bodyTimeoutMs: options.bodyTimeoutMs ?? 30_000 },
     auth: options.auth,
   });
+  const tls = options.tls;
+  const port = options.port ?? defaults.port;
+  // With client certificates, node:tls terminates TLS (Bun.serve would hide the certificate) and hands
+  // each connection to this server on a loopback port; see mtls.ts.
+  const mutual = tls?.ca !== undefined;
+  let terminator: MutualTls | undefined;
   const server: BunServer<undefined> = Bun.serve({
-    hostname: host,
-    port: options.port ?? defaults.port,
+    hostname: mutual ? "127.0.0.1" : host,
+    port: mutual ? 0 : port,
+    ...(tls && !mutual ? { tls: { cert: tls.cert, key: tls.key } } : {}),
     // SSE streams stay quiet between messages; Bun's default 10 s idle timeout would cut them. Slow POST
     // bodies are bounded by the body deadline instead.
     idleTimeout: 0,
     // Above our own limit, so an oversized body gets our JSON-RPC 413 rather than Bun's empty one; the body
     // reader stops at max_body_size whatever the client declared.
     maxRequestBodySize: maxBodySize * 2 + 1024 * 1024,
-    fetch: app.fetch,
+    fetch: mutual
+      ? (request, self) => {
+          const subject = terminator?.peerOf(self.requestIP(request)?.port);
+          const principal = subject && tls.clients?.principalOf(subject);
+          if (principal) setCertificatePrincipal(request, principal);
+          return app.fetch(request);
+        }
+      : app.fetch,
   });
+  if (mutual) {
+    try {
+      terminator = startMutualTls({
+        host,
+        port,
+        cert: tls.cert,
+        key: tls.key,
+        ca: tls.ca as string,
+        requireCert: tls.requireCert ?? true,
+        upstreamPort: server.port as number,
+      });
+    } catch (error) {
+      void server.stop(true);
+      clearInterval(sweeper);
+      throw error;
+    }
+  }
+  const scheme = tls ? "https" : "http";
+  const listening = terminator?.port ?? server.port;
 
   return {
-    url: new URL(`http://${host.includes(":") ? `[${host}]` : host}:${server.port}`),
+    url: new URL(`${scheme}://${host.includes(":") ? `[${host}]` : host}:${listening}`),
     sessions,
     stop: async (stopOptions = {}) => {
       // Stop accepting connections; requests already in flight carry on.
+      terminator?.stop();
       void server.stop(false);
       const grace = stopOptions.graceMs ?? 0;
       if (grace > 0) {
@@ -94,6 +144,7 @@ export function startHttpFrontEnd(gateway: Gateway, options: HttpFrontEndOptions
       clearInterval(sweeper);
       await sessions.closeAll();
       await server.stop(true);
+      terminator?.closeAll();
     },
   };
 }
