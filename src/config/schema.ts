@@ -97,6 +97,10 @@ export const MetaMcpSchema = z.strictObject({
   enabled: z.boolean().default(true).describe("Expose 4 meta-tools instead of every backend tool"),
   cache_tools: z.boolean().default(true).describe("Keep backend tool lists between requests"),
   cache_ttl: Duration.default(300_000).describe("How long a cached tool list counts as fresh"),
+  surfaced: z
+    .array(z.string().regex(/^[^/]+\/.+$/, "a surfaced tool is written server/tool"))
+    .default([])
+    .describe("Tools (server/tool) listed directly beside the meta-tools, named <server>__<tool>"),
 });
 
 export const BackendSchema = z
