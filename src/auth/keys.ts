@@ -36,10 +36,17 @@ export function parseKey(key: string): { id: string; secret: string } | undefine
 /** A new key and the record that stores it (hash only). */
 export async function createKey(
   name: string,
-  options: { scopes: readonly string[]; rate?: number | undefined; id?: string; now?: () => Date },
+  options: {
+    scopes: readonly string[];
+    rate?: number | undefined;
+    id?: string;
+    now?: () => Date;
+    /** A key made elsewhere (e.g. `MCP_GATEWAY_ADMIN_KEY`), already shaped by {@link parseKey}. */
+    key?: string;
+  },
 ): Promise<{ key: string; record: KeyRecord }> {
   const id = options.id ?? randomBytes(ID_LENGTH / 2).toString("hex");
-  const key = `${KEY_PREFIX}${id}_${randomBytes(32).toString("base64url")}`;
+  const key = options.key ?? `${KEY_PREFIX}${id}_${randomBytes(32).toString("base64url")}`;
   const record: KeyRecord = {
     id,
     name,

@@ -123,6 +123,19 @@ async function startAuth(config: GatewayConfig, configPath: string | undefined):
   const { Auth } = await import("../auth/auth.ts");
   const { keysFilePath } = await import("../auth/keys.ts");
   const keysPath = keysFilePath(configPath ?? `${process.cwd()}/gateway.yaml`, config.auth.keys_file);
+  // The container's first start (see deploy/Dockerfile): an admin key from the environment, or a new one.
+  const { bootstrapAdminKey } = await import("../auth/bootstrap.ts");
+  const boot = await bootstrapAdminKey(keysPath, {
+    given: process.env.MCP_GATEWAY_ADMIN_KEY,
+    generate: process.env.MCP_GATEWAY_GENERATE_ADMIN_KEY === "1",
+  });
+  if (boot.kind === "generated") {
+    log.warn(
+      `no key existed: created the admin key ${boot.key} — shown only now (${keysPath} keeps a hash); store it, or set MCP_GATEWAY_ADMIN_KEY to choose your own`,
+    );
+  } else if (boot.kind === "given" && boot.changed) {
+    log.info(`admin key from MCP_GATEWAY_ADMIN_KEY stored, hashed, in ${keysPath}`);
+  }
   const auth = new Auth(config.auth, { keysPath });
   log.info(`auth: ${auth.keyCount} API key(s) from ${keysPath}`);
   const otherwise = auth.oauth !== undefined || Object.keys(config.server.tls?.clients ?? {}).length > 0;
