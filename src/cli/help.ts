@@ -25,6 +25,8 @@ const EXAMPLES: Record<string, string[]> = {
     `mcp-gateway tools call everything echo --args '{"message": "hi"}'`,
   ],
   doctor: ["mcp-gateway doctor", "mcp-gateway doctor --config gateway.yaml --json"],
+  stats: ["mcp-gateway stats", "mcp-gateway stats --server github --json"],
+  config: ["mcp-gateway config export", "mcp-gateway config export --config gateway.yaml --json"],
 };
 
 /** The extra `--help` text for a command: examples, and for the root the environment and default paths. */

@@ -24,6 +24,8 @@ export const rootCommand = defineCommand({
     cap: () => import("./commands/cap.ts").then((m) => m.capCommand),
     keys: () => import("./commands/keys.ts").then((m) => m.keysCommand),
     audit: () => import("./commands/audit.ts").then((m) => m.auditCommand),
+    stats: () => import("./commands/stats.ts").then((m) => m.statsCommand),
+    config: () => import("./commands/config-export.ts").then((m) => m.configCommand),
   },
   // No subcommand means serve; serveArgs on the root keep `--port 1` from reading as a subcommand name.
   default: "serve",

@@ -31,6 +31,8 @@ export interface UsageStoreOptions {
   maxEntries?: number;
   /** Where problems are reported (corrupt file, failed write). @default the gateway log, tag "usage" */
   warn?: (message: string) => void;
+  /** Rename a corrupt file aside on load; false for readers that must not touch it (`stats`). @default true */
+  setAside?: boolean;
 }
 
 const Entry = z.object({
@@ -71,6 +73,7 @@ export class UsageStore {
   readonly #now: () => number;
   readonly #schedule: (fn: () => void, ms: number) => () => void;
   readonly #warn: (message: string) => void;
+  readonly #setAside: boolean;
   readonly #stats = new Map<string, Stats>();
   #cancel: (() => void) | undefined;
   #dirty = false;
@@ -91,6 +94,7 @@ export class UsageStore {
     this.#now = options.now ?? Date.now;
     this.#schedule = options.schedule ?? unrefTimeout;
     this.#warn = options.warn ?? ((message) => log.withTag("usage").warn(message));
+    this.#setAside = options.setAside ?? true;
   }
 
   /**
@@ -112,15 +116,17 @@ export class UsageStore {
       data = UsageFile.parse(JSON.parse(text));
     } catch (err) {
       const aside = `${this.path}.corrupt-${new Date(this.#now()).toISOString().replace(/[:.]/g, "-")}`;
-      const moved = await rename(this.path, aside).then(
-        () => true,
-        () => false,
-      );
+      const moved =
+        this.#setAside &&
+        (await rename(this.path, aside).then(
+          () => true,
+          () => false,
+        ));
       const reason = err instanceof z.ZodError ? "unexpected content" : errorMessage(err);
       this.#warn(
         `usage stats file ${this.path} is corrupt (${reason}); ` +
           (moved ? `kept it as ${aside} and ` : "") +
-          "starting fresh",
+          (this.#setAside ? "starting fresh" : "left it as it is"),
       );
       return;
     }
