@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { cors } from "hono/cors";
 import type { Auth } from "../../auth/auth.ts";
+import { dashboard } from "../../dashboard/routes.ts";
 import type { Surface } from "../../gateway/call-context.ts";
 import type { Gateway } from "../../gateway/gateway.ts";
 import { log } from "../../log.ts";
@@ -117,6 +118,8 @@ export function createApp(parts: AppParts): Hono<AppEnv> {
   app.all("/sse", () => methodNotAllowed("GET", "Use GET /sse"));
   app.post("/message", (c) => sse.post(c.req.raw, limits, c.get("principal")));
   app.all("/message", () => methodNotAllowed("POST", "Use POST /message"));
+
+  app.route("/ui", dashboard({ gateway, auth, activeSessions: () => sessions.size + sse.size }));
 
   app.notFound((c) => c.json({ error: `Not found: ${c.req.path}. MCP is served at /mcp` }, 404));
   app.onError((error) => {
