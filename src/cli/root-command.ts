@@ -26,6 +26,7 @@ export const rootCommand = defineCommand({
     audit: () => import("./commands/audit.ts").then((m) => m.auditCommand),
     stats: () => import("./commands/stats.ts").then((m) => m.statsCommand),
     config: () => import("./commands/config-export.ts").then((m) => m.configCommand),
+    ui: () => import("./commands/ui.ts").then((m) => m.uiCommand),
   },
   // No subcommand means serve; serveArgs on the root keep `--port 1` from reading as a subcommand name.
   default: "serve",

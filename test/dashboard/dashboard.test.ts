@@ -110,6 +110,45 @@ describe.skipIf(NO_BROWSER !== undefined)("the dashboard in headless Chromium", 
     expect(errors).toEqual([]);
   }, 30_000);
 
+  test("a backend killed from outside shows its restart on Overview without a reload", async () => {
+    await page.click('nav a[href="#overview"]');
+    const restarts = page.locator('tr[data-backend="everything"] td.restarts');
+    await restarts.waitFor();
+    expect(await restarts.textContent()).toBe("0");
+    const health = gw.gateway.health() as { backends: Record<string, { pid?: number }> };
+    const pid = health.backends.everything?.pid;
+    expect(pid).toBeNumber();
+    process.kill(pid as number, "SIGKILL");
+    await page
+      .locator('tr[data-backend="everything"] td.restarts', { hasText: "1" })
+      .waitFor({ timeout: 25_000 });
+    await page
+      .locator('tr[data-backend="everything"] td', { hasText: "running" })
+      .waitFor({ timeout: 25_000 });
+    expect(errors).toEqual([]);
+  }, 30_000);
+
+  test("first paint on loopback", async () => {
+    const paints: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const context = await browser.newContext();
+      const fresh = await context.newPage();
+      await fresh.goto(ui);
+      await fresh.locator('tr[data-backend="everything"]').waitFor();
+      paints.push(
+        await fresh.evaluate(
+          () => globalThis.performance.getEntriesByName("first-contentful-paint")[0]?.startTime ?? -1,
+        ),
+      );
+      await context.close();
+    }
+    paints.sort((a, b) => a - b);
+    console.log(
+      `dashboard first contentful paint, 5 fresh contexts: ${paints.map((p) => p.toFixed(0)).join(", ")} ms`,
+    );
+    expect(paints[0]).toBeGreaterThan(0);
+  }, 30_000);
+
   test("the script and stylesheet stay under 100 kB gzipped", async () => {
     let total = 0;
     for (const path of ["/ui", "/ui/app.js", "/ui/app.css"]) {
