@@ -9,17 +9,28 @@ export interface CatalogEntry {
   tool: Tool;
 }
 
+/** What decides which of a backend's tools are shown (the firewall: pinned, quarantined). */
+export interface ToolGate {
+  admit(lists: readonly { server: string; tools: readonly Tool[] }[]): Map<string, readonly Tool[]>;
+  onChange(listener: () => void): () => void;
+}
+
 /** The merged, always-current list of every backend's tools (backends may come and go: hot reload). */
 export class Catalog {
   readonly #pool: BackendPool;
   readonly #listeners = new Set<() => void>();
   readonly #unsubscribe = new Map<Backend, () => void>();
+  readonly #gate: ToolGate | undefined;
   #entries: CatalogEntry[] | undefined;
   #byKey: Map<string, CatalogEntry> | undefined;
+  /** The gate's answer, and the backends' lists it was given (a list replaced without an event counts too). */
+  #admitted: { shown: Map<string, readonly Tool[]>; from: Map<string, readonly Tool[]> } | undefined;
   #version = 0;
 
-  constructor(pool: BackendPool) {
+  constructor(pool: BackendPool, options: { gate?: ToolGate | undefined } = {}) {
     this.#pool = pool;
+    this.#gate = options.gate;
+    this.#gate?.onChange(() => this.#changed());
     for (const backend of pool.all()) this.#watch(backend);
     pool.onChange((event) => {
       if (event.type === "added") this.#watch(event.backend);
@@ -41,6 +52,7 @@ export class Catalog {
   }
 
   #changed(): void {
+    this.#admitted = undefined;
     this.#entries = undefined;
     this.#byKey = undefined;
     this.#version++;
@@ -49,24 +61,52 @@ export class Catalog {
 
   /** Increments whenever any backend's tool list changes (lets indexes rebuild lazily). */
   get version(): number {
+    this.#shown();
     return this.#version;
   }
 
   entries(): readonly CatalogEntry[] {
-    this.#entries ??= this.#pool
-      .all()
-      .flatMap((backend) =>
-        backend.tools.map((tool) => ({ server: backend.name, serverDescription: backend.description, tool })),
-      );
+    const shown = this.#shown();
+    this.#entries ??= this.#pool.all().flatMap((backend) =>
+      (shown?.get(backend.name) ?? backend.tools).map((tool) => ({
+        server: backend.name,
+        serverDescription: backend.description,
+        tool,
+      })),
+    );
     return this.#entries;
   }
 
-  /** The tools of one backend, or undefined when no such backend exists. */
+  /** The tools of one backend clients may see, or undefined when no such backend exists. */
   toolsOf(server: string): readonly Tool[] | undefined {
-    return this.#pool.get(server)?.tools;
+    const backend = this.#pool.get(server);
+    if (!backend) return undefined;
+    return this.#shown()?.get(server) ?? backend.tools;
+  }
+
+  /** What the gate lets through, recomputed when any backend's list is another array than it was given. */
+  #shown(): Map<string, readonly Tool[]> | undefined {
+    if (!this.#gate) return undefined;
+    const backends = this.#pool.all();
+    const admitted = this.#admitted;
+    const current =
+      admitted !== undefined &&
+      admitted.from.size === backends.length &&
+      backends.every((b) => admitted.from.get(b.name) === b.tools);
+    if (current) return admitted.shown;
+    if (admitted !== undefined) {
+      this.#entries = undefined;
+      this.#byKey = undefined;
+      this.#version++;
+    }
+    const lists = backends.map((b) => ({ server: b.name, tools: b.tools }));
+    const shown = this.#gate.admit(lists);
+    this.#admitted = { shown, from: new Map(lists.map((l) => [l.server, l.tools])) };
+    return shown;
   }
 
   find(server: string, tool: string): CatalogEntry | undefined {
+    this.#shown();
     this.#byKey ??= new Map(this.entries().map((e) => [`${e.server}\u0000${e.tool.name}`, e]));
     return this.#byKey.get(`${server}\u0000${tool}`);
   }

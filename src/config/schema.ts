@@ -103,6 +103,47 @@ export const MetaMcpSchema = z.strictObject({
     .describe("Tools (server/tool) listed directly beside the meta-tools, named <server>__<tool>"),
 });
 
+const Policy = z.enum(["off", "warn", "block"]);
+
+function isRegExp(source: string): boolean {
+  try {
+    new RegExp(source);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const FirewallOverrideSchema = z.strictObject({
+  pinning: Policy.optional().describe("A changed tool definition: block = quarantine, warn = log only"),
+  poisoning: Policy.optional().describe("Hidden instructions in tool definitions: block = quarantine"),
+  redaction: z
+    .enum(["off", "warn", "redact", "block"])
+    .optional()
+    .describe("Credentials in tool results: redact = replace with a marker, block = refuse the result"),
+});
+
+export const FirewallSchema = z
+  .strictObject({
+    pinning: Policy.default("block").describe(
+      "A tool whose definition changed since first sight: block = quarantined until approved, warn = logged",
+    ),
+    poisoning: Policy.default("warn").describe(
+      "Hidden instructions, invisible Unicode, exfiltration asks or shadowing in tool definitions: warn = logged and shown, block = quarantined",
+    ),
+    redaction: z
+      .enum(["off", "warn", "redact", "block"])
+      .default("redact")
+      .describe(
+        "Credentials in tool results: redact = replaced with a marker naming the kind, warn = logged only, block = the result is refused",
+      ),
+    patterns: z
+      .array(z.string().refine(isRegExp, "not a valid regular expression"))
+      .default([])
+      .describe("Extra regular expressions whose matches are redacted as `custom`"),
+  })
+  .describe("Checks between the model and its tools: pinning, poisoning scan, credential redaction");
+
 export const BackendSchema = z
   .strictObject({
     command: z.string().min(1).optional().describe("Command line of a stdio server (quotes honoured)"),
@@ -137,6 +178,13 @@ export const BackendSchema = z
       .string()
       .optional()
       .describe("Working directory for the child process (relative to this config file)"),
+    trust: z
+      .enum(["pin", "auto"])
+      .default("pin")
+      .describe(
+        "pin = a tool whose definition changes after first sight is quarantined until approved (mcp-gateway tools approve); auto = changes are accepted",
+      ),
+    firewall: FirewallOverrideSchema.optional().describe("Per-backend overrides of the firewall section"),
   })
   .superRefine((backend, ctx) => {
     if (backend.command === undefined && backend.http_url === undefined) {
@@ -150,7 +198,12 @@ export const BackendSchema = z
 export const CapabilitiesConfigSchema = z
   .strictObject({
     enabled: z.boolean().default(true).describe("Serve REST capabilities (YAML files) as one backend"),
-    builtin: z.boolean().default(true).describe("Include the capabilities built into mcp-gateway"),
+    builtin: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Include the 109 capabilities built into mcp-gateway (they call public internet services, some with your data)",
+      ),
     directories: z
       .array(z.string())
       .default([])
@@ -364,6 +417,7 @@ export const GatewayConfigSchema = z.strictObject({
   failsafe: FailsafeConfigSchema.default(defaultFailsafeConfig()),
   auth: AuthSchema.optional(),
   search: SearchSchema.default(SearchSchema.parse({})),
+  firewall: FirewallSchema.default(FirewallSchema.parse({})),
 });
 
 /** Validated configuration, durations in milliseconds. */
@@ -384,5 +438,7 @@ export type AuditConfig = z.output<typeof AuditSchema>;
 export type BudgetConfig = z.output<typeof BudgetSchema>;
 /** Session limits (`auth.sessions`, a profile's `sessions`). */
 export type SessionLimits = z.output<typeof SessionLimitsSchema>;
+/** The validated `firewall` section. */
+export type FirewallConfig = z.output<typeof FirewallSchema>;
 /** One validated backend entry. */
 export type BackendConfig = z.output<typeof BackendSchema>;

@@ -6,6 +6,7 @@ import type { ToolVectors } from "../catalog/vectors.ts";
 import type { GatewayConfig } from "../config/schema.ts";
 import { mergeFailsafe } from "../failsafe/config.ts";
 import { FailsafePolicy } from "../failsafe/policy.ts";
+import { Firewall } from "../firewall/firewall.ts";
 import { log } from "../log.ts";
 import { GatewayMetrics } from "../metrics/gateway-metrics.ts";
 import { UsageStore } from "../usage/usage-store.ts";
@@ -31,6 +32,8 @@ export class GatewayCore {
   config: GatewayConfig;
   readonly pool: BackendPool;
   readonly catalog: Catalog;
+  /** Pinning, poisoning scan and credential redaction between the model and its tools. */
+  readonly firewall: Firewall;
   readonly search: ToolSearch;
   readonly #vectors: ToolVectors | undefined;
   readonly hub: SessionHub;
@@ -47,7 +50,13 @@ export class GatewayCore {
     this.config = config;
     this.now = options.now ?? Date.now;
     this.pool = options.pool ?? new BackendPool(backendsFromConfig(config));
-    this.catalog = new Catalog(this.pool);
+    this.firewall = new Firewall(() => this.config, {
+      cacheDir: config.lifecycle.cache_dir ?? cacheDir(),
+      log: log.withTag("firewall"),
+      registry: this.metrics.registry,
+      now: this.now,
+    });
+    this.catalog = new Catalog(this.pool, { gate: this.firewall });
     // Vectors are computed in the background from the first search on; until then search uses words only.
     this.#vectors = toolVectorsFor(config.search, this.catalog, {
       cacheDir: options.cacheDir ?? cacheDir(),
@@ -134,6 +143,8 @@ export class GatewayCore {
    * re-read before answering.
    */
   async freshenTools(): Promise<void> {
+    // An approval by CLI since the last list shows now.
+    this.firewall.refresh();
     const { cache_tools: cache, cache_ttl: ttl } = this.config.meta_mcp;
     const now = this.now();
     const stale = this.pool

@@ -5,7 +5,7 @@ import type { GatewayConfig } from "../config/schema.ts";
 import { GatewayError, isGatewayError } from "../errors.ts";
 import type { CallContext, Principal } from "./call-context.ts";
 import { GatewayCore, type GatewayCoreOptions } from "./core.ts";
-import { healthReport, metricsText } from "./health.ts";
+import { firewallState, healthReport, metricsText } from "./health.ts";
 import type { AccessTarget, GatewayHooks, RequestKind } from "./hooks.ts";
 import { type Result, runOnBackend, startThroughBreaker } from "./pipeline.ts";
 import {
@@ -26,6 +26,9 @@ export interface ListedTool {
   server: string;
   tool: Tool;
 }
+
+/** One backend as `listServers` shows it: its state, and what the firewall holds back or found. */
+export type ServerState = BackendSnapshot & ReturnType<typeof firewallState>;
 
 /** What `listTools` answers: the tools, and the backend's error when it is one backend that failed. */
 export interface ToolListing {
@@ -146,14 +149,24 @@ export class Gateway {
     return this.#hooks.restricts?.(principal) ?? false;
   }
 
-  /** Every backend's state, as far as this caller may see (tool counts of what it may call). */
-  async listServers(ctx: CallContext): Promise<BackendSnapshot[]> {
+  /**
+   * Every backend's state, as far as this caller may see (tool counts of what it may call), with the
+   * firewall's quarantined tools and findings.
+   */
+  async listServers(ctx: CallContext): Promise<ServerState[]> {
     await this.#core.ready;
-    const shown = this.#core.pool.snapshots().filter((s) => this.mayReach(ctx.principal, s.name));
+    const shown = this.#core.pool
+      .snapshots()
+      .filter((s) => this.mayReach(ctx.principal, s.name))
+      .map((s) => ({
+        ...s,
+        tools: this.#core.catalog.toolsOf(s.name)?.length ?? s.tools,
+        ...firewallState(this.#core, s.name),
+      }));
     if (!this.restricts(ctx.principal)) return shown;
     return shown.map((s) => ({
       ...s,
-      tools: (this.#core.pool.get(s.name)?.tools ?? []).filter((t) =>
+      tools: (this.#core.catalog.toolsOf(s.name) ?? []).filter((t) =>
         this.#sees(ctx.principal, s.name, "tool", t.name, t.annotations?.readOnlyHint === true),
       ).length,
     }));
@@ -180,7 +193,7 @@ export class Gateway {
       await core.ready;
       await core.freshenTools();
     }
-    const tools = backend.tools
+    const tools = (core.catalog.toolsOf(server) ?? [])
       .map((tool) => ({ server, tool }))
       .filter((t) => this.#seesTool(ctx.principal, server, t.tool));
     const state = backend.snapshot();
@@ -219,6 +232,13 @@ export class Gateway {
    * CONCURRENCY_LIMITED, TIMEOUT, BACKEND_UNAVAILABLE…; a backend's own JSON-RPC error as it sent it
    */
   async invoke(ctx: CallContext, target: ToolTarget, args: Record<string, unknown>): Promise<Result> {
+    // A quarantined tool is hidden from lists, but a call naming it gets the reason and how to approve.
+    this.#core.catalog.entries(); // the firewall has seen the current lists
+    const refusal =
+      "name" in target
+        ? this.#core.firewall.refusal(undefined, target.name)
+        : this.#core.firewall.refusal(target.server, target.tool);
+    if (refusal && (!this.restricts(ctx.principal) || this.#refusalVisible(ctx, target))) return refusal;
     let request: Awaited<ReturnType<typeof resolveTool>>;
     if (this.restricts(ctx.principal)) {
       this.#admitTool(ctx, target);
@@ -285,6 +305,12 @@ export class Gateway {
       }
       return relayOne(method, sent, options);
     });
+  }
+
+  /** True when a restricted caller may learn that this quarantined tool exists. */
+  #refusalVisible(ctx: CallContext, target: ToolTarget): boolean {
+    if ("name" in target) return false;
+    return this.#sees(ctx.principal, target.server, "tool", target.tool);
   }
 
   #sees(principal: Principal, server: string, kind: RequestKind, name: string, readOnly?: boolean): boolean {

@@ -1,3 +1,5 @@
+import type { QuarantinedTool } from "../firewall/firewall.ts";
+import type { PoisonFinding } from "../firewall/poisoning.ts";
 import { VERSION } from "../version.ts";
 import type { GatewayCore } from "./core.ts";
 
@@ -17,6 +19,7 @@ export function healthReport(gateway: GatewayCore): Record<string, unknown> {
       last_error: s.lastError ?? null,
       circuit: gateway.policy(s.name).circuitState ?? "disabled",
       ...(s.pid !== undefined ? { pid: s.pid } : {}),
+      ...firewallState(gateway, s.name),
     };
   }
   return {
@@ -32,6 +35,20 @@ export function healthReport(gateway: GatewayCore): Record<string, unknown> {
     uptime_s: Math.floor((gateway.now() - gateway.startedAt) / 1000),
     tools: gateway.catalog.entries().length,
     backends,
+  };
+}
+
+/** A backend's quarantined tools and poisoning findings, when it has any (for /health and list_servers). */
+export function firewallState(
+  gateway: GatewayCore,
+  server: string,
+): { quarantined?: QuarantinedTool[]; findings?: Record<string, PoisonFinding[]> } {
+  gateway.catalog.entries(); // the firewall has seen the current lists
+  const quarantined = gateway.firewall.quarantined(server);
+  const findings = gateway.firewall.findings(server);
+  return {
+    ...(quarantined.length > 0 ? { quarantined } : {}),
+    ...(Object.keys(findings).length > 0 ? { findings } : {}),
   };
 }
 

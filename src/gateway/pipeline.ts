@@ -38,7 +38,7 @@ export function sessionLabel(id: string): string {
  * The one route every request to a backend takes, in this order: access check → session tracking (so the
  * backend's own requests during the call reach this client) → failsafes (breaker, rate, concurrency, retry;
  * a cold backend starts inside the attempt, under the breaker) → the backend → metrics, usage, one log line
- * (never argument values) and the audit hook.
+ * (never argument values) and the audit hook → the firewall's credential redaction of a tool's result.
  */
 export async function runOnBackend(
   core: GatewayCore,
@@ -118,7 +118,7 @@ export async function runOnBackend(
         }),
     );
     finish({ result });
-    return result;
+    return kind === "tool" ? core.firewall.filterResult(backend.name, name, result) : result;
   } catch (error) {
     finish({ error });
     throw error;

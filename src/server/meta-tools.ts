@@ -79,6 +79,8 @@ async function listServers(gateway: Gateway, ctx: CallContext): Promise<Result> 
     tools: s.tools,
     ...(s.toolsSource === "manifest" ? { tools_from: "manifest" } : {}),
     ...(s.lastError ? { error: s.lastError } : {}),
+    ...(s.quarantined ? { quarantined: s.quarantined } : {}),
+    ...(s.findings ? { findings: s.findings } : {}),
   }));
   return structured({ servers });
 }

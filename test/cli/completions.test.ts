@@ -88,7 +88,7 @@ describe("bash", () => {
 
   test("completes subcommands, nested subcommands, flags and flag values", () => {
     expect(bashComplete(["mcp-gateway", "to"])).toEqual(["tools"]);
-    expect(bashComplete(["mcp-gateway", "tools", ""]).sort()).toEqual(["call", "list", "search"]);
+    expect(bashComplete(["mcp-gateway", "tools", ""]).sort()).toEqual(["approve", "call", "list", "search"]);
     expect(bashComplete(["mcp-gateway", "completions", "z"])).toEqual(["zsh"]);
     expect(bashComplete(["mcp-gateway", "doctor", "--js"])).toEqual(["--json"]);
     expect(bashComplete(["mcp-gateway", "serve", "--log-level", "d"])).toEqual(["debug"]);

@@ -30,6 +30,17 @@ const callArgs = {
   ...clientArgs,
 } as const;
 
+const approveArgs = {
+  target: {
+    type: "positional",
+    description: "SERVER (all its quarantined tools) or SERVER/TOOL",
+    required: true,
+    complete: "servers",
+  },
+  config: { type: "string", alias: "c", description: "Config file (its lifecycle.cache_dir holds the pins)" },
+  json: { type: "boolean", description: "Machine-readable output" },
+} as const;
+
 interface Match {
   server: string;
   tool: string;
@@ -117,8 +128,26 @@ const call = defineCommand({
   },
 });
 
-/** `mcp-gateway tools search|list|call`: the meta-tools from the shell. */
+const approve = defineCommand({
+  meta: {
+    name: "approve",
+    description: "Approve quarantined tools whose definition changed (firewall pinning)",
+  },
+  args: approveArgs,
+  run: async ({ args, rawArgs }) => {
+    assertKnownFlags(rawArgs, approveArgs);
+    const { approveTools } = await import("../../firewall/approve.ts");
+    const report = approveTools(args.target, { config: args.config });
+    if (args.json) return writeOutput(`${JSON.stringify(report, null, 2)}\n`);
+    writeOutput(`approved ${report.approved.map((t) => `${report.server}/${t}`).join(", ")}\n`);
+  },
+});
+
+/** `mcp-gateway tools search|list|call|approve`: the meta-tools from the shell, and firewall approvals. */
 export const toolsCommand = defineCommand({
-  meta: { name: "tools", description: "Search, list and call tools through the gateway" },
-  subCommands: { search, list, call },
+  meta: {
+    name: "tools",
+    description: "Search, list and call tools through the gateway; approve changed ones",
+  },
+  subCommands: { search, list, call, approve },
 });

@@ -1,0 +1,244 @@
+/**
+ * Firewall bench (issue 13): detection per kind on a written attack corpus, false positives on real benign
+ * catalogs, and what scanning + redaction add to one call with a 10 kB result.
+ *
+ * Run: bun scripts/bench/firewall.ts [--quick]   (--quick: fewer timing rounds)
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Tool } from "@modelcontextprotocol/sdk/types.js";
+import { CredentialScanner } from "../../src/firewall/credentials.ts";
+import { toolHash } from "../../src/firewall/pins.ts";
+import { catalogView, scanTool } from "../../src/firewall/poisoning.ts";
+import { redactResult } from "../../src/firewall/result-scan.ts";
+import { loadCatalog } from "../../test/fixtures/catalog-server.ts";
+import { githubServers } from "./lib/github-catalog.ts";
+import { BENCH_DIR } from "./lib/paths.ts";
+import { publish, type Row } from "./lib/report.ts";
+
+const quick = process.argv.includes("--quick");
+
+interface Case {
+  id: string;
+  kind: string;
+  tool?: Tool;
+  others?: { server: string; tool: string }[];
+  expect?: string;
+  result?: Record<string, unknown>;
+  before?: Tool;
+  after?: Tool;
+}
+
+const corpus = JSON.parse(readFileSync(join(BENCH_DIR, "data", "firewall", "attacks.json"), "utf8")) as {
+  cases: Case[];
+};
+const scanner = new CredentialScanner();
+
+/** True when the firewall catches the case; `how` names the rule or kind that did. */
+function detect(c: Case): { hit: boolean; how: string } {
+  if (c.tool) {
+    const others = (c.others ?? []).map((o) => ({
+      server: o.server,
+      tool: { name: o.tool, inputSchema: { type: "object" as const } },
+    }));
+    const view = catalogView([...others, { server: "suspect", tool: c.tool }]);
+    const findings = scanTool(c.tool, "suspect", view);
+    return { hit: findings.length > 0, how: [...new Set(findings.map((f) => f.rule))].join(" ") };
+  }
+  if (c.result) {
+    const { result, found } = redactResult(c.result, scanner);
+    const kinds = [...new Set(found.map((f) => f.kind))];
+    // Caught means: the expected kind named, and its marker in what the client gets.
+    const marked = JSON.stringify(result).includes(`[REDACTED:${c.expect}]`);
+    return { hit: kinds.includes(c.expect ?? "") && marked, how: kinds.join(" ") };
+  }
+  if (c.before && c.after) {
+    const changed = toolHash(c.before) !== toolHash(c.after);
+    // Key order is not a change: the same definition with every object's keys reversed hashes the same.
+    const reordered = toolHash(c.before) === toolHash(reverseKeys(c.before) as Tool);
+    return { hit: changed && reordered, how: changed ? "hash changed" : "" };
+  }
+  return { hit: false, how: "no input" };
+}
+
+function reverseKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(reverseKeys);
+  if (value && typeof value === "object") {
+    return Object.fromEntries(
+      Object.entries(value)
+        .reverse()
+        .map(([k, v]) => [k, reverseKeys(v)]),
+    );
+  }
+  return value;
+}
+
+const byKind = new Map<string, { total: number; caught: number; missed: string[] }>();
+for (const c of corpus.cases) {
+  const row = byKind.get(c.kind) ?? { total: 0, caught: 0, missed: [] };
+  const { hit } = detect(c);
+  row.total++;
+  if (hit) row.caught++;
+  else row.missed.push(c.id);
+  byKind.set(c.kind, row);
+}
+const detectionRows: Row[] = [...byKind].map(([kind, r]) => ({
+  kind,
+  cases: r.total,
+  caught: r.caught,
+  "detection %": Math.round((1000 * r.caught) / r.total) / 10,
+  missed: r.missed.join(" ") || "-",
+}));
+const total = corpus.cases.length;
+const caught = [...byKind.values()].reduce((n, r) => n + r.caught, 0);
+detectionRows.push({
+  kind: "all",
+  cases: total,
+  caught,
+  "detection %": Math.round((1000 * caught) / total) / 10,
+  missed: "",
+});
+
+// Secret kinds, one row each.
+const secretRows: Row[] = [];
+const secretKinds = new Map<string, { total: number; caught: number }>();
+for (const c of corpus.cases.filter((c) => c.kind === "secret")) {
+  const row = secretKinds.get(c.expect ?? "?") ?? { total: 0, caught: 0 };
+  row.total++;
+  if (detect(c).hit) row.caught++;
+  secretKinds.set(c.expect ?? "?", row);
+}
+for (const [kind, r] of secretKinds) secretRows.push({ secret: kind, cases: r.total, caught: r.caught });
+
+// False positives: every definition of real catalogs through the poisoning scan, with the whole catalog as
+// context (shadowing), and every description through the credential scanner.
+interface Flag {
+  catalog: string;
+  server: string;
+  tool: string;
+  rules: string;
+  span: string;
+}
+function falsePositives(
+  name: string,
+  servers: { name: string; tools: Tool[] }[],
+): { tools: number; flags: Flag[] } {
+  const entries = servers.flatMap((s) => s.tools.map((tool) => ({ server: s.name, tool })));
+  const view = catalogView(entries);
+  const flags: Flag[] = [];
+  for (const { server, tool } of entries) {
+    const findings = scanTool(tool, server, view);
+    const secrets = scanner.scan(JSON.stringify(tool));
+    if (findings.length === 0 && secrets.length === 0) continue;
+    flags.push({
+      catalog: name,
+      server,
+      tool: tool.name,
+      rules: [...new Set([...findings.map((f) => f.rule), ...secrets.map((s) => `secret.${s.kind}`)])].join(
+        " ",
+      ),
+      span: findings[0]?.span ?? secrets[0]?.kind ?? "",
+    });
+  }
+  return { tools: entries.length, flags };
+}
+const catalogs = [
+  ["LiveMCPBench", loadCatalog().map((s) => ({ name: s.key, tools: s.tools }))],
+  ["GitHub OpenAPI import", githubServers().map((s) => ({ name: s.key, tools: s.tools }))],
+] as const;
+const fpRows: Row[] = [];
+const flagRows: Row[] = [];
+for (const [name, servers] of catalogs) {
+  const { tools, flags } = falsePositives(name, servers as { name: string; tools: Tool[] }[]);
+  fpRows.push({
+    catalog: name,
+    tools,
+    flagged: flags.length,
+    "flagged %": Math.round((1000 * flags.length) / tools) / 10,
+  });
+  flagRows.push(...flags.map((f) => ({ ...f })));
+}
+
+// Cost: redaction of a 10 kB result without secrets (the common case) and with a few, plus one scan of a definition.
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
+function time(fn: () => void, rounds: number): number {
+  for (let i = 0; i < 200; i++) fn();
+  const samples: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const start = Bun.nanoseconds();
+    fn();
+    samples.push((Bun.nanoseconds() - start) / 1e6);
+  }
+  return median(samples);
+}
+const prose = "The quick brown fox jumps over the lazy dog while the build runs on main, version 1.2.3. ";
+const clean10k = {
+  content: [{ type: "text", text: prose.repeat(Math.ceil(10_240 / prose.length)).slice(0, 10_240) }],
+};
+const dirtyText = `${prose.repeat(60)} AKIAIOSFODNN7EXAMPLE ${prose.repeat(40)} password=hunter2hunter2 ${prose.repeat(10)}`;
+const dirty10k = { content: [{ type: "text", text: dirtyText.slice(0, 10_240) }] };
+const jsonish = {
+  content: [
+    {
+      type: "text",
+      text: JSON.stringify(loadCatalog()[0]?.tools ?? [])
+        .slice(0, 10_240)
+        .padEnd(10_240, " "),
+    },
+  ],
+};
+const rounds = quick ? 500 : 5000;
+const sampleTool = loadCatalog()[0]?.tools[0] as Tool;
+const costRows: Row[] = [
+  {
+    what: "redact 10 kB text result, no secrets",
+    "p50 ms": time(() => redactResult(clean10k, scanner), rounds),
+  },
+  {
+    what: "redact 10 kB text result, 2 secrets",
+    "p50 ms": time(() => redactResult(dirty10k, scanner), rounds),
+  },
+  { what: "redact 10 kB JSON text result", "p50 ms": time(() => redactResult(jsonish, scanner), rounds) },
+  {
+    what: "hash + poisoning scan of one definition",
+    "p50 ms": time(() => {
+      toolHash(sampleTool);
+      scanTool(sampleTool, "x");
+    }, rounds),
+  },
+];
+
+publish(
+  "firewall",
+  `bun scripts/bench/firewall.ts${quick ? " --quick" : ""}`,
+  {
+    corpus: total,
+    detection: Object.fromEntries(
+      [...byKind].map(([k, r]) => [k, { total: r.total, caught: r.caught, missed: r.missed }]),
+    ),
+    falsePositives: fpRows,
+    flags: flagRows,
+    targets: { detectionMinPct: 95, falsePositiveMaxPct: 1, costMaxMs: 0.2 },
+  },
+  [
+    {
+      title: `Detection on the attack corpus (${total} cases, scripts/bench/data/firewall/attacks.json)`,
+      rows: detectionRows,
+    },
+    { title: "Secrets in results, by kind (caught = named and no trace left)", rows: secretRows },
+    {
+      title: "False positives on benign catalogs (poisoning rules + credential shapes in definitions)",
+      rows: fpRows,
+    },
+    { title: "Every flagged benign tool", rows: flagRows, note: "Target: at most 1% of tools flagged." },
+    {
+      title: "Cost per call (median)",
+      rows: costRows,
+      note: "Target: at most 0.2 ms added on a 10 kB result.",
+    },
+  ],
+);
+process.exit(0);

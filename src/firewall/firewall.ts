@@ -1,0 +1,311 @@
+import type { Tool } from "@modelcontextprotocol/sdk/types.js";
+import type { ConsolaInstance } from "consola";
+import type { FirewallConfig, GatewayConfig } from "../config/schema.ts";
+import type { Counter, Gauge, Registry } from "../metrics/registry.ts";
+import { secretsOf } from "../redact.ts";
+import { CredentialScanner } from "./credentials.ts";
+import { type Pin, PinStore, type QuarantineReason, toolHash } from "./pins.ts";
+import { catalogView, type PoisonFinding, scanTool } from "./poisoning.ts";
+import { redactResult } from "./result-scan.ts";
+
+/** A tool held back, as `/health` and `gateway_list_servers` show it. */
+export interface QuarantinedTool {
+  tool: string;
+  reason: QuarantineReason;
+  since: string;
+  findings?: PoisonFinding[];
+}
+
+/** One backend's tools as the catalog sees them, before the firewall. */
+export interface ToolList {
+  server: string;
+  tools: readonly Tool[];
+}
+
+type Settings = Required<Omit<FirewallConfig, "patterns">> & { trust: "pin" | "auto" };
+
+/** Options of {@link Firewall}. */
+export interface FirewallOptions {
+  /** Where pins live (`pins/` inside). */
+  cacheDir: string;
+  log: ConsolaInstance;
+  /** Where its counters are registered (the gateway's /metrics). @default none */
+  registry?: Registry | undefined;
+  /** Clock, ms since epoch. @default Date.now */
+  now?: () => number;
+}
+
+/** How to approve, for messages. */
+export function approveHint(server: string, tool?: string): string {
+  return `approve with: mcp-gateway tools approve ${server}${tool ? `/${tool}` : ""} (or set trust: auto on backend "${server}")`;
+}
+
+/**
+ * The checks between the model and its tools: pins each tool definition on first sight and quarantines a
+ * later change (rug pull), scans definitions for poisoning, and redacts credentials in results. Each check
+ * follows its policy (`off | warn | block`, redaction also `redact`), per backend over the `firewall` section.
+ */
+export class Firewall {
+  readonly #config: () => GatewayConfig;
+  #scannerFor: GatewayConfig | undefined;
+  readonly #store: PinStore;
+  readonly #log: ConsolaInstance;
+  readonly #now: () => number;
+  #scanner: CredentialScanner;
+  readonly #quarantined = new Map<string, Map<string, QuarantinedTool>>();
+  readonly #findings = new Map<string, Map<string, { hash: string; findings: PoisonFinding[] }>>();
+  readonly #listeners = new Set<() => void>();
+  readonly #redactions: Counter<"backend" | "kind"> | undefined;
+  readonly #detections: Counter<"backend" | "rule"> | undefined;
+  readonly #blocked: Counter<"backend" | "check"> | undefined;
+  readonly #quarantineGauge: Gauge<"backend"> | undefined;
+
+  /** @param config the current config (read on every use, so a hot reload applies at once) */
+  constructor(config: () => GatewayConfig, options: FirewallOptions) {
+    this.#config = config;
+    this.#store = new PinStore(options.cacheDir);
+    this.#log = options.log;
+    this.#now = options.now ?? Date.now;
+    this.#scanner = scannerFor(config());
+    this.#scannerFor = config();
+    const r = options.registry;
+    this.#redactions = r?.counter({
+      name: "mcp_gateway_firewall_redactions_total",
+      help: "Credentials found in tool results, by kind (replaced, logged or blocked per policy).",
+      labelNames: ["backend", "kind"],
+    });
+    this.#detections = r?.counter({
+      name: "mcp_gateway_firewall_poisoning_findings_total",
+      help: "Poisoning findings in tool definitions, by rule (counted once per definition).",
+      labelNames: ["backend", "rule"],
+    });
+    this.#blocked = r?.counter({
+      name: "mcp_gateway_firewall_blocked_total",
+      help: "Tool calls refused by the firewall (quarantined tool, result with credentials under block).",
+      labelNames: ["backend", "check"],
+    });
+    this.#quarantineGauge = r?.gauge({
+      name: "mcp_gateway_firewall_quarantined_tools",
+      help: "Tools held back until approved (changed definition or poisoning under block).",
+      labelNames: ["backend"],
+    });
+  }
+
+  /** Called when what is visible changed (an approval, a new quarantine): the catalog rebuilds. */
+  onChange(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Re-reads pins another process changed (an approval by CLI); true when something changed. */
+  refresh(): boolean {
+    const stale = [...this.#quarantined.keys()].some((server) => this.#store.stale(server));
+    if (stale) this.#changed();
+    return stale;
+  }
+
+  settings(server: string): Settings {
+    const config = this.#config();
+    const base = config.firewall;
+    const backend = config.backends[server];
+    const own = backend?.firewall ?? {};
+    return {
+      pinning: own.pinning ?? base.pinning,
+      poisoning: own.poisoning ?? base.poisoning,
+      redaction: own.redaction ?? base.redaction,
+      trust: backend?.trust ?? "pin",
+    };
+  }
+
+  /**
+   * Every backend's tools as clients may see them: pins recorded on first sight, changed or poisoned ones
+   * (under `block`) held back, findings logged once per definition.
+   */
+  admit(lists: readonly ToolList[]): Map<string, readonly Tool[]> {
+    const view = catalogView(lists.flatMap((l) => l.tools.map((tool) => ({ server: l.server, tool }))));
+    const out = new Map<string, readonly Tool[]>();
+    for (const { server, tools } of lists) {
+      const settings = this.settings(server);
+      const pins = this.#store.read(server);
+      const held = new Map<string, QuarantinedTool>();
+      let dirty = false;
+      const shown = tools.filter((tool) => {
+        const hash = toolHash(tool);
+        const findings = settings.poisoning === "off" ? [] : this.#scan(server, tool, hash, view);
+        const pin = pins.get(tool.name);
+        const next = this.#decide(server, tool.name, { hash, pin, findings, settings });
+        if (next !== pin) {
+          pins.set(tool.name, next);
+          dirty = true;
+        }
+        if (!next.pending || next.pending.hash !== hash) return true;
+        held.set(tool.name, {
+          tool: tool.name,
+          reason: next.pending.reason,
+          since: new Date(next.pending.since).toISOString(),
+          ...(findings.length > 0 ? { findings } : {}),
+        });
+        return false;
+      });
+      if (dirty) {
+        try {
+          this.#store.write(server, pins);
+        } catch (error) {
+          this.#log.warn(`cannot write tool pins of "${server}": ${(error as Error).message}`);
+        }
+      }
+      this.#quarantined.set(server, held);
+      this.#quarantineGauge?.set({ backend: server }, held.size);
+      out.set(server, shown);
+    }
+    return out;
+  }
+
+  /** The pin a tool gets now: unchanged, first recorded, accepted (trust/policy) or held back. */
+  #decide(
+    server: string,
+    tool: string,
+    seen: { hash: string; pin: Pin | undefined; findings: PoisonFinding[]; settings: Settings },
+  ): Pin {
+    const { hash, pin, findings, settings } = seen;
+    const now = this.#now();
+    const poisonedBlock = settings.poisoning === "block" && findings.length > 0 && settings.trust !== "auto";
+    if (!pin) {
+      if (poisonedBlock) {
+        this.#log.warn(
+          `tool "${server}/${tool}" quarantined: its definition looks poisoned; ${approveHint(server, tool)}`,
+        );
+        return { hash, since: now, pending: { hash, reason: "poisoned", since: now } };
+      }
+      return { hash, since: now };
+    }
+    if (pin.hash === hash) {
+      if (poisonedBlock && !pin.approved && pin.pending?.hash !== hash) {
+        return { ...pin, pending: { hash, reason: "poisoned", since: now } };
+      }
+      // A definition that went back to the approved one is no longer held back.
+      return pin.pending ? { hash: pin.hash, since: pin.since, approved: pin.approved } : pin;
+    }
+    if (pin.pending?.hash === hash) return pin;
+    if (settings.trust === "auto" || settings.pinning !== "block") {
+      if (settings.pinning !== "off") {
+        this.#log.warn(
+          `tool "${server}/${tool}" changed its definition since first seen (accepted: ${settings.trust === "auto" ? "trust: auto" : "pinning: warn"})`,
+        );
+      }
+      return { hash, since: now };
+    }
+    this.#log.warn(
+      `tool "${server}/${tool}" quarantined: its definition changed since it was first seen (rug-pull protection); ${approveHint(server, tool)}`,
+    );
+    return { ...pin, pending: { hash, reason: "changed", since: now } };
+  }
+
+  #scan(server: string, tool: Tool, hash: string, view: ReturnType<typeof catalogView>): PoisonFinding[] {
+    let byTool = this.#findings.get(server);
+    if (!byTool) {
+      byTool = new Map();
+      this.#findings.set(server, byTool);
+    }
+    const known = byTool.get(tool.name);
+    if (known?.hash === hash) return known.findings;
+    const findings = scanTool(tool, server, view);
+    byTool.set(tool.name, { hash, findings });
+    for (const f of findings) {
+      this.#detections?.inc({ backend: server, rule: f.rule });
+      this.#log.warn(`tool "${server}/${tool.name}": ${f.rule} in ${f.field}: "${f.span}"`);
+    }
+    return findings;
+  }
+
+  /** Tools held back on one server (empty when none). */
+  quarantined(server: string): QuarantinedTool[] {
+    return [...(this.#quarantined.get(server)?.values() ?? [])];
+  }
+
+  /** Poisoning findings of every visible or held-back tool of a server, by tool name. */
+  findings(server: string): Record<string, PoisonFinding[]> {
+    const out: Record<string, PoisonFinding[]> = {};
+    for (const [tool, { findings }] of this.#findings.get(server) ?? []) {
+      if (findings.length > 0) out[tool] = findings;
+    }
+    return out;
+  }
+
+  /**
+   * The refusal of a call to a held-back tool, as a tool result the model can read, or undefined when the
+   * tool is not held back. `name` may be the tool's own name or its transparent `<server>__<tool>` name.
+   */
+  refusal(server: string | undefined, name: string): Record<string, unknown> | undefined {
+    this.refresh();
+    for (const [owner, held] of this.#quarantined) {
+      if (server !== undefined && owner !== server) continue;
+      const own = server === undefined && name.startsWith(`${owner}__`) ? name.slice(owner.length + 2) : name;
+      const entry = held.get(own);
+      if (!entry) continue;
+      this.#blocked?.inc({ backend: owner, check: "quarantine" });
+      const why =
+        entry.reason === "changed"
+          ? "its definition (description, schema or annotations) changed since it was first seen, which is how a tool is swapped for a malicious one"
+          : `its definition looks poisoned (${(entry.findings ?? []).map((f) => f.rule).join(", ")})`;
+      return {
+        content: [
+          {
+            type: "text",
+            text: `Tool "${owner}/${entry.tool}" is quarantined by the gateway's firewall: ${why}. A person must review and ${approveHint(owner, entry.tool)}.`,
+          },
+        ],
+        isError: true,
+      };
+    }
+    return undefined;
+  }
+
+  /** A tool result after credential redaction (per the backend's policy); counts and logs what was found. */
+  filterResult(server: string, tool: string, result: Record<string, unknown>): Record<string, unknown> {
+    const policy = this.settings(server).redaction;
+    if (policy === "off") return result;
+    const config = this.#config();
+    if (this.#scannerFor !== config) {
+      this.#scanner = scannerFor(config);
+      this.#scannerFor = config;
+    }
+    const { result: redacted, found } = redactResult(result, this.#scanner);
+    if (found.length === 0) return result;
+    const kinds = [...new Set(found.map((f) => f.kind))];
+    for (const f of found) this.#redactions?.inc({ backend: server, kind: f.kind });
+    this.#log.warn(
+      `tool "${server}/${tool}" returned credentials (${kinds.join(", ")}): ${policy === "warn" ? "passed on (redaction: warn)" : policy === "block" ? "result refused" : "redacted"}`,
+    );
+    if (policy === "warn") return result;
+    if (policy === "block") {
+      this.#blocked?.inc({ backend: server, check: "redaction" });
+      return {
+        content: [
+          {
+            type: "text",
+            text: `The result of "${server}/${tool}" was withheld by the gateway's firewall: it contained credentials (${kinds.join(", ")}).`,
+          },
+        ],
+        isError: true,
+      };
+    }
+    return redacted;
+  }
+
+  #changed(): void {
+    for (const listener of this.#listeners) listener();
+  }
+}
+
+const SECRET_KEY = /key|token|secret|passw|auth|credential|pat$/i;
+
+/** The credential scanner of a config: built-in kinds, its `firewall.patterns`, its backends' secret values. */
+function scannerFor(config: GatewayConfig): CredentialScanner {
+  const secrets: string[] = [];
+  for (const backend of Object.values(config.backends)) {
+    for (const [key, value] of Object.entries(backend.env)) if (SECRET_KEY.test(key)) secrets.push(value);
+    secrets.push(...secretsOf(backend.http_url, backend.headers));
+  }
+  return new CredentialScanner({ patterns: config.firewall.patterns, secrets });
+}
