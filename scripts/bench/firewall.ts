@@ -228,12 +228,20 @@ publish(
       title: `Detection on the attack corpus (${total} cases, scripts/bench/data/firewall/attacks.json)`,
       rows: detectionRows,
     },
-    { title: "Secrets in results, by kind (caught = named and no trace left)", rows: secretRows },
+    {
+      title: "Secrets in results, by kind (caught = its kind named and its marker in what the client gets)",
+      rows: secretRows,
+    },
     {
       title: "False positives on benign catalogs (poisoning rules + credential shapes in definitions)",
       rows: fpRows,
     },
-    { title: "Every flagged benign tool", rows: flagRows, note: "Target: at most 1% of tools flagged." },
+    {
+      title: "Every flagged benign tool",
+      rows:
+        flagRows.length > 0 ? flagRows : [{ catalog: "(none)", server: "", tool: "", rules: "", span: "" }],
+      note: "Target: at most 1% of tools flagged.",
+    },
     {
       title: "Cost per call (median)",
       rows: costRows,

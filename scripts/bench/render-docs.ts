@@ -31,6 +31,7 @@ const ORDER: Array<[string, string]> = [
   ["fuzz", "8. Hostile input"],
   ["load", "9. Sustained load"],
   ["kill-under-load", "10. kill -9 under load"],
+  ["firewall", "11. Firewall: detection, false positives, cost"],
 ];
 
 const onlyAt = process.argv.indexOf("--only");

@@ -29,6 +29,8 @@ const steps: Array<{ script: string; args: string[]; needsBenchDeps?: boolean; f
   { script: "fuzz.ts", args: quick ? ["--quick"] : [] },
   { script: "load.ts", args: quick ? ["--quick"] : [] },
   { script: "kill-under-load.ts", args: quick ? ["--quick"] : [] },
+  // Issue 13: attack corpus detection, false positives on real catalogs, redaction cost (in-process, seconds).
+  { script: "firewall.ts", args: quick ? ["--quick"] : [] },
 ];
 
 let failed = 0;

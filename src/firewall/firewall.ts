@@ -55,6 +55,7 @@ export class Firewall {
   readonly #quarantined = new Map<string, Map<string, QuarantinedTool>>();
   readonly #findings = new Map<string, Map<string, { hash: string; findings: PoisonFinding[] }>>();
   readonly #listeners = new Set<() => void>();
+  readonly #hashes = new WeakMap<Tool, string>();
   readonly #redactions: Counter<"backend" | "kind"> | undefined;
   readonly #detections: Counter<"backend" | "rule"> | undefined;
   readonly #blocked: Counter<"backend" | "check"> | undefined;
@@ -113,7 +114,8 @@ export class Firewall {
       pinning: own.pinning ?? base.pinning,
       poisoning: own.poisoning ?? base.poisoning,
       redaction: own.redaction ?? base.redaction,
-      trust: backend?.trust ?? "pin",
+      // The capabilities backend's definitions are the user's own files (with their own sha256 pins).
+      trust: backend?.trust ?? (server === config.capabilities.name ? "auto" : "pin"),
     };
   }
 
@@ -130,7 +132,7 @@ export class Firewall {
       const held = new Map<string, QuarantinedTool>();
       let dirty = false;
       const shown = tools.filter((tool) => {
-        const hash = toolHash(tool);
+        const hash = this.#hash(tool);
         const findings = settings.poisoning === "off" ? [] : this.#scan(server, tool, hash, view);
         const pin = pins.get(tool.name);
         const next = this.#decide(server, tool.name, { hash, pin, findings, settings });
@@ -216,6 +218,16 @@ export class Firewall {
       this.#log.warn(`tool "${server}/${tool.name}": ${f.rule} in ${f.field}: "${f.span}"`);
     }
     return findings;
+  }
+
+  /** A definition's hash, computed once per tool object (lists are rebuilt often, definitions rarely change). */
+  #hash(tool: Tool): string {
+    let hash = this.#hashes.get(tool);
+    if (hash === undefined) {
+      hash = toolHash(tool);
+      this.#hashes.set(tool, hash);
+    }
+    return hash;
   }
 
   /** Tools held back on one server (empty when none). */
