@@ -1,5 +1,5 @@
 import { gzipSync } from "bun";
-import { clientScript, clientStyle } from "./bundle-macro.ts" with { type: "macro" };
+import { SCRIPT, STYLE } from "./page.generated.ts";
 
 /** One file the dashboard serves, with its gzipped form. */
 export interface DashboardAsset {
@@ -10,9 +10,6 @@ export interface DashboardAsset {
   gzip: Uint8Array<ArrayBuffer>;
   etag: string;
 }
-
-const SCRIPT: string = clientScript();
-const STYLE: string = clientStyle();
 
 const PAGE = `<!doctype html>
 <html lang="en">
