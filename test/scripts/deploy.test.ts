@@ -100,7 +100,7 @@ describe("the Docker image's first start (its config, ENV and command line, with
   const env = Object.fromEntries([...text.matchAll(/^ENV (\w+)=(\S+)$/gm)].map((m) => [m[1], m[2]]));
   const image = join(dir, "docker.yaml");
   const init = Bun.spawnSync([BUN, ENTRY, "init", "--output", image], { stderr: "pipe" });
-  writeFileSync(image, readFileSync(image, "utf8") + read("docker-auth.yaml"));
+  writeFileSync(image, `${readFileSync(image, "utf8")}\n${read("docker-auth.yaml")}`);
   /** The image's command line on 0.0.0.0 (as in the container), its data dir in `data`. */
   const start = (data: string, extra: Record<string, string> = {}) => {
     const args = dockerArgv()
