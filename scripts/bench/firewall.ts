@@ -7,6 +7,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Tool } from "@modelcontextprotocol/sdk/types.js";
+import { checkArguments } from "../../src/firewall/arguments.ts";
 import { CredentialScanner } from "../../src/firewall/credentials.ts";
 import { toolHash } from "../../src/firewall/pins.ts";
 import { catalogView, scanTool } from "../../src/firewall/poisoning.ts";
@@ -27,6 +28,7 @@ interface Case {
   result?: Record<string, unknown>;
   before?: Tool;
   after?: Tool;
+  arguments?: Record<string, unknown>;
 }
 
 const corpus = JSON.parse(readFileSync(join(BENCH_DIR, "data", "firewall", "attacks.json"), "utf8")) as {
@@ -36,6 +38,11 @@ const scanner = new CredentialScanner();
 
 /** True when the firewall catches the case; `how` names the rule or kind that did. */
 function detect(c: Case): { hit: boolean; how: string } {
+  if (c.arguments) {
+    const rules = [...new Set(checkArguments(c.tool, c.arguments).map((f) => f.rule))];
+    const hit = c.kind === "benign-argument" ? rules.length > 0 : rules.includes(c.expect ?? "");
+    return { hit, how: rules.join(" ") };
+  }
   if (c.tool) {
     const others = (c.others ?? []).map((o) => ({
       server: o.server,
@@ -74,7 +81,10 @@ function reverseKeys(value: unknown): unknown {
 }
 
 const byKind = new Map<string, { total: number; caught: number; missed: string[] }>();
-for (const c of corpus.cases) {
+const attacks = corpus.cases.filter((c) => !c.kind.startsWith("benign-"));
+const benignArguments = corpus.cases.filter((c) => c.kind === "benign-argument");
+const argumentFlags = benignArguments.filter((c) => detect(c).hit);
+for (const c of attacks) {
   const row = byKind.get(c.kind) ?? { total: 0, caught: 0, missed: [] };
   const { hit } = detect(c);
   row.total++;
@@ -89,7 +99,7 @@ const detectionRows: Row[] = [...byKind].map(([kind, r]) => ({
   "detection %": Math.round((1000 * r.caught) / r.total) / 10,
   missed: r.missed.join(" ") || "-",
 }));
-const total = corpus.cases.length;
+const total = attacks.length;
 const caught = [...byKind.values()].reduce((n, r) => n + r.caught, 0);
 detectionRows.push({
   kind: "all",
@@ -192,6 +202,21 @@ const jsonish = {
 };
 const rounds = quick ? 500 : 5000;
 const sampleTool = loadCatalog()[0]?.tools[0] as Tool;
+fpRows.push({
+  catalog: "benign call arguments (corpus)",
+  tools: benignArguments.length,
+  flagged: argumentFlags.length,
+  "flagged %": Math.round((1000 * argumentFlags.length) / benignArguments.length) / 10,
+});
+for (const c of argumentFlags) {
+  flagRows.push({
+    catalog: "benign arguments",
+    server: "",
+    tool: c.id,
+    rules: detect(c).how,
+    span: JSON.stringify(c.arguments),
+  });
+}
 const costRows: Row[] = [
   {
     what: "redact 10 kB text result, no secrets",
@@ -202,6 +227,20 @@ const costRows: Row[] = [
     "p50 ms": time(() => redactResult(dirty10k, scanner), rounds),
   },
   { what: "redact 10 kB JSON text result", "p50 ms": time(() => redactResult(jsonish, scanner), rounds) },
+  {
+    what: "argument guard on a 5-argument call",
+    "p50 ms": time(
+      () =>
+        checkArguments(sampleTool, {
+          path: "src/a.ts",
+          command: "npm test",
+          sql: "select 1",
+          url: "https://example.com",
+          n: 1,
+        }),
+      rounds,
+    ),
+  },
   {
     what: "hash + poisoning scan of one definition",
     "p50 ms": time(() => {
@@ -225,7 +264,7 @@ publish(
   },
   [
     {
-      title: `Detection on the attack corpus (${total} cases, scripts/bench/data/firewall/attacks.json)`,
+      title: `Detection on the attack corpus (${total} attack cases, scripts/bench/data/firewall/attacks.json)`,
       rows: detectionRows,
     },
     {
@@ -233,7 +272,8 @@ publish(
       rows: secretRows,
     },
     {
-      title: "False positives on benign catalogs (poisoning rules + credential shapes in definitions)",
+      title:
+        "False positives: benign catalogs (poisoning rules + credential shapes in definitions) and benign call arguments",
       rows: fpRows,
     },
     {

@@ -121,6 +121,7 @@ const FirewallOverrideSchema = z.strictObject({
     .enum(["off", "warn", "redact", "block"])
     .optional()
     .describe("Credentials in tool results: redact = replace with a marker, block = refuse the result"),
+  arguments: Policy.optional().describe("Suspicious call arguments: block = the call is refused"),
 });
 
 export const FirewallSchema = z
@@ -137,6 +138,9 @@ export const FirewallSchema = z
       .describe(
         "Credentials in tool results: redact = replaced with a marker naming the kind, warn = logged only, block = the result is refused",
       ),
+    arguments: Policy.default("warn").describe(
+      "Call arguments named like paths, commands, SQL or URLs: traversal, key files, shell metacharacters, stacked SQL, internal addresses; warn = logged, block = the call is refused",
+    ),
     patterns: z
       .array(z.string().refine(isRegExp, "not a valid regular expression"))
       .default([])

@@ -3,6 +3,7 @@ import type { ConsolaInstance } from "consola";
 import type { FirewallConfig, GatewayConfig } from "../config/schema.ts";
 import type { Counter, Gauge, Registry } from "../metrics/registry.ts";
 import { secretsOf } from "../redact.ts";
+import { checkArguments } from "./arguments.ts";
 import { CredentialScanner } from "./credentials.ts";
 import { type Pin, PinStore, type QuarantineReason, toolHash } from "./pins.ts";
 import { catalogView, type PoisonFinding, scanTool } from "./poisoning.ts";
@@ -60,6 +61,7 @@ export class Firewall {
   readonly #detections: Counter<"backend" | "rule"> | undefined;
   readonly #blocked: Counter<"backend" | "check"> | undefined;
   readonly #quarantineGauge: Gauge<"backend"> | undefined;
+  readonly #argumentFindings: Counter<"backend" | "rule"> | undefined;
 
   /** @param config the current config (read on every use, so a hot reload applies at once) */
   constructor(config: () => GatewayConfig, options: FirewallOptions) {
@@ -85,6 +87,11 @@ export class Firewall {
       help: "Tool calls refused by the firewall (quarantined tool, result with credentials under block).",
       labelNames: ["backend", "check"],
     });
+    this.#argumentFindings = r?.counter({
+      name: "mcp_gateway_firewall_argument_findings_total",
+      help: "Suspicious tool-call arguments (traversal, shell, SQL, internal URLs), by rule.",
+      labelNames: ["backend", "rule"],
+    });
     this.#quarantineGauge = r?.gauge({
       name: "mcp_gateway_firewall_quarantined_tools",
       help: "Tools held back until approved (changed definition or poisoning under block).",
@@ -100,7 +107,10 @@ export class Firewall {
 
   /** Re-reads pins another process changed (an approval by CLI); true when something changed. */
   refresh(): boolean {
-    const stale = [...this.#quarantined.keys()].some((server) => this.#store.stale(server));
+    // Only servers holding something back can be changed by an approval (a stat each, none when all is clear).
+    const stale = [...this.#quarantined]
+      .filter(([, held]) => held.size > 0)
+      .some(([server]) => this.#store.stale(server));
     if (stale) this.#changed();
     return stale;
   }
@@ -114,6 +124,7 @@ export class Firewall {
       pinning: own.pinning ?? base.pinning,
       poisoning: own.poisoning ?? base.poisoning,
       redaction: own.redaction ?? base.redaction,
+      arguments: own.arguments ?? base.arguments,
       // The capabilities backend's definitions are the user's own files (with their own sha256 pins).
       trust: backend?.trust ?? (server === config.capabilities.name ? "auto" : "pin"),
     };
@@ -247,9 +258,9 @@ export class Firewall {
   /**
    * The refusal of a call to a held-back tool, as a tool result the model can read, or undefined when the
    * tool is not held back. `name` may be the tool's own name or its transparent `<server>__<tool>` name.
+   * Answers from the last `admit`: call `refresh` and let the catalog admit the current lists first.
    */
   refusal(server: string | undefined, name: string): Record<string, unknown> | undefined {
-    this.refresh();
     for (const [owner, held] of this.#quarantined) {
       if (server !== undefined && owner !== server) continue;
       const own = server === undefined && name.startsWith(`${owner}__`) ? name.slice(owner.length + 2) : name;
@@ -271,6 +282,36 @@ export class Firewall {
       };
     }
     return undefined;
+  }
+
+  /**
+   * The refusal of a call whose arguments look like an attack (under `arguments: block`), or undefined;
+   * findings are logged (names and rules, never values) and counted either way.
+   */
+  checkCall(
+    server: string,
+    tool: Tool | undefined,
+    name: string,
+    args: Record<string, unknown>,
+  ): Record<string, unknown> | undefined {
+    const policy = this.settings(server).arguments;
+    if (policy === "off") return undefined;
+    const findings = checkArguments(tool, args);
+    if (findings.length === 0) return undefined;
+    const what = findings.map((f) => `${f.rule} in "${f.argument}"`).join(", ");
+    for (const f of findings) this.#argumentFindings?.inc({ backend: server, rule: f.rule });
+    this.#log.warn(`call of "${server}/${name}": ${what}${policy === "block" ? " (refused)" : ""}`);
+    if (policy !== "block") return undefined;
+    this.#blocked?.inc({ backend: server, check: "arguments" });
+    return {
+      content: [
+        {
+          type: "text",
+          text: `The gateway's firewall refused this call of "${server}/${name}": ${what}. Use a plain value inside the intended scope.`,
+        },
+      ],
+      isError: true,
+    };
   }
 
   /** A tool result after credential redaction (per the backend's policy); counts and logs what was found. */

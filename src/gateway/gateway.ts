@@ -233,6 +233,7 @@ export class Gateway {
    */
   async invoke(ctx: CallContext, target: ToolTarget, args: Record<string, unknown>): Promise<Result> {
     // A quarantined tool is hidden from lists, but a call naming it gets the reason and how to approve.
+    this.#core.firewall.refresh(); // an approval by CLI since the last list
     this.#core.catalog.entries(); // the firewall has seen the current lists
     const refusal =
       "name" in target
@@ -248,6 +249,9 @@ export class Gateway {
         throw notAllowed("name" in target ? target.name : `${target.server}/${target.tool}`);
       });
     } else request = await resolveTool(this.#core, this.#names, ctx, target);
+    const entry = this.#core.catalog.find(request.backend.name, request.name);
+    const guarded = this.#core.firewall.checkCall(request.backend.name, entry?.tool, request.name, args);
+    if (guarded) return guarded;
     return runOnBackend(this.#core, this.#hooks, ctx, request, (options) =>
       request.backend.callTool(request.name, args, options),
     );
