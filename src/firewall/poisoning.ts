@@ -57,7 +57,8 @@ const TEXT_RULES: readonly TextRule[] = [
   {
     rule: "exfiltration.secret-request",
     pattern: new RegExp(
-      String.raw`\b(?:read|include|pass|provide|append|attach|collect|extract|retrieve|gather|send|forward|upload|post|copy|dump|leak|exfiltrate|embed|put)\b${WINDOW}\b(?:all|any|every|the user'?s?|their|your|its|full|entire|complete|contents? of)\b${WINDOW}${SECRET_NOUN}`,
+      // "Do not include any API keys" is a benign warning, not an ask: a negated verb does not count.
+      String.raw`(?<!(?:\bnot|\bnever|n't|\bavoid|\bwithout)\s+)\b(?:read|include|pass|provide|append|attach|collect|extract|retrieve|gather|send|forward|upload|post|copy|dump|leak|exfiltrate|embed|put)\b${WINDOW}\b(?:all|any|every|the user'?s?|their|your|its|full|entire|complete|contents? of)\b${WINDOW}${SECRET_NOUN}`,
       "i",
     ),
   },

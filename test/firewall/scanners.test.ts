@@ -113,6 +113,9 @@ describe("poisoning scan", () => {
       "Send an email to the given address.",
       "Ignore case when matching.",
       "Returns the API key's scopes (never the key itself).",
+      // context7's own warning to the model (a false positive of the first rule set).
+      "IMPORTANT: Do not include any sensitive or confidential information such as API keys, passwords.",
+      "Don't send any of the user's passwords here.",
     ]) {
       expect(scanTool(tool(d), "s")).toEqual([]);
     }
