@@ -3,7 +3,6 @@ import type { Tool } from "@modelcontextprotocol/sdk/types.js";
 import type { ConsolaInstance } from "consola";
 import type { Backend, BackendSnapshot, BackendStatus, CallOptions } from "../backends/backend.ts";
 import { GatewayError } from "../errors.ts";
-import { BUILTIN_CAPABILITIES } from "./builtin.generated.ts";
 import { type CapabilityFile, readCapabilityDirectory, watchDirectories } from "./directory.ts";
 import { executeCapability, type FetchFn, ResultCache } from "./execute.ts";
 import { type Capability, parseCapability } from "./load.ts";
@@ -149,8 +148,11 @@ export class CapabilityBackend implements Backend {
 
   async start(): Promise<void> {
     if (this.#status === "running") return;
+    // The 109 built-ins are opt-in: their text loads only when they are switched on.
     this.#builtin =
-      this.#options.builtin === false ? [] : [...(this.#options.builtinFiles ?? BUILTIN_CAPABILITIES)];
+      this.#options.builtin === false
+        ? []
+        : [...(this.#options.builtinFiles ?? (await import("./builtin.generated.ts")).BUILTIN_CAPABILITIES)];
     this.#reload(true);
     this.#status = "running";
     if (this.#options.watch !== false && this.#directories.length > 0) {
