@@ -44,16 +44,6 @@ function describeArgsError(tool: string, error: z.ZodError): Result {
   return toolError(`${tool}: invalid input: ${details}`) as Result;
 }
 
-/**
- * A schema without its top-level `$schema` dialect URL: it tells the model nothing about how to call the
- * tool, and search results repeat it for every match (full definitions keep it).
- */
-export function withoutDialect(schema: Record<string, unknown>): Record<string, unknown> {
-  if (!("$schema" in schema)) return schema;
-  const { $schema: _dialect, ...rest } = schema;
-  return rest;
-}
-
 /** Longest description in the compact all-tools listing: it exists to be scanned, not read. */
 export const SUMMARY_MAX = 120;
 

@@ -5,6 +5,7 @@ import { Gateway } from "../../src/gateway/gateway.ts";
 import { type HttpFrontEnd, startHttpFrontEnd } from "../../src/server/http/front-end.ts";
 import { startTestGateway, type TestGateway, tempDir } from "../helpers/gateway.ts";
 import { BUN, ROOT } from "../helpers/paths.ts";
+import { rawExchange } from "../helpers/raw-socket.ts";
 
 // Hostile and careless HTTP input (issue 11): each answer is a clear JSON-RPC error, never a hang, a 500
 // or a stream left open.
@@ -29,29 +30,6 @@ async function initSession(url: URL): Promise<string> {
     body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }),
   });
   return id;
-}
-
-/** Sends raw bytes on a new TCP connection; resolves with what the server wrote once `until` matches. */
-async function raw(port: number, text: string, until: RegExp): Promise<string> {
-  const { promise, resolve } = Promise.withResolvers<string>();
-  let received = "";
-  const socket = await Bun.connect({
-    hostname: "127.0.0.1",
-    port,
-    socket: {
-      data: (_s, chunk) => {
-        received += chunk.toString();
-        if (until.test(received)) resolve(received);
-      },
-      close: () => resolve(received),
-    },
-  });
-  socket.write(text);
-  try {
-    return await promise;
-  } finally {
-    socket.end();
-  }
 }
 
 describe("request bodies and paths", () => {
@@ -96,10 +74,10 @@ backends:
   });
 
   test("an HTTP/1.0 request without Host is a 400", async () => {
-    const answer = await raw(
+    const answer = await rawExchange(
       Number(gw.http.url.port),
       "POST /mcp HTTP/1.0\r\nContent-Length: 2\r\n\r\n{}",
-      /\r\n\r\n.*\}/s,
+      { until: /\r\n\r\n.*\}/s },
     );
     expect(answer.split("\r\n")[0]).toContain("400");
     expect(answer).toContain("Host header is required");
@@ -159,10 +137,10 @@ backends:
       bodyTimeoutMs: 200,
     });
     try {
-      const answer = await raw(
+      const answer = await rawExchange(
         Number(http.url.port),
         'POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{"jsonrpc"',
-        /\r\n\r\n.*\}/s,
+        { until: /\r\n\r\n.*\}/s },
       );
       expect(answer.split("\r\n")[0]).toContain("408");
       expect(answer).toContain("did not arrive within 200 ms");

@@ -4,7 +4,8 @@ import { Client as SdkClient } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
-import { SUMMARY_MAX, summary, withoutDialect } from "../../src/server/meta-tools.ts";
+import { compactSchema } from "../../src/server/compact-schema.ts";
+import { SUMMARY_MAX, summary } from "../../src/server/meta-tools.ts";
 import {
   connectHttp,
   standardConfig,
@@ -309,7 +310,7 @@ describe("search result schemas", () => {
       tools: Json[];
     };
     const original = full.tools.find((t) => t.name === "get-sum")?.inputSchema as Json;
-    expect(withoutDialect(original)).toEqual(schema);
+    expect(compactSchema(original).schema).toEqual(schema);
   });
 });
 

@@ -14,6 +14,7 @@ import { type HttpServerProcess, startEverythingHttp } from "../helpers/http-ser
 import { InProcessGateway } from "../helpers/in-process.ts";
 import { BUN, ENTRY, ROOT } from "../helpers/paths.ts";
 import { childEnv } from "../helpers/process.ts";
+import { rawExchange } from "../helpers/raw-socket.ts";
 import { parseExposition, sampleValue } from "../metrics/parse.ts";
 
 // Every request a client makes reaches a backend by one route (src/gateway/pipeline.ts). These tests make
@@ -144,24 +145,39 @@ describe("every surface and transport takes the one path", () => {
   }
 });
 
+/**
+ * The fixture behind an in-process gateway whose clock never moves (rate buckets never refill, breakers
+ * never reset), with failsafe settings of the test's own, and an SDK client on `path`.
+ */
+async function frozenClockGateway(failsafe: string, path: string, backendExtra = "") {
+  const { config } = parseConfig(
+    `${yaml()}${backendExtra}`.replace("failsafe: { rate_limit: { enabled: false } }", failsafe),
+    { file: "t.yaml" },
+  );
+  const gw = new InProcessGateway(config, { now: () => 1_000_000 });
+  gw.start({ tickMs: 0 });
+  await gw.ready;
+  const http = startHttpFrontEnd(gw.gateway, { host: "127.0.0.1", port: 0, surface: { kind: "meta" } });
+  const client = new Client({ name: "one-path", version: "1" });
+  await client.connect(new StreamableHTTPClientTransport(new URL(path, http.url)));
+  return {
+    gw,
+    client,
+    stop: async (): Promise<void> => {
+      await client.close();
+      await http.stop();
+      await gw.stop();
+    },
+  };
+}
+
 describe("the failsafes apply to reads and gets as to calls", () => {
   for (const surface of ["meta", "direct"] as const) {
     test(`${surface}: the rate limit counts a call, a read and a get, and refuses the next read`, async () => {
-      const { config } = parseConfig(
-        yaml().replace(
-          "failsafe: { rate_limit: { enabled: false } }",
-          "failsafe: { retry: { enabled: false }, rate_limit: { requests_per_second: 1, burst: 3 } }",
-        ),
-        { file: "t.yaml" },
-      );
       // A clock that never moves: the bucket never refills.
-      const gw = new InProcessGateway(config, { now: () => 1_000_000 });
-      gw.start({ tickMs: 0 });
-      await gw.ready;
-      const http = startHttpFrontEnd(gw.gateway, { host: "127.0.0.1", port: 0, surface: { kind: "meta" } });
-      const client = new Client({ name: "one-path", version: "1" });
-      await client.connect(
-        new StreamableHTTPClientTransport(new URL(surface === "direct" ? "/mcp/fixture" : "/mcp", http.url)),
+      const { client, stop } = await frozenClockGateway(
+        "failsafe: { retry: { enabled: false }, rate_limit: { requests_per_second: 1, burst: 3 } }",
+        surface === "direct" ? "/mcp/fixture" : "/mcp",
       );
       try {
         await useEverything(client, surface);
@@ -169,27 +185,17 @@ describe("the failsafes apply to reads and gets as to calls", () => {
         expect(refused).toBeInstanceOf(Error);
         expect(String(refused)).toMatch(/rate limit/i);
       } finally {
-        await client.close();
-        await http.stop();
-        await gw.stop();
+        await stop();
       }
     });
   }
 
   test("an open breaker refuses a resource read fast, without reaching the backend", async () => {
-    const { config } = parseConfig(
-      `${yaml()}    timeout: 200ms\n`.replace(
-        "failsafe: { rate_limit: { enabled: false } }",
-        "failsafe: { rate_limit: { enabled: false }, retry: { enabled: false }, circuit_breaker: { failure_threshold: 2, reset_timeout: 30s } }",
-      ),
-      { file: "t.yaml" },
+    const { gw, client, stop } = await frozenClockGateway(
+      "failsafe: { rate_limit: { enabled: false }, retry: { enabled: false }, circuit_breaker: { failure_threshold: 2, reset_timeout: 30s } }",
+      "/mcp/fixture",
+      "    timeout: 200ms\n",
     );
-    const gw = new InProcessGateway(config, { now: () => 1_000_000 });
-    gw.start({ tickMs: 0 });
-    await gw.ready;
-    const http = startHttpFrontEnd(gw.gateway, { host: "127.0.0.1", port: 0, surface: { kind: "meta" } });
-    const client = new Client({ name: "one-path", version: "1" });
-    await client.connect(new StreamableHTTPClientTransport(new URL("/mcp/fixture", http.url)));
     try {
       // Two calls that time out open the breaker (an answered error would not: the backend is up).
       for (let i = 0; i < 2; i++) {
@@ -200,9 +206,7 @@ describe("the failsafes apply to reads and gets as to calls", () => {
       const refused = await client.readResource({ uri: "test://item/0001" }).catch((e: Error) => e);
       expect(String(refused)).toMatch(/circuit/i);
     } finally {
-      await client.close();
-      await http.stop();
-      await gw.stop();
+      await stop();
     }
   });
 });
@@ -264,7 +268,7 @@ describe("/health and /metrics refuse what /mcp refuses", () => {
       expect(host.status).toBe(403);
       expect(await host.text()).toContain("loopback");
       // HTTP/1.0 without Host, written by hand (fetch always sends one).
-      const raw = await rawRequest(Number(gw.http.url.port), `GET ${path} HTTP/1.0\r\n\r\n`);
+      const raw = await rawExchange(Number(gw.http.url.port), `GET ${path} HTTP/1.0\r\n\r\n`);
       expect(raw.split("\r\n")[0]).toContain("400");
     });
   }
@@ -277,28 +281,6 @@ describe("/health and /metrics refuse what /mcp refuses", () => {
     expect(((await res.json()) as { status: string }).status).toBe("ok");
   });
 });
-
-/** Sends raw bytes on a new TCP connection and returns everything the server wrote before closing. */
-async function rawRequest(port: number, text: string): Promise<string> {
-  const { promise, resolve } = Promise.withResolvers<string>();
-  let received = "";
-  const socket = await Bun.connect({
-    hostname: "127.0.0.1",
-    port,
-    socket: {
-      data: (_s, chunk) => {
-        received += chunk.toString();
-      },
-      close: () => resolve(received),
-      error: () => resolve(received),
-    },
-  });
-  socket.write(text);
-  return Promise.race([
-    promise,
-    new Promise<string>((r) => setTimeout(() => r(received), 5000).unref()),
-  ]).finally(() => socket.end());
-}
 
 describe("official conformance through /mcp/{backend} against server-everything", () => {
   let everything: HttpServerProcess;
