@@ -2,8 +2,8 @@
  * Search quality: recall@1/5/10, hit@1/5/10 and MRR of gateway_search_tools on the LiveMCPBench catalog
  * (527 tools, 70 fixture backends) for the 95 LiveMCPBench tasks, our own labelled query set and three
  * held-out sets (data/queries-heldout*.json; -v2 is issue 14's, of four kinds), and on the GitHub REST catalog
- * (1,221 tools, lib/github-catalog.ts; always in-process) for data/queries-github.json, against a naive
- * keyword baseline.
+ * (1,221 tools, lib/github-catalog.ts; always in-process) for data/queries-github.json and the held-out v3 set
+ * (data/queries-heldout-v3.json, four kinds), against a naive keyword baseline.
  *
  * Run: bun scripts/bench/search-quality.ts            through the real gateway (SDK Client → stdio gateway)
  *      bun scripts/bench/search-quality.ts --in-process   same index built in-process (fast loop for tuning)
@@ -120,6 +120,7 @@ const heldOut = ownQueries("queries-heldout");
 const heldOutNames = ownQueries("queries-heldout-names");
 const heldOutV2 = ownQueries("queries-heldout-v2");
 const githubQueries = ownQueries("queries-github");
+const heldOutV3 = ownQueries("queries-heldout-v3");
 
 const naive = naiveSearch(servers);
 // The GitHub catalog is not served behind the gateway here: its set runs in-process, under the same names.
@@ -217,6 +218,7 @@ const sets: Array<[string, LabelledQuery[]]> = [
   [`held-out names set (${heldOutNames.length}, identifiers + natural)`, heldOutNames],
   [`held-out v2 (${heldOutV2.length}, issue 14, four kinds)`, heldOutV2],
   [`GitHub set (${githubQueries.length}, 1,221-tool catalog)`, githubQueries],
+  [`GitHub held-out v3 (${heldOutV3.length}, four kinds)`, heldOutV3],
 ];
 /** The systems a set runs on: the GitHub set has its own catalog. */
 const systemsFor = (setName: string): Array<{ name: string; search: SearchFn }> =>

@@ -48,13 +48,15 @@ export type OwnSet =
   | "queries-heldout"
   | "queries-heldout-names"
   | "queries-heldout-v2"
+  | "queries-heldout-v3"
   | "queries-github";
 
 /**
  * Our own labelled set (`queries`), the held-out one written after tuning (`queries-heldout`), or the
  * identifier + natural held-out set written before exact names were ranked first (`queries-heldout-names`),
  * issue 14's held-out set of the four kinds (`queries-heldout-v2`) or the GitHub-catalog set (`queries-github`,
- * over `github-catalog.ts`'s tools), both written before the semantic signal.
+ * over `github-catalog.ts`'s tools), both written before the semantic signal, or held-out v3 (`queries-heldout-v3`,
+ * over the GitHub catalog too, written before the synonym replacement).
  */
 export function ownQueries(set: OwnSet = "queries"): LabelledQuery[] {
   const file = JSON.parse(readFileSync(join(BENCH_DIR, `data/${set}.json`), "utf8")) as {
