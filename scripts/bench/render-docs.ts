@@ -32,6 +32,7 @@ const ORDER: Array<[string, string]> = [
   ["load", "9. Sustained load"],
   ["kill-under-load", "10. kill -9 under load"],
   ["firewall", "11. Firewall: detection, false positives, cost"],
+  ["auth", "12. Auth: what a credential costs a call"],
 ];
 
 const onlyAt = process.argv.indexOf("--only");

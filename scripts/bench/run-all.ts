@@ -31,6 +31,8 @@ const steps: Array<{ script: string; args: string[]; needsBenchDeps?: boolean; f
   { script: "kill-under-load.ts", args: quick ? ["--quick"] : [] },
   // Issue 13: attack corpus detection, false positives on real catalogs, redaction cost (in-process, seconds).
   { script: "firewall.ts", args: quick ? ["--quick"] : [] },
+  // Issue 12: API key, JWT and mutual TLS against no auth, interleaved rounds; the auth step alone.
+  { script: "auth.ts", args: quick ? ["--quick"] : [] },
 ];
 
 let failed = 0;
