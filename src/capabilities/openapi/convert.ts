@@ -1,6 +1,9 @@
 import { GatewayError } from "../../errors.ts";
+import { KEY_REFERENCE } from "../schema.ts";
 import { snakeCase, toolName, uniqueName } from "./naming.ts";
 import { convertOperation } from "./operation.ts";
+import { AUTH_TYPES, authOverride, declaresSecurity } from "./security.ts";
+import { type OperationFilter, selectOperations } from "./select.ts";
 import { operationLabel, operationsOf, type Spec, SpecShape } from "./spec.ts";
 
 /** One capability the importer produced. */
@@ -19,11 +22,15 @@ export interface ConversionResult {
 }
 
 /** Options shared by conversion and import. */
-export interface ConvertOptions {
+export interface ConvertOptions extends OperationFilter {
   /** Prepended to every name (`stripe` → `stripe_create_charge`). @default "" */
   prefix?: string;
   /** Key reference for secured operations. @default `env:<PREFIX or TITLE>_API_KEY` */
   authKey?: string;
+  /** Send the key this way on every operation, whatever the spec declares: `bearer`, `basic`, `header:NAME` or `query:NAME`. */
+  authType?: string;
+  /** Base URL of the API instead of the spec's servers/host. */
+  baseUrl?: string;
   /** Where the spec came from, for relative server URLs and the header comment. */
   source?: string;
   /** Called every 50 operations with (done, total). */
@@ -41,10 +48,30 @@ export function convertSpec(document: unknown, options: ConvertOptions = {}): Co
   }
   const spec = parsed.data;
   const prefix = options.prefix ?? "";
+  // Never echo the value: a secret pasted here must not land in a terminal log.
+  if (options.authKey !== undefined && !KEY_REFERENCE.test(options.authKey))
+    throw new GatewayError(
+      "USAGE",
+      "--auth-key must be a reference such as env:STRIPE_KEY or file:path:field, never the secret itself",
+    );
   const key = options.authKey ?? `env:${snakeCase(prefix || spec.info.title).toUpperCase() || "API"}_API_KEY`;
-  const base = baseUrl(spec, options.source);
+  const base =
+    options.baseUrl !== undefined ? checkedBaseUrl(options.baseUrl) : baseUrl(spec, options.source);
   const result: ConversionResult = { title: spec.info.title, capabilities: [], skipped: [] };
-  const operations = operationsOf(spec);
+  const operations = selectOperations(operationsOf(spec), options);
+  const auth = options.authType !== undefined ? authOverride(options.authType, key) : undefined;
+  if (
+    options.authKey !== undefined &&
+    !auth &&
+    !declaresSecurity(
+      spec,
+      operations.map((op) => op.operation),
+    )
+  )
+    throw new GatewayError(
+      "USAGE",
+      `--auth-key ${options.authKey}: "${spec.info.title}" declares no security scheme for these operations, so no request would send the key; say how to send it with --auth-type ${AUTH_TYPES}, or leave --auth-key out`,
+    );
   const names = new Set<string>();
   for (const [index, op] of operations.entries()) {
     if (index > 0 && index % 50 === 0) options.onProgress?.(index, operations.length);
@@ -58,11 +85,21 @@ export function convertSpec(document: unknown, options: ConvertOptions = {}): Co
     }
     const operationId = op.operation.operationId as string | undefined;
     const name = uniqueName(toolName(prefix, { operationId, method: op.method, path: op.path }), names);
-    const converted = convertOperation(op, { spec, base, prefix, key, name });
+    const converted = convertOperation(op, { spec, base, prefix, key, name, ...(auth ? { auth } : {}) });
     if ("skipped" in converted) result.skipped.push({ operation: label, reason: converted.skipped });
     else result.capabilities.push({ name, operation: label, yaml: converted.yaml });
   }
   return result;
+}
+
+/** `--base-url`: an absolute http(s) URL. @throws GatewayError USAGE otherwise */
+function checkedBaseUrl(url: string): string {
+  if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol))
+    throw new GatewayError(
+      "USAGE",
+      `--base-url ${url}: expected an absolute http(s) URL, e.g. https://api.example.com/v1`,
+    );
+  return url;
 }
 
 /** The API's absolute base URL: Swagger's host + basePath, else the first server (variables at their

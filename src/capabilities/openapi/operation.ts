@@ -14,6 +14,8 @@ export interface OperationContext {
   prefix: string;
   /** Credential reference for secured operations (`env:…`). */
   key: string;
+  /** `auth:` for every operation, in place of the spec's schemes (`--auth-type`). */
+  auth?: Json;
 }
 
 /** One operation → a capability file that validates, or why it was skipped. */
@@ -27,7 +29,9 @@ export function convertOperation(
   const swagger = context.spec.swagger !== undefined;
   const inputs = operationInputs(op, { swagger });
   if (inputs.unsupported) return { skipped: inputs.unsupported };
-  const security = securityFor(context.spec, op.operation, context.key);
+  const security = context.auth
+    ? { auth: context.auth }
+    : securityFor(context.spec, op.operation, context.key);
   if ("problem" in security) return { skipped: security.problem };
   const doc: Json = {
     fulcrum: "1.0",

@@ -1,3 +1,4 @@
+import { GatewayError } from "../../errors.ts";
 import { type Json, SecurityScheme, type Spec } from "./spec.ts";
 
 /** The capability `auth:` block for one operation, or why its security scheme cannot be mapped. */
@@ -32,4 +33,31 @@ function authFor(s: SecurityScheme, key: string): Json | undefined {
   }
   if (s.type === "http" || s.type === "oauth2" || s.type === "openIdConnect") return { type: "bearer", key };
   return undefined;
+}
+
+/** How `--auth-type` sends the key: `bearer`, `basic`, `header:NAME` or `query:NAME`. */
+export const AUTH_TYPES = "bearer|basic|header:NAME|query:NAME";
+
+/**
+ * The `auth:` block `--auth-type` gives every imported operation (in place of the spec's schemes).
+ * @throws GatewayError USAGE for anything but {@link AUTH_TYPES}
+ */
+export function authOverride(type: string, key: string): Json {
+  if (type === "bearer" || type === "basic") return { type, key };
+  const colon = type.indexOf(":");
+  const kind = type.slice(0, Math.max(colon, 0));
+  const name = type.slice(colon + 1);
+  // A header or parameter name is an HTTP token.
+  if (colon > 0 && /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) {
+    if (kind === "header") return { type: "api_key", key, header: name };
+    if (kind === "query") return { type: "api_key", key, param: name };
+  }
+  throw new GatewayError("USAGE", `--auth-type ${type}: expected ${AUTH_TYPES} (e.g. header:X-Api-Key)`);
+}
+
+/** True when some operation (or the spec) asks for a credential, so `--auth-key` has a use. */
+export function declaresSecurity(spec: Spec, operations: readonly Json[]): boolean {
+  const nonEmpty = (requirements: unknown): boolean =>
+    Array.isArray(requirements) && requirements.some((r) => Object.keys(r as object).length > 0);
+  return operations.some((op) => nonEmpty(op.security ?? spec.security));
 }

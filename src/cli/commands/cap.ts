@@ -23,6 +23,17 @@ const importArgs = {
     type: "string",
     description: "Credential reference for secured operations, e.g. env:STRIPE_KEY",
   },
+  "auth-type": {
+    type: "string",
+    description:
+      "Send the key on every operation as bearer|basic|header:NAME|query:NAME (for specs without security schemes)",
+  },
+  tag: { type: "string", description: "Only operations with this tag (repeat or comma-separate)" },
+  path: {
+    type: "string",
+    description: "Only operations whose path matches this glob, e.g. '/pets/**' (repeatable)",
+  },
+  "base-url": { type: "string", description: "API base URL instead of the spec's servers/host" },
   force: { type: "boolean", description: "Overwrite files that already exist" },
 } as const;
 
@@ -54,6 +65,14 @@ const pinArgs = {
   files: { type: "positional", description: "Capability files to pin", required: true },
 } as const;
 
+/** Every value of a repeatable string flag (`--tag a --tag b` → a, b); citty keeps only the last. */
+function listFlag(rawArgs: readonly string[], name: string): string[] {
+  return rawArgs.flatMap((arg, i) => {
+    if (arg === `--${name}`) return rawArgs[i + 1] ?? [];
+    return arg.startsWith(`--${name}=`) ? [arg.slice(name.length + 3)] : [];
+  });
+}
+
 /** Positional arguments after the subcommand name (citty keeps only the first under its name). */
 function positionals(rawArgs: readonly string[]): string[] {
   return rawArgs.filter((a) => !a.startsWith("-"));
@@ -71,6 +90,10 @@ const importCommand = defineCommand({
       output: args.output,
       ...(args.prefix ? { prefix: args.prefix } : {}),
       ...(args["auth-key"] ? { authKey: args["auth-key"] } : {}),
+      ...(args["auth-type"] ? { authType: args["auth-type"] } : {}),
+      ...(args["base-url"] ? { baseUrl: args["base-url"] } : {}),
+      tags: listFlag(rawArgs, "tag").flatMap((t) => t.split(",").map((v) => v.trim())),
+      paths: listFlag(rawArgs, "path"),
       force: args.force === true,
       onProgress: (done, total) => writeErrorLine(`… ${done}/${total} operations`),
     });
