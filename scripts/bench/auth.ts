@@ -228,8 +228,7 @@ for (let i = 0; i < 200; i++) {
 }
 
 const p50 = (mode: Mode): number => median(p50s[mode]);
-const spread = (mode: Mode): string =>
-  `${round(Math.min(...p50s[mode]))}–${round(Math.max(...p50s[mode]))}`;
+const spread = (mode: Mode): string => `${round(Math.min(...p50s[mode]))}–${round(Math.max(...p50s[mode]))}`;
 const us = (values: number[]) => ({ p50: round(median(values), 2), p95: round(percentile(values, 95), 2) });
 const result = {
   calls_per_round: CALLS,
@@ -258,35 +257,30 @@ const against: Record<Mode, Mode | undefined> = {
   tls: "key",
   mtls: "tls",
 };
-publish(
-  "auth",
-  `bun scripts/bench/auth.ts --calls ${CALLS} --rounds ${ROUNDS}`,
-  { result },
-  [
-    {
-      title: `Call latency by credential (gateway_invoke get-sum, SDK client, ${CALLS} calls × ${ROUNDS} interleaved rounds)`,
-      rows: modes.map((m) => {
-        const base = against[m];
-        return {
-          front: label[m],
-          "p50 ms (median of rounds)": round(p50(m), 3),
-          "round p50s ms": spread(m),
-          "added vs": base ? label[base] : "",
-          "added ms": base ? round(p50(m) - p50(base), 3) : "",
-        };
-      }),
-      note: "Goal (issue 12): auth adds ≤ 0.1 ms p50 to a call. End-to-end differences smaller than the spread of the round p50s are noise on this shared machine; the step timings below isolate the check itself.",
-    },
-    {
-      title: "The auth step alone (µs per call, 20 rounds × 5,000)",
-      rows: [
-        { step: "API key check (cached after its first argon2id) + access hook", ...us(steps) },
-        { step: "JWT check (cached until exp) + access hook", ...us(jwtSteps) },
-        { step: "JWT first verification (ES256 signature + claims, 200 fresh tokens)", ...us(verifySamples) },
-      ],
-    },
-  ],
-);
+publish("auth", `bun scripts/bench/auth.ts --calls ${CALLS} --rounds ${ROUNDS}`, { result }, [
+  {
+    title: `Call latency by credential (gateway_invoke get-sum, SDK client, ${CALLS} calls × ${ROUNDS} interleaved rounds)`,
+    rows: modes.map((m) => {
+      const base = against[m];
+      return {
+        front: label[m],
+        "p50 ms (median of rounds)": round(p50(m), 3),
+        "round p50s ms": spread(m),
+        "added vs": base ? label[base] : "",
+        "added ms": base ? round(p50(m) - p50(base), 3) : "",
+      };
+    }),
+    note: "Goal (issue 12): auth adds ≤ 0.1 ms p50 to a call. End-to-end differences smaller than the spread of the round p50s are noise on this shared machine; the step timings below isolate the check itself.",
+  },
+  {
+    title: "The auth step alone (µs per call, 20 rounds × 5,000)",
+    rows: [
+      { step: "API key check (cached after its first argon2id) + access hook", ...us(steps) },
+      { step: "JWT check (cached until exp) + access hook", ...us(jwtSteps) },
+      { step: "JWT first verification (ES256 signature + claims, 200 fresh tokens)", ...us(verifySamples) },
+    ],
+  },
+]);
 
 const all = [plain, authed, oauth, https, mutual];
 await Promise.all(Object.values(clients).map((c) => c.close()));
