@@ -21,15 +21,24 @@ export class Catalog {
   readonly #listeners = new Set<() => void>();
   readonly #unsubscribe = new Map<Backend, () => void>();
   readonly #gate: ToolGate | undefined;
+  readonly #transform: ((server: string, tools: readonly Tool[]) => readonly Tool[]) | undefined;
   #entries: CatalogEntry[] | undefined;
   #byKey: Map<string, CatalogEntry> | undefined;
   /** The gate's answer, and the backends' lists it was given (a list replaced without an event counts too). */
   #admitted: { shown: Map<string, readonly Tool[]>; from: Map<string, readonly Tool[]> } | undefined;
   #version = 0;
 
-  constructor(pool: BackendPool, options: { gate?: ToolGate | undefined } = {}) {
+  constructor(
+    pool: BackendPool,
+    options: {
+      gate?: ToolGate | undefined;
+      /** A backend's tools as clients see them (its transform chain); the same array for the same input. */
+      transform?: (server: string, tools: readonly Tool[]) => readonly Tool[];
+    } = {},
+  ) {
     this.#pool = pool;
     this.#gate = options.gate;
+    this.#transform = options.transform;
     this.#gate?.onChange(() => this.#changed());
     for (const backend of pool.all()) this.#watch(backend);
     pool.onChange((event) => {
@@ -68,7 +77,7 @@ export class Catalog {
   entries(): readonly CatalogEntry[] {
     const shown = this.#shown();
     this.#entries ??= this.#pool.all().flatMap((backend) =>
-      (shown?.get(backend.name) ?? backend.tools).map((tool) => ({
+      (shown?.get(backend.name) ?? this.#toolsOf(backend)).map((tool) => ({
         server: backend.name,
         serverDescription: backend.description,
         tool,
@@ -81,7 +90,11 @@ export class Catalog {
   toolsOf(server: string): readonly Tool[] | undefined {
     const backend = this.#pool.get(server);
     if (!backend) return undefined;
-    return this.#shown()?.get(server) ?? backend.tools;
+    return this.#shown()?.get(server) ?? this.#toolsOf(backend);
+  }
+
+  #toolsOf(backend: Backend): readonly Tool[] {
+    return this.#transform ? this.#transform(backend.name, backend.tools) : backend.tools;
   }
 
   /** What the gate lets through, recomputed when any backend's list is another array than it was given. */
@@ -92,14 +105,14 @@ export class Catalog {
     const current =
       admitted !== undefined &&
       admitted.from.size === backends.length &&
-      backends.every((b) => admitted.from.get(b.name) === b.tools);
+      backends.every((b) => admitted.from.get(b.name) === this.#toolsOf(b));
     if (current) return admitted.shown;
     if (admitted !== undefined) {
       this.#entries = undefined;
       this.#byKey = undefined;
       this.#version++;
     }
-    const lists = backends.map((b) => ({ server: b.name, tools: b.tools }));
+    const lists = backends.map((b) => ({ server: b.name, tools: this.#toolsOf(b) }));
     const shown = this.#gate.admit(lists);
     this.#admitted = { shown, from: new Map(lists.map((l) => [l.server, l.tools])) };
     return shown;

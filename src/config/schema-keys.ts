@@ -7,6 +7,7 @@ type Def = {
   valueType?: z.ZodType;
   innerType?: z.ZodType;
   in?: z.ZodType;
+  element?: z.ZodType;
 };
 
 function unwrap(schema: z.ZodType | undefined): z.ZodType | undefined {
@@ -28,6 +29,7 @@ export function allowedKeys(path: readonly PropertyKey[]): string[] {
     if (!def) return [];
     if (def.type === "object") schema = unwrap(def.shape?.[String(segment)]);
     else if (def.type === "record") schema = unwrap(def.valueType);
+    else if (def.type === "array") schema = unwrap(def.element);
     else return [];
   }
   const def = (schema as unknown as { def: Def } | undefined)?.def;

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { parseDuration } from "../duration.ts";
 import { defaultFailsafeConfig, FailsafeConfigSchema, FailsafeOverrideSchema } from "../failsafe/config.ts";
+import { TransformsSchema } from "../transforms/schema.ts";
 
 /** A duration written as `100ms`, `30s`, `5m`, `1h` or plain seconds; parsed to milliseconds. */
 export const Duration = z.union([z.number(), z.string()]).transform((value, ctx) => {
@@ -189,6 +190,7 @@ export const BackendSchema = z
         "pin = a tool whose definition changes after first sight is quarantined until approved (mcp-gateway tools approve); auto = changes are accepted",
       ),
     firewall: FirewallOverrideSchema.optional().describe("Per-backend overrides of the firewall section"),
+    transforms: TransformsSchema,
   })
   .superRefine((backend, ctx) => {
     if (backend.command === undefined && backend.http_url === undefined) {

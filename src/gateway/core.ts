@@ -9,6 +9,7 @@ import { FailsafePolicy } from "../failsafe/policy.ts";
 import { Firewall } from "../firewall/firewall.ts";
 import { log } from "../log.ts";
 import { GatewayMetrics } from "../metrics/gateway-metrics.ts";
+import { Transforms } from "../transforms/transforms.ts";
 import { UsageStore } from "../usage/usage-store.ts";
 import { cacheDir } from "../user-dirs.ts";
 import { backendsFromConfig } from "./backends-from-config.ts";
@@ -34,6 +35,8 @@ export class GatewayCore {
   readonly catalog: Catalog;
   /** Pinning, poisoning scan and credential redaction between the model and its tools. */
   readonly firewall: Firewall;
+  /** Each backend's transform chain (`backends.X.transforms`), from the current config. */
+  readonly transforms: Transforms;
   readonly search: ToolSearch;
   readonly #vectors: ToolVectors | undefined;
   readonly hub: SessionHub;
@@ -56,7 +59,11 @@ export class GatewayCore {
       registry: this.metrics.registry,
       now: this.now,
     });
-    this.catalog = new Catalog(this.pool, { gate: this.firewall });
+    this.transforms = new Transforms(() => this.config);
+    this.catalog = new Catalog(this.pool, {
+      gate: this.firewall,
+      transform: (server, tools) => this.transforms.tools(server, tools),
+    });
     // Vectors are computed in the background from the first search on; until then search uses words only.
     this.#vectors = toolVectorsFor(config.search, this.catalog, {
       cacheDir: options.cacheDir ?? cacheDir(),

@@ -3,6 +3,7 @@ import type { CatalogEntry } from "../catalog/catalog.ts";
 import { GatewayError } from "../errors.ts";
 import { isRetrySafeTool } from "../failsafe/classify.ts";
 import { didYouMean, suggest } from "../suggest.ts";
+import { throughChain } from "../transforms/transforms.ts";
 import type { CallContext } from "./call-context.ts";
 import type { GatewayCore } from "./core.ts";
 import type { BackendRequest } from "./pipeline.ts";
@@ -68,9 +69,18 @@ function backendOf(core: GatewayCore, server: string): Backend {
   return backend;
 }
 
-function toolRequest(backend: Backend, tool: string, entry: CatalogEntry | undefined): BackendRequest {
+function toolRequest(
+  core: GatewayCore,
+  backend: Backend,
+  tool: string,
+  entry: CatalogEntry | undefined,
+): BackendRequest {
+  // A transformed tool is called by the backend's own name, with hidden arguments and defaults filled.
+  const chain = core.transforms.chainOf(backend.name);
+  const call = chain?.resolve(tool);
+  if (chain && !call) throw unknownTool(core, backend.name, tool);
   return {
-    backend,
+    backend: call ? throughChain(backend, call) : backend,
     kind: "tool",
     name: tool,
     label: tool,
@@ -99,15 +109,15 @@ export async function resolveTool(
         `Unknown tool "${target.name}"${didYouMean(target.name, names.map.names())}`,
       );
     }
-    return toolRequest(backendOf(core, entry.server), entry.tool.name, entry);
+    return toolRequest(core, backendOf(core, entry.server), entry.tool.name, entry);
   }
   const backend = backendOf(core, target.server);
   let entry = core.catalog.find(target.server, target.tool);
-  if (ctx.surface.kind === "direct") return toolRequest(backend, target.tool, entry);
+  if (ctx.surface.kind === "direct") return toolRequest(core, backend, target.tool, entry);
   if (!entry && backend.tools.length === 0) {
     await startThroughBreaker(core, backend, ctx.signal);
     entry = core.catalog.find(target.server, target.tool);
   }
   if (!entry) throw unknownTool(core, target.server, target.tool);
-  return toolRequest(backend, target.tool, entry);
+  return toolRequest(core, backend, target.tool, entry);
 }
