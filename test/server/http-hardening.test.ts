@@ -332,4 +332,37 @@ describe("refused initializes", () => {
       await gw.stop();
     }
   });
+
+  test("an initialize sent as a notification (no id) opens no session the client could never name", async () => {
+    const gw = await startTestGateway("capabilities: { enabled: false }\n");
+    try {
+      const before = gw.core.hub.sessionCount;
+      const { id: _id, ...notification } = INIT as { id: unknown };
+      for (const body of [notification, { ...notification, id: null }, [notification]]) {
+        const res = await fetch(gw.mcpUrl, {
+          method: "POST",
+          headers: { accept: "application/json, text/event-stream", "content-type": "application/json" },
+          body: JSON.stringify(body),
+        });
+        expect(res.status).toBe(400);
+        expect(res.headers.get("mcp-session-id")).toBeNull();
+        const answer = (await res.json()) as { error: { message: string } };
+        expect(answer.error.message).toContain("initialize");
+      }
+      expect(gw.http.sessions.size).toBe(0);
+      expect(gw.core.hub.sessionCount).toBe(before);
+      // A real initialize still opens one, and its answer names it.
+      const ok = await fetch(gw.mcpUrl, {
+        method: "POST",
+        headers: { accept: "application/json, text/event-stream", "content-type": "application/json" },
+        body: JSON.stringify(INIT),
+      });
+      expect(ok.status).toBe(200);
+      await ok.text();
+      expect(ok.headers.get("mcp-session-id")).toBeTruthy();
+      expect(gw.http.sessions.size).toBe(1);
+    } finally {
+      await gw.stop();
+    }
+  });
 });
