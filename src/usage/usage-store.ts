@@ -4,6 +4,8 @@ import { z } from "zod";
 import { errorMessage } from "../errors.ts";
 import { log } from "../log.ts";
 import { type DirContext, dataDir } from "../user-dirs.ts";
+import { DailyCounts, type DayCount } from "./daily-counts.ts";
+import { BUCKETS, LatencyHistogram } from "./latency-histogram.ts";
 
 /** One tool's usage as the store reports it. */
 export interface ToolUsage {
@@ -15,6 +17,14 @@ export interface ToolUsage {
   avgMs: number;
   /** Last call (ms since epoch). */
   lastUsed: number;
+  /** Median latency in ms (±9%, see `latency-histogram.ts`), of the calls the histogram counted; undefined before any. */
+  p50Ms: number | undefined;
+  /** 99th-percentile latency in ms, likewise. */
+  p99Ms: number | undefined;
+  /** Calls the latency histogram counted (fewer than `calls` for counts from a file written before it). */
+  latencyCalls: number;
+  /** Calls and errors per UTC day, the last 14 days, oldest first. */
+  days: DayCount[];
 }
 
 /** Options of {@link UsageStore}. */
@@ -35,11 +45,21 @@ export interface UsageStoreOptions {
   setAside?: boolean;
 }
 
+// `latency` and `days` came later: files without them still load, and readers that predate them ignore them.
+const Count = z.number().int().nonnegative();
 const Entry = z.object({
-  calls: z.number().int().nonnegative(),
-  errors: z.number().int().nonnegative(),
+  calls: Count,
+  errors: Count,
   total_ms: z.number().nonnegative(),
   last_used: z.iso.datetime(),
+  latency: z
+    .record(z.string().regex(/^\d{1,2}$/), Count)
+    .refine((buckets) => Object.keys(buckets).every((k) => Number(k) < BUCKETS), "unknown latency bucket")
+    .optional(),
+  days: z
+    .record(z.iso.date(), z.object({ calls: Count, errors: Count }))
+    .refine((days) => Object.keys(days).length <= 64, "too many days")
+    .optional(),
 });
 const UsageFile = z.object({
   version: z.literal(1),
@@ -54,6 +74,8 @@ interface Stats {
   errors: number;
   totalMs: number;
   lastUsed: number;
+  latency: LatencyHistogram;
+  days: DailyCounts;
 }
 
 /** Where usage stats live: `usage.json` in the gateway's data dir (see `dataDir`). */
@@ -62,7 +84,8 @@ export function defaultUsagePath(ctx: DirContext = {}): string {
 }
 
 /**
- * Per-tool usage stats (calls, errors, latency, last use) kept across restarts in one JSON file. Changes are
+ * Per-tool usage stats (calls, errors, latency sum and histogram, calls per day for 14 days, last use) kept
+ * across restarts in one JSON file. Changes are
  * written after a quiet spell, atomically (temp file + rename); a corrupt file is set aside and the store
  * starts fresh.
  */
@@ -137,6 +160,10 @@ export class UsageStore {
         stats.errors += entry.errors;
         stats.totalMs += entry.total_ms;
         stats.lastUsed = Math.max(stats.lastUsed, Date.parse(entry.last_used));
+        for (const [bucket, count] of Object.entries(entry.latency ?? {}))
+          stats.latency.add(Number(bucket), count);
+        const now = this.#now();
+        for (const [date, counts] of Object.entries(entry.days ?? {})) stats.days.add(date, counts, now);
       }
     }
   }
@@ -146,8 +173,11 @@ export class UsageStore {
     const stats = this.#entry(backend, tool);
     stats.calls++;
     if (call.error) stats.errors++;
-    stats.totalMs += Number.isFinite(call.durationMs) ? Math.max(0, call.durationMs) : 0;
+    const ms = Number.isFinite(call.durationMs) ? Math.max(0, call.durationMs) : 0;
+    stats.totalMs += ms;
+    stats.latency.record(ms);
     stats.lastUsed = this.#now();
+    stats.days.record(stats.lastUsed, call.error);
     this.#dirty = true;
     this.#cancel?.();
     this.#cancel = this.#schedule(() => {
@@ -158,13 +188,13 @@ export class UsageStore {
 
   get(backend: string, tool: string): ToolUsage | undefined {
     const stats = this.#stats.get(key(backend, tool));
-    return stats ? view(stats) : undefined;
+    return stats ? view(stats, this.#now()) : undefined;
   }
 
   /** Every tool's usage, most used first. */
   entries(): ({ backend: string; tool: string } & ToolUsage)[] {
     return [...this.#stats.values()]
-      .map((s) => ({ backend: s.backend, tool: s.tool, ...view(s) }))
+      .map((s) => ({ backend: s.backend, tool: s.tool, ...view(s, this.#now()) }))
       .sort((a, b) => b.calls - a.calls || b.lastUsed - a.lastUsed);
   }
 
@@ -190,6 +220,7 @@ export class UsageStore {
     this.#dirty = false;
     this.#prune();
     const data: UsageFileData = { version: 1, tools: {} };
+    const now = this.#now();
     for (const s of this.#stats.values()) {
       const tools = data.tools[s.backend] ?? {};
       data.tools[s.backend] = tools;
@@ -198,6 +229,8 @@ export class UsageStore {
         errors: s.errors,
         total_ms: Math.round(s.totalMs * 1000) / 1000,
         last_used: new Date(s.lastUsed).toISOString(),
+        latency: s.latency.toJSON(),
+        days: s.days.toJSON(now),
       };
     }
     const tmp = `${this.path}.${process.pid}.${++this.#tmpCounter}.tmp`;
@@ -222,7 +255,16 @@ export class UsageStore {
     const k = key(backend, tool);
     let stats = this.#stats.get(k);
     if (!stats) {
-      stats = { backend, tool, calls: 0, errors: 0, totalMs: 0, lastUsed: 0 };
+      stats = {
+        backend,
+        tool,
+        calls: 0,
+        errors: 0,
+        totalMs: 0,
+        lastUsed: 0,
+        latency: new LatencyHistogram(),
+        days: new DailyCounts(),
+      };
       this.#stats.set(k, stats);
     }
     return stats;
@@ -233,13 +275,17 @@ function key(backend: string, tool: string): string {
   return `${backend}\u0000${tool}`;
 }
 
-function view(s: Stats): ToolUsage {
+function view(s: Stats, now: number): ToolUsage {
   return {
     calls: s.calls,
     errors: s.errors,
     totalMs: s.totalMs,
     avgMs: s.calls === 0 ? 0 : s.totalMs / s.calls,
     lastUsed: s.lastUsed,
+    p50Ms: s.latency.quantile(0.5),
+    p99Ms: s.latency.quantile(0.99),
+    latencyCalls: s.latency.count,
+    days: s.days.series(now),
   };
 }
 

@@ -48,15 +48,24 @@ describe("mcp-gateway stats", () => {
     expect(sum.avg_ms).toBeGreaterThan(0);
     expect(sum.total_ms).toBeGreaterThanOrEqual(sum.avg_ms);
     expect(Date.parse(sum.last_used)).toBeGreaterThan(Date.now() - 120_000);
+    expect(sum.latency_calls).toBe(4);
+    expect(sum.p50_ms).toBeGreaterThan(0);
+    expect(sum.p99_ms).toBeGreaterThanOrEqual(sum.p50_ms as number);
+    expect(sum.days).toHaveLength(14);
+    expect(sum.days.at(-1)).toEqual({ date: sum.last_used.slice(0, 10), calls: 4, errors: 1 });
+    expect(sum.trend).toEqual({ last_7d: 4, previous_7d: 0 });
   });
 
   test("prints a table, errors with their share", async () => {
     const run = await runCli(["stats"], { env });
     expect(run.code).toBe(0);
     const lines = run.stdout.trimEnd().split("\n");
-    expect(lines[0]).toMatch(/^SERVER\s+TOOL\s+CALLS\s+ERRORS\s+AVG MS\s+LAST USED$/);
+    expect(lines[0]).toMatch(
+      /^SERVER\s+TOOL\s+CALLS\s+ERRORS\s+AVG MS\s+P50 MS\s+P99 MS\s+14 DAYS\s+LAST USED$/,
+    );
+    // Thirteen quiet days, then today's calls as the tallest bar.
     expect(lines[1]).toMatch(
-      /^everything\s+get-sum\s+4\s+1 \(25%\)\s+[\d.]+\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/,
+      /^everything\s+get-sum\s+4\s+1 \(25%\)\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+·{13}█\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/,
     );
     expect(lines).toHaveLength(3);
   });

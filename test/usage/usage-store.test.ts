@@ -66,12 +66,13 @@ describe("UsageStore", () => {
     store.record("gh", "search", { durationMs: 100, error: false });
     clock.now += 5_000;
     store.record("gh", "search", { durationMs: 300, error: true });
-    expect(store.get("gh", "search")).toEqual({
+    expect(store.get("gh", "search")).toMatchObject({
       calls: 2,
       errors: 1,
       totalMs: 400,
       avgMs: 200,
       lastUsed: clock.now,
+      latencyCalls: 2,
     });
     expect(store.get("gh", "other")).toBeUndefined();
   });
@@ -113,7 +114,17 @@ describe("UsageStore", () => {
     expect(JSON.parse(await readFile(first.path, "utf8"))).toEqual({
       version: 1,
       tools: {
-        gh: { search: { calls: 2, errors: 1, total_ms: 200, last_used: "2026-01-02T03:04:05.000Z" } },
+        gh: {
+          search: {
+            calls: 2,
+            errors: 1,
+            total_ms: 200,
+            last_used: "2026-01-02T03:04:05.000Z",
+            // 80 ms and 120 ms in their histogram buckets; the day's calls
+            latency: { "39": 1, "41": 1 },
+            days: { "2026-01-02": { calls: 2, errors: 1 } },
+          },
+        },
       },
     });
     const second = setup({ path: first.path });
