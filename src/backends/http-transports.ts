@@ -4,6 +4,8 @@ import { LATEST_PROTOCOL_VERSION } from "@modelcontextprotocol/sdk/types.js";
 import { errorMessage, GatewayError } from "../errors.ts";
 import { redactUrl } from "../redact.ts";
 import type { TransportKind } from "./backend.ts";
+import { probePost, readLimited, speaksModern } from "./modern-probe.ts";
+import { ModernTransport } from "./modern-transport.ts";
 import type { BackendTransport } from "./transport.ts";
 
 /** Options for reaching an HTTP backend. */
@@ -43,43 +45,26 @@ function withKind<T extends BackendTransport>(transport: T, kind: TransportKind)
  */
 export async function probeTransport(options: HttpBackendOptions): Promise<TransportKind> {
   const doFetch = options.fetch ?? fetch;
-  let response: Response;
-  try {
-    response = await doFetch(options.url, {
-      method: "POST",
-      headers: {
-        ...options.headers,
-        accept: "application/json, text/event-stream",
-        "content-type": "application/json",
+  const response = await probePost(options, {
+    headers: {},
+    body: {
+      jsonrpc: "2.0",
+      id: "mcp-gateway-probe",
+      method: "initialize",
+      params: {
+        protocolVersion: LATEST_PROTOCOL_VERSION,
+        capabilities: {},
+        clientInfo: { name: "mcp-gateway-probe", version: "1" },
       },
-      body: JSON.stringify({
-        jsonrpc: "2.0",
-        id: "mcp-gateway-probe",
-        method: "initialize",
-        params: {
-          protocolVersion: LATEST_PROTOCOL_VERSION,
-          capabilities: {},
-          clientInfo: { name: "mcp-gateway-probe", version: "1" },
-        },
-      }),
-      signal: AbortSignal.timeout(10_000),
-    });
-  } catch (cause) {
-    throw new GatewayError(
-      "BACKEND_UNAVAILABLE",
-      `cannot reach ${redactUrl(options.url)}: ${errorMessage(cause)}`,
-      {
-        cause,
-      },
-    );
-  }
+    },
+  });
   if ([400, 404, 405].includes(response.status)) {
-    const modern = modernRefusal(await readSmall(response));
+    const modern = modernRefusal(await readLimited(response, 65_536));
     if (modern) {
       throw new GatewayError(
         "BACKEND_UNAVAILABLE",
-        `${redactUrl(options.url)} speaks only MCP ${modern.join(", ")}: the gateway reaches backends over ` +
-          "2025-11-25 and earlier for now (a server that also answers initialize works)",
+        `${redactUrl(options.url)} refused initialize, naming only MCP ${modern.join(", ")}, yet did not ` +
+          "answer server/discover with a revision the gateway speaks (2026-07-28)",
       );
     }
     return "sse";
@@ -100,27 +85,6 @@ export async function probeTransport(options: HttpBackendOptions): Promise<Trans
 /** Errors only a 2026-07-28 (or later) server sends: header mismatch, missing capability, unsupported version. */
 const MODERN_ERROR_CODES = new Set([-32020, -32021, -32022]);
 
-/** At most the first 64 KiB of a response body as text (an error answer is far smaller). */
-async function readSmall(response: Response, max = 65_536): Promise<string> {
-  const reader = response.body?.getReader();
-  if (!reader) return "";
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    while (size < max) {
-      const next = await reader.read();
-      if (next.done) break;
-      chunks.push(next.value);
-      size += next.value.byteLength;
-    }
-  } catch {
-    // A body cut short reads as what arrived.
-  } finally {
-    await reader.cancel().catch(() => undefined);
-  }
-  return new TextDecoder().decode(Buffer.concat(chunks)).slice(0, max);
-}
-
 /**
  * The versions a modern-only server names when it refuses `initialize` (a recognized 2026-07-28 error, so
  * falling back to the legacy SSE transport would be wrong), or undefined for any other answer.
@@ -140,11 +104,18 @@ function modernRefusal(body: string): string[] | undefined {
     : ["2026-07-28"];
 }
 
-/** Builds the SDK client transport for an HTTP backend, detecting the kind once and remembering it. */
+/**
+ * Builds the SDK client transport for an HTTP backend, detecting the kind once and remembering it: a server
+ * that answers `server/discover` with 2026-07-28 is spoken to in that revision ({@link ModernTransport}),
+ * anything else as before (the `initialize` probe: Streamable HTTP or legacy SSE).
+ */
 export function httpTransportFactory(options: HttpBackendOptions): () => Promise<BackendTransport> {
   let kind = options.transport;
   if (!kind && isSseUrl(options.url)) kind = "sse";
+  let modern: boolean | undefined = kind === "sse" ? false : undefined;
   return async () => {
+    modern ??= await speaksModern(options);
+    if (modern) return modernHttpTransport(options);
     kind ??= await probeTransport(options);
     const requestInit = { headers: options.headers };
     const extra = options.fetch ? { fetch: options.fetch } : {};
@@ -159,4 +130,18 @@ export function httpTransportFactory(options: HttpBackendOptions): () => Promise
       "streamable-http",
     );
   };
+}
+
+/** A 2026-07-28 backend over Streamable HTTP, through the SDK 2.x client transport. */
+function modernHttpTransport(options: HttpBackendOptions): BackendTransport {
+  return new ModernTransport({
+    kind: "streamable-http",
+    connect: async () => {
+      const { StreamableHTTPClientTransport: ModernHttp } = await import("@modelcontextprotocol/client");
+      return new ModernHttp(options.url, {
+        requestInit: { headers: options.headers },
+        ...(options.fetch ? { fetch: options.fetch } : {}),
+      });
+    },
+  });
 }

@@ -1,82 +1,193 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { join } from "node:path";
 import { Client as ModernClient, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { createMcpHandler, McpServer } from "@modelcontextprotocol/server";
-import type { Server as BunServer } from "bun";
+import type { Server as BunServer, Subprocess } from "bun";
 import { z } from "zod";
-import { probeTransport } from "../../src/backends/http-transports.ts";
+import { speaksModern } from "../../src/backends/modern-probe.ts";
 import { connectHttp, RawResult, startTestGateway, type TestGateway } from "../helpers/gateway.ts";
+import { startEverythingHttp } from "../helpers/http-servers.ts";
+import { BUN, ROOT } from "../helpers/paths.ts";
 
-// Backends built on the SDK's 2.x server, on real loopback sockets: one that serves only 2026-07-28 and
-// one that also answers 2025 clients (the SDK's default stateless legacy serving).
+// Backends on the SDK's 2.x server over real loopback sockets: the fixture that serves only 2026-07-28
+// (its own process), and an in-process one that also answers 2025 clients (the SDK's default).
+const FIXTURE = join(ROOT, "test/fixtures/modern-server.ts");
 
-function sdk2Server(): McpServer {
-  const server = new McpServer({ name: "sdk2-backend", version: "1.0.0" });
-  server.registerTool(
-    "shout",
-    { description: "Upper-cases a message", inputSchema: z.object({ message: z.string() }) },
-    async ({ message }) => ({ content: [{ type: "text", text: message.toUpperCase() }] }),
-  );
-  return server;
+async function startModernFixture(): Promise<{ proc: Subprocess; url: URL }> {
+  const proc = Bun.spawn([BUN, FIXTURE, "--http"], { stdout: "pipe", stderr: "ignore" });
+  const reader = proc.stdout.getReader();
+  let seen = "";
+  while (!/PORT (\d+)\n/.test(seen)) {
+    const next = await reader.read();
+    if (next.done) throw new Error(`modern fixture exited: ${seen}`);
+    seen += new TextDecoder().decode(next.value);
+  }
+  reader.releaseLock();
+  const port = /PORT (\d+)/.exec(seen)?.[1];
+  return { proc, url: new URL(`http://127.0.0.1:${port}/mcp`) };
 }
 
-function serve(legacy: "reject" | "stateless"): BunServer<undefined> {
-  const handler = createMcpHandler(() => sdk2Server(), { legacy });
+function dualEraServer(): BunServer<undefined> {
+  const handler = createMcpHandler(
+    () => {
+      const server = new McpServer({ name: "sdk2-backend", version: "1.0.0" });
+      server.registerTool(
+        "shout",
+        { description: "Upper-cases a message", inputSchema: z.object({ message: z.string() }) },
+        async ({ message }) => ({ content: [{ type: "text", text: message.toUpperCase() }] }),
+      );
+      return server;
+    },
+    { legacy: "stateless" },
+  );
   return Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: (request) => handler.fetch(request) });
 }
 
-const urlOf = (server: BunServer<undefined>): URL => new URL(`http://127.0.0.1:${server.port}/mcp`);
+function text(result: unknown): string {
+  return (((result as { content?: unknown }).content as { text?: string }[] | undefined) ?? [])
+    .map((c) => c.text ?? "")
+    .join("");
+}
 
-let modernOnly: BunServer<undefined>;
-let dualEra: BunServer<undefined>;
+async function connectModern(url: URL): Promise<ModernClient> {
+  const client = new ModernClient({ name: "t", version: "1" }, { versionNegotiation: { mode: "auto" } });
+  await client.connect(new StreamableHTTPClientTransport(url));
+  return client;
+}
+
+let modern: { proc: Subprocess; url: URL };
+let dual: BunServer<undefined>;
 let gw: TestGateway;
 beforeAll(async () => {
-  modernOnly = serve("reject");
-  dualEra = serve("stateless");
+  modern = await startModernFixture();
+  dual = dualEraServer();
   gw = await startTestGateway(`
 capabilities: { enabled: false }
 backends:
   modern:
-    http_url: "${urlOf(modernOnly).href}"
+    http_url: "${modern.url.href}"
   dual:
-    http_url: "${urlOf(dualEra).href}"
+    http_url: "http://127.0.0.1:${dual.port}/mcp"
 `);
 });
 afterAll(async () => {
   await gw?.stop();
-  await Promise.all([modernOnly?.stop(true), dualEra?.stop(true)]);
+  modern?.proc.kill();
+  await dual?.stop(true);
 });
 
-describe("backends on the SDK's 2.x server", () => {
-  test("a 2026-07-28-only server is refused at the probe, naming its versions, not mistaken for SSE", async () => {
-    await expect(probeTransport({ url: urlOf(modernOnly), headers: {} })).rejects.toThrow(
-      /speaks only MCP 2026-07-28/,
-    );
-    const snapshot = gw.core.pool.get("modern")?.snapshot();
-    expect(snapshot?.status).toBe("error");
-    expect(snapshot?.lastError).toContain("speaks only MCP 2026-07-28");
+describe("probing: server/discover first, initialize after", () => {
+  test("a 2026-07-28 server and a dual-era one answer discover; a 2025 server does not", async () => {
+    expect(await speaksModern({ url: modern.url, headers: {} })).toBe(true);
+    expect(await speaksModern({ url: new URL(`http://127.0.0.1:${dual.port}/mcp`), headers: {} })).toBe(true);
+    const legacy = await startEverythingHttp("streamableHttp");
+    try {
+      expect(await speaksModern({ url: legacy.url, headers: {} })).toBe(false);
+    } finally {
+      await legacy.stop();
+    }
   });
 
-  test("a dual-era server is reached over 2025 (initialize) and relayed to 2025 clients", async () => {
-    expect(await probeTransport({ url: urlOf(dualEra), headers: {} })).toBe("streamable-http");
-    const client = await connectHttp(new URL("/mcp/dual", gw.http.url));
+  test("an unreachable server is BACKEND_UNAVAILABLE naming it", async () => {
+    await expect(speaksModern({ url: new URL("http://127.0.0.1:9/mcp"), headers: {} })).rejects.toThrow(
+      /cannot reach http:\/\/127\.0\.0\.1:9\/mcp/,
+    );
+  });
+
+  test("the 2026-07-28-only backend runs, with its tools, resources and prompts in the catalog", () => {
+    const backend = gw.core.pool.get("modern");
+    expect(backend?.snapshot().status).toBe("running");
+    expect(backend?.tools.map((t) => t.name)).toContain("shout");
+    expect(backend?.resources?.map((r) => r.uri)).toEqual(["modern://greeting"]);
+    expect(backend?.prompts?.map((p) => p.name)).toEqual(["greet"]);
+  });
+});
+
+describe("a 2025 client session reaching a 2026-07-28 backend", () => {
+  const url = (): URL => new URL("/mcp/modern", gw.http.url);
+
+  test("tools, resources and prompts are relayed, results untouched but for resultType", async () => {
+    const client = await connectHttp(url());
     try {
-      const { tools } = await client.listTools();
-      expect(tools.map((t) => t.name)).toEqual(["shout"]);
       const result = await client.request(
         { method: "tools/call", params: { name: "shout", arguments: { message: "hi" } } },
         RawResult,
       );
-      expect(result.content).toEqual([{ type: "text", text: "HI" }]);
+      expect(result).toEqual({ content: [{ type: "text", text: "HI" }] });
+      const read = await client.readResource({ uri: "modern://greeting" });
+      expect(read.contents[0]).toMatchObject({ uri: "modern://greeting", text: "hello from 2026" });
+      const prompt = await client.getPrompt({ name: "greet", arguments: { name: "Ada" } });
+      expect(prompt.messages[0]?.content).toEqual({ type: "text", text: "Hello Ada" });
     } finally {
       await client.close();
     }
   });
 
-  test("a 2026-07-28 client reaches the dual-era backend through the gateway", async () => {
-    const client = new ModernClient({ name: "t", version: "1" }, { versionNegotiation: { mode: "auto" } });
-    await client.connect(new StreamableHTTPClientTransport(new URL("/mcp/dual", gw.http.url)));
+  test("progress from the backend's request stream reaches the session", async () => {
+    const client = await connectHttp(url());
+    try {
+      const seen: number[] = [];
+      const result = await client.callTool({ name: "slow", arguments: { steps: 3 } }, undefined, {
+        onprogress: (p) => seen.push(p.progress),
+      });
+      expect(text(result)).toBe("done 3");
+      expect(seen).toEqual([1, 2, 3]);
+    } finally {
+      await client.close();
+    }
+  });
+
+  test("cancelling the call cancels it on the backend", async () => {
+    const client = await connectHttp(url());
+    try {
+      const before = Number(text(await client.callTool({ name: "cancelled", arguments: {} })));
+      const abort = new AbortController();
+      const call = client.callTool({ name: "hang", arguments: {} }, undefined, { signal: abort.signal });
+      // The backend counts the cancellation when its request stream closes: wait for the count to move.
+      setTimeout(() => abort.abort("user stop"), 200);
+      await expect(call).rejects.toThrow();
+      let after = before;
+      for (let i = 0; i < 100 && after === before; i++) {
+        after = Number(text(await client.callTool({ name: "cancelled", arguments: {} })));
+      }
+      expect(after).toBe(before + 1);
+    } finally {
+      await client.close();
+    }
+  });
+
+  test("an unknown tool is the backend's own protocol error, code and message", async () => {
+    const client = await connectHttp(url());
+    try {
+      const call = client.callTool({ name: "nope", arguments: {} });
+      await expect(call).rejects.toMatchObject({ code: -32602 });
+      await expect(call).rejects.toThrow("Tool nope not found");
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+describe("a 2026-07-28 client reaching 2026-07-28 backends", () => {
+  test("the modern-only backend relays tools and progress", async () => {
+    const client = await connectModern(new URL("/mcp/modern", gw.http.url));
     try {
       expect(client.getNegotiatedProtocolVersion()).toBe("2026-07-28");
+      const seen: number[] = [];
+      const result = await client.callTool(
+        { name: "slow", arguments: { steps: 2 } },
+        { onprogress: (p) => seen.push(p.progress) },
+      );
+      expect(text(result)).toBe("done 2");
+      expect(seen).toEqual([1, 2]);
+    } finally {
+      await client.close();
+    }
+  });
+
+  test("the dual-era backend is reached over 2026-07-28 too", async () => {
+    const client = await connectModern(new URL("/mcp/dual", gw.http.url));
+    try {
       const result = await client.callTool({ name: "shout", arguments: { message: "both" } });
       expect(result.content).toEqual([{ type: "text", text: "BOTH" }]);
     } finally {
