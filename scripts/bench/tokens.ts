@@ -1,10 +1,17 @@
 /**
  * Context tokens: what a client pays to see the tools, directly vs through the gateway.
  * Run: bun scripts/bench/tokens.ts [--quick]   (--quick: only the example config and the LiveMCPBench catalog)
+ * The GitHub REST catalog (1,221 tools, lib/github-catalog.ts) is served by one catalog-fixture backend.
  */
+
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { Tool } from "@modelcontextprotocol/sdk/types.js";
+import { githubServers } from "./lib/github-catalog.ts";
 import { type BackendSpec, connectStdio, gatewayStdioSpec, writeConfig } from "./lib/mcp.ts";
+import { BUN, CATALOG_FIXTURE } from "./lib/paths.ts";
 import { publish, type Row } from "./lib/report.ts";
 import { exampleBackends, liveMcpBenchBackends, tenServers } from "./lib/servers.ts";
 import { median, round } from "./lib/stats.ts";
@@ -36,7 +43,34 @@ const QUERIES: Record<string, string[]> = {
     "current weather forecast",
     "convert a document to pdf",
   ],
+  github: [
+    "get a repository",
+    "create an issue comment",
+    "list workflow runs",
+    "merge a pull request",
+    "add a collaborator to a repository",
+  ],
 };
+
+/** The GitHub catalog behind one catalog-fixture backend (the fixture reads LiveMCPBench's file format). */
+function githubBackends(): Record<string, BackendSpec> {
+  const [server] = githubServers();
+  if (!server) throw new Error("the GitHub catalog is empty");
+  const file = join(mkdtempSync(join(tmpdir(), "mcp-gateway-bench-github-")), "tools.json");
+  writeFileSync(
+    file,
+    JSON.stringify([
+      { name: server.title, description: server.description, tools: { github: { tools: server.tools } } },
+    ]),
+  );
+  return {
+    github: {
+      command: `${BUN} ${CATALOG_FIXTURE}`,
+      args: ["--server", "github", "--catalog", file],
+      description: server.description,
+    },
+  };
+}
 
 async function directTools(backends: Record<string, BackendSpec>): Promise<Tool[]> {
   const lists = await Promise.all(
@@ -111,6 +145,7 @@ const sets: Array<[string, () => Record<string, BackendSpec>]> = [
   ["example", exampleBackends],
   ...(quick ? [] : ([["ten-servers", tenServers]] as Array<[string, () => Record<string, BackendSpec>]>)),
   ["livemcpbench", liveMcpBenchBackends],
+  ...(quick ? [] : ([["github", githubBackends]] as Array<[string, () => Record<string, BackendSpec>]>)),
 ];
 const results: SetResult[] = [];
 for (const [name, backends] of sets) {

@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { CallContext } from "../gateway/call-context.ts";
 import type { Gateway } from "../gateway/gateway.ts";
 import { toolCallError, toolError } from "./boundary.ts";
-import { CUT, compactSchema, cutText, TOOL_DESCRIPTION_MAX } from "./compact-schema.ts";
+import { CUT, compactSchema, cutText, signature, TOOL_DESCRIPTION_MAX } from "./compact-schema.ts";
 import type { MetaToolName } from "./meta-tool-definitions.ts";
 
 type Result = CallToolResult & Record<string, unknown>;
@@ -99,27 +99,60 @@ async function listTools(gateway: Gateway, ctx: CallContext, raw: unknown): Prom
   return structured({ server, tools, ...(listing.error ? { error: listing.error } : {}) });
 }
 
+/**
+ * Characters the whole-schema matches of one search answer may take: the first match always comes whole
+ * (its compact `inputSchema`), the second too while both fit; the rest carry a one-line `signature` and a
+ * short description, so five matches stay affordable on any catalog.
+ */
+export const FULL_MATCH_CHARS = 1600;
+/** Longest description a signature-only match keeps. */
+export const SIGNATURE_DESCRIPTION_MAX = 100;
+
+/** What a search answer says about its short forms, so the model knows how to get the rest. */
+function searchNote(cut: boolean, signatures: boolean): { note?: string } {
+  const notes = [
+    ...(signatures ? ['A match with a signature has no inputSchema here: search "server/tool" for it.'] : []),
+    ...(cut ? [`${CUT} marks cut text: gateway_list_tools with the server has it whole.`] : []),
+  ];
+  return notes.length > 0 ? { note: notes.join(" ") } : {};
+}
+
 async function searchTools(gateway: Gateway, ctx: CallContext, raw: unknown): Promise<Result> {
   const args = SearchArgs.safeParse(raw ?? {});
   if (!args.success) return describeArgsError("gateway_search_tools", args.error);
   let cut = false;
-  const matches = (await gateway.search(ctx, args.data.query, args.data.limit)).map((m) => {
+  let signatures = false;
+  let firstChars = 0;
+  const matches = (await gateway.search(ctx, args.data.query, args.data.limit)).map((m, rank) => {
     const description = cutText(m.tool.description ?? "", TOOL_DESCRIPTION_MAX);
     const schema = compactSchema(m.tool.inputSchema);
-    cut ||= description.cut || schema.cut;
-    return {
+    const full = {
       server: m.server,
       tool: m.tool.name,
       description: description.text,
       score: m.score,
       inputSchema: schema.schema,
     };
+    const size = JSON.stringify(full).length;
+    if (rank === 0 || (rank === 1 && firstChars + size <= FULL_MATCH_CHARS)) {
+      firstChars += size;
+      cut ||= description.cut || schema.cut;
+      return full;
+    }
+    signatures = true;
+    const short = cutText(summary(m.tool.description ?? ""), SIGNATURE_DESCRIPTION_MAX);
+    const line = signature(m.tool.inputSchema);
+    cut ||= short.cut || line.cut;
+    return {
+      server: m.server,
+      tool: m.tool.name,
+      description: short.text,
+      score: m.score,
+      signature: line.text,
+    };
   });
   if (matches.length > 0) {
-    const note = cut
-      ? { note: `Text ending in ${CUT} is cut: gateway_list_tools with the server has it all.` }
-      : {};
-    return structured({ query: args.data.query, matches, ...note });
+    return structured({ query: args.data.query, matches, ...searchNote(cut, signatures) });
   }
   // An empty answer should still move the agent forward.
   const hint = gateway.catalogEmpty

@@ -4,7 +4,7 @@ import { Client as SdkClient } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { CallToolResultSchema } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
-import { compactSchema } from "../../src/server/compact-schema.ts";
+import { compactSchema, signature } from "../../src/server/compact-schema.ts";
 import { SUMMARY_MAX, summary } from "../../src/server/meta-tools.ts";
 import {
   connectHttp,
@@ -311,6 +311,56 @@ describe("search result schemas", () => {
     };
     const original = full.tools.find((t) => t.name === "get-sum")?.inputSchema as Json;
     expect(compactSchema(original).schema).toEqual(schema);
+  });
+});
+
+describe("search answers: whole schemas first, signatures after", () => {
+  test("the first match has its inputSchema, later ones a signature, and the note says how to get more", async () => {
+    const out = structured(await call(client, "gateway_search_tools", { query: "file", limit: 8 }));
+    const matches = out.matches as Json[];
+    expect(matches.length).toBe(8);
+    expect(matches[0]?.inputSchema).toMatchObject({ type: "object" });
+    expect(matches[0]).not.toHaveProperty("signature");
+    const short = matches.slice(2);
+    for (const m of short) {
+      expect(m).not.toHaveProperty("inputSchema");
+      expect(String(m.signature)).toMatch(/^\(.*\)$/);
+    }
+    expect(String(out.note)).toContain('search "server/tool"');
+  });
+
+  test('searching a signature match as "server/tool" brings its schema, enough to call it', async () => {
+    const out = structured(await call(client, "gateway_search_tools", { query: "file", limit: 8 }));
+    const short = (out.matches as Json[]).find((m) => m.signature !== undefined);
+    expect(short).toBeDefined();
+    const again = structured(
+      await call(client, "gateway_search_tools", { query: `${short?.server}/${short?.tool}` }),
+    );
+    const first = (again.matches as Json[])[0];
+    expect(first).toMatchObject({ server: short?.server, tool: short?.tool });
+    expect(first?.inputSchema).toMatchObject({ type: "object" });
+  });
+
+  test("a signature names every required argument, and a call missing one says which", async () => {
+    const listing = structured(await call(client, "gateway_list_tools", { server: "everything" })) as {
+      tools: Json[];
+    };
+    const schema = listing.tools.find((t) => t.name === "get-sum")?.inputSchema as Json;
+    expect(signature(schema).text).toBe("(a: number, b: number)");
+    const text = errorText(
+      await call(client, "gateway_invoke", { server: "everything", tool: "get-sum", arguments: { a: 1 } }),
+    );
+    // The backend's validation error names the missing argument; the gateway relays it as an isError result.
+    expect(text).toMatch(/invalid arguments for tool get-sum.*\bb\b/i);
+  });
+
+  test("the answer matches the declared outputSchema (the SDK client checks it)", async () => {
+    const result = await client.callTool({
+      name: "gateway_search_tools",
+      arguments: { query: "file", limit: 6 },
+    });
+    expect(result.isError).toBeFalsy();
+    expect((result.structuredContent as { matches: Json[] }).matches.length).toBe(6);
   });
 });
 
