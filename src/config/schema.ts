@@ -409,6 +409,39 @@ export const SearchSchema = z
   })
   .describe("Tool search (gateway_search_tools)");
 
+export const WebhookSchema = z
+  .strictObject({
+    provider: z
+      .enum(["github", "linear", "stripe", "generic"])
+      .describe(
+        "Whose signature scheme: github (X-Hub-Signature-256), linear (Linear-Signature), stripe (Stripe-Signature), generic (Standard Webhooks: webhook-id/-timestamp/-signature)",
+      ),
+    secret: z
+      .string()
+      .min(16, "use the sender's signing secret (at least 16 characters), written as a $-brace variable")
+      .describe("The signing secret shared with the sender (write it as a $-brace variable)"),
+    description: z.string().default("").describe("Shown on the webhook://<name>/latest resource"),
+    tolerance: Duration.optional().describe(
+      "How far a signed timestamp may be from now (default: linear 60s, stripe and generic 5m; github signs none)",
+    ),
+    keep: z.number().int().min(1).max(1000).default(50).describe("Events kept for reading (newest)"),
+    max_body_size: z
+      .number()
+      .int()
+      .positive()
+      .max(25 * 1024 * 1024)
+      .default(1024 * 1024)
+      .describe("Largest delivery accepted, in bytes"),
+  })
+  .superRefine((hook, ctx) => {
+    if (hook.provider === "generic" && hook.secret.startsWith("whsec_")) {
+      if (!/^[A-Za-z0-9+/]+={0,2}$/.test(hook.secret.slice(6))) {
+        ctx.addIssue({ code: "custom", path: ["secret"], message: "whsec_ must be followed by base64" });
+      }
+    }
+  })
+  .describe("A webhook received on POST /webhooks/<name>, checked by its signature");
+
 export const GatewayConfigSchema = z.strictObject({
   server: ServerSchema.default(ServerSchema.parse({})),
   meta_mcp: MetaMcpSchema.default(MetaMcpSchema.parse({})),
@@ -424,6 +457,13 @@ export const GatewayConfigSchema = z.strictObject({
   auth: AuthSchema.optional(),
   search: SearchSchema.default(SearchSchema.parse({})),
   firewall: FirewallSchema.default(FirewallSchema.parse({})),
+  webhooks: z
+    .record(
+      z.string().regex(BACKEND_NAME, "webhook names use letters, digits, _ . - (max 64)"),
+      WebhookSchema,
+    )
+    .default({})
+    .describe("Signed webhooks (GitHub, Linear, Stripe, Standard Webhooks) turned into MCP notifications"),
 });
 
 /** Validated configuration, durations in milliseconds. */
@@ -446,5 +486,7 @@ export type BudgetConfig = z.output<typeof BudgetSchema>;
 export type SessionLimits = z.output<typeof SessionLimitsSchema>;
 /** The validated `firewall` section. */
 export type FirewallConfig = z.output<typeof FirewallSchema>;
+/** One validated `webhooks.<name>` entry. */
+export type WebhookConfig = z.output<typeof WebhookSchema>;
 /** One validated backend entry. */
 export type BackendConfig = z.output<typeof BackendSchema>;

@@ -8,6 +8,7 @@ import { unresolvedVariables } from "../config/load.ts";
 import type { GatewayConfig } from "../config/schema.ts";
 import { log } from "../log.ts";
 import { cacheDir } from "../user-dirs.ts";
+import { WEBHOOKS_BACKEND, WebhookBackend } from "../webhooks/backend.ts";
 
 // The one place that knows every kind of backend: MCP servers (src/backends/) and the REST capabilities
 // (src/capabilities/). Neither folder imports the other.
@@ -61,7 +62,23 @@ export function buildCapabilities(config: GatewayConfig): Backend | undefined {
   });
 }
 
-/** Every backend a config asks for, of whichever kind: its enabled entries, then the capabilities backend. */
+/** The webhooks backend (`webhook://{name}/latest` resources, the events tool), when any is configured. */
+export function buildWebhooks(config: GatewayConfig, options: BuildOptions = {}): Backend | undefined {
+  if (Object.keys(config.webhooks).length === 0) return undefined;
+  if (config.backends[WEBHOOKS_BACKEND] !== undefined) {
+    log.warn(`a backend is already named "${WEBHOOKS_BACKEND}"; rename it to receive webhooks`);
+    return undefined;
+  }
+  return new WebhookBackend(config.webhooks, {
+    log: log.withTag(WEBHOOKS_BACKEND),
+    ...(options.now ? { now: options.now } : {}),
+  });
+}
+
+/**
+ * Every backend a config asks for, of whichever kind: its enabled entries, then the capabilities backend,
+ * then the webhooks.
+ */
 export function backendsFromConfig(config: GatewayConfig, options: BuildOptions = {}): Backend[] {
   const backends: Backend[] = [];
   for (const name of Object.keys(config.backends)) {
@@ -70,5 +87,7 @@ export function backendsFromConfig(config: GatewayConfig, options: BuildOptions 
   }
   const capabilities = buildCapabilities(config);
   if (capabilities) backends.push(capabilities);
+  const webhooks = buildWebhooks(config, options);
+  if (webhooks) backends.push(webhooks);
   return backends;
 }

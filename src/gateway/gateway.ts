@@ -3,6 +3,7 @@ import type { BackendSnapshot } from "../backends/backend.ts";
 import type { CatalogEntry } from "../catalog/catalog.ts";
 import type { GatewayConfig } from "../config/schema.ts";
 import { GatewayError, isGatewayError } from "../errors.ts";
+import { WEBHOOKS_BACKEND, WebhookBackend, type WebhookInbox } from "../webhooks/backend.ts";
 import type { CallContext, Principal } from "./call-context.ts";
 import { GatewayCore, type GatewayCoreOptions } from "./core.ts";
 import { firewallState, healthReport, metricsText } from "./health.ts";
@@ -80,6 +81,12 @@ export class Gateway {
   /** `meta_mcp.surfaced`: the tools (`server/tool`) a meta session lists beside the meta-tools, in order. */
   get surfaced(): readonly string[] {
     return this.#core.config.meta_mcp.surfaced;
+  }
+
+  /** The webhooks' receiving end (`POST /webhooks/{name}`), when any webhook is configured. */
+  get webhooks(): WebhookInbox | undefined {
+    const backend = this.#core.pool.get(WEBHOOKS_BACKEND);
+    return backend instanceof WebhookBackend ? backend : undefined;
   }
 
   /** Names of the configured backends. */

@@ -3,7 +3,8 @@ import { diffConfig } from "../config/reload.ts";
 import type { GatewayConfig } from "../config/schema.ts";
 import { errorMessage } from "../errors.ts";
 import { log } from "../log.ts";
-import { buildBackend, buildCapabilities } from "./backends-from-config.ts";
+import { WEBHOOKS_BACKEND, WebhookBackend } from "../webhooks/backend.ts";
+import { buildBackend, buildCapabilities, buildWebhooks } from "./backends-from-config.ts";
 import type { GatewayCore } from "./core.ts";
 
 /** What a reload did, for logs and tests. */
@@ -42,6 +43,15 @@ export async function applyConfig(gateway: GatewayCore, next: GatewayConfig): Pr
     if (capabilities) {
       pool.add(capabilities);
       starting.push(capabilities.start().catch((err) => log.error(errorMessage(err))));
+    }
+  }
+  // A changed webhooks section starts its buffers afresh; sessions keep their subscriptions (by name).
+  if (JSON.stringify(previous.webhooks) !== JSON.stringify(next.webhooks)) {
+    if (pool.get(WEBHOOKS_BACKEND) instanceof WebhookBackend) await pool.remove(WEBHOOKS_BACKEND);
+    const replaced = buildWebhooks(next);
+    if (replaced) {
+      pool.add(replaced);
+      starting.push(replaced.start());
     }
   }
   for (const setting of diff.needsRestart) log.warn(`${setting} changed: restart the gateway to apply it`);

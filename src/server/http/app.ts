@@ -7,6 +7,7 @@ import type { Gateway } from "../../gateway/gateway.ts";
 import { log } from "../../log.ts";
 import { PROMETHEUS_CONTENT_TYPE } from "../../metrics/prometheus.ts";
 import { didYouMean } from "../../suggest.ts";
+import { isWebhookPath, serveWebhook } from "../../webhooks/endpoint.ts";
 import {
   type AppEnv,
   authMiddleware,
@@ -53,7 +54,7 @@ function methodNotAllowed(allow: string, message = "Method not allowed"): Respon
 export function createApp(parts: AppParts): Hono<AppEnv> {
   const { gateway, sessions, stateless, sse, limits, auth } = parts;
   const app = new Hono<AppEnv>({ strict: false });
-  app.use(requestGuard(parts.origin));
+  app.use(requestGuard(parts.origin, { anyHost: isWebhookPath }));
   app.use(
     cors({
       // The guard has already refused every origin that is neither loopback nor allowed.
@@ -118,6 +119,11 @@ export function createApp(parts: AppParts): Hono<AppEnv> {
   app.all("/sse", () => methodNotAllowed("GET", "Use GET /sse"));
   app.post("/message", (c) => sse.post(c.req.raw, limits, c.get("principal")));
   app.all("/message", () => methodNotAllowed("POST", "Use POST /message"));
+
+  app.post("/webhooks/:name", (c) =>
+    serveWebhook(c.req.raw, c.req.param("name"), gateway.webhooks, { bodyTimeoutMs: limits.bodyTimeoutMs }),
+  );
+  app.all("/webhooks/:name", () => methodNotAllowed("POST", "Use POST /webhooks/{name}"));
 
   app.route("/ui", dashboard({ gateway, auth, activeSessions: () => sessions.size + sse.size }));
 

@@ -28,10 +28,11 @@ export function nestsDeeperThan(value: unknown, max: number): boolean {
   return false;
 }
 
-type Read = { bytes: Uint8Array } | { error: "too-large" | "late" | "unreadable" };
+/** A body read whole, or why not. */
+export type Read = { bytes: Uint8Array } | { error: "too-large" | "late" | "unreadable" };
 
 /** Reads a body chunk by chunk, stopping as soon as it passes `max` bytes or the deadline. */
-async function readBounded(request: Request, max: number, timeoutMs: number): Promise<Read> {
+export async function readBounded(request: Request, max: number, timeoutMs: number): Promise<Read> {
   const reader = request.body?.getReader();
   if (!reader) return { bytes: new Uint8Array() };
   const chunks: Uint8Array[] = [];

@@ -14,10 +14,14 @@ export interface OriginPolicy {
 
 /**
  * Why a request must be refused as a possible DNS-rebinding attack, or undefined when it may pass:
- * a browser Origin that is not loopback or explicitly allowed, or (when bound to loopback) a Host header
- * naming anything but a loopback address.
+ * a browser Origin that is not loopback or explicitly allowed, or (when bound to loopback, unless
+ * `checkHost` is false) a Host header naming anything but a loopback address.
  */
-export function rejectForeignOrigin(request: Request, policy: OriginPolicy): string | undefined {
+export function rejectForeignOrigin(
+  request: Request,
+  policy: OriginPolicy,
+  options: { checkHost?: boolean } = {},
+): string | undefined {
   const origin = request.headers.get("origin");
   if (origin && origin !== "null") {
     let hostname: string;
@@ -32,7 +36,7 @@ export function rejectForeignOrigin(request: Request, policy: OriginPolicy): str
   } else if (origin === "null") {
     return 'Origin "null" is not allowed';
   }
-  if (isLoopbackHost(policy.bindHost)) {
+  if (options.checkHost !== false && isLoopbackHost(policy.bindHost)) {
     const host = request.headers.get("host");
     if (host) {
       const hostname = host.startsWith("[") ? host.slice(0, host.indexOf("]") + 1) : host.split(":")[0];
