@@ -29,6 +29,9 @@ const PAGE = `<!doctype html>
 <a href="#overview">Overview</a>
 <a href="#tools">Tools</a>
 <a href="#activity">Activity</a>
+<a href="#usage">Usage</a>
+<a href="#security">Security</a>
+<a href="#config">Config</a>
 </nav>
 <span id="who"></span>
 </header>

@@ -13,7 +13,9 @@ import type { SessionPeer } from "../gateway/session-hub.ts";
 import type { AppEnv } from "../server/http/auth.ts";
 import { readJsonBody } from "../server/http/body.ts";
 import { type ActivityEntry, ActivityFeed } from "./activity.ts";
+import { adminApi } from "./admin-api.ts";
 import { dashboardAssets } from "./assets.ts";
+import { CallerTally } from "./caller-stats.ts";
 
 /** What the dashboard reads: the facade, auth when configured, and the open session count. */
 export interface DashboardParts {
@@ -22,8 +24,6 @@ export interface DashboardParts {
   auth?: Auth | undefined;
   /** Open client sessions (Streamable HTTP and SSE). @default () => 0 */
   activeSessions?: () => number;
-  /** The call log; one is made over the gateway's metrics when not given. */
-  activity?: ActivityFeed;
 }
 
 /** The cookie holding the dashboard caller's API key (HttpOnly, SameSite=Strict, path /ui). */
@@ -71,7 +71,12 @@ function noStore(response: Response): Response {
 export function dashboard(parts: DashboardParts): Hono<AppEnv> {
   const { gateway, auth } = parts;
   const sessions = parts.activeSessions ?? (() => 0);
-  const feed = parts.activity ?? new ActivityFeed(() => gateway.metrics(sessions()));
+  const feed = new ActivityFeed();
+  const callers = new CallerTally();
+  gateway.onRequest((record) => {
+    feed.record(record);
+    callers.record(record);
+  });
   const secret = randomBytes(32);
   const peer = dashboardPeer();
   const app = new Hono<AppEnv>({ strict: false });
@@ -86,7 +91,12 @@ export function dashboard(parts: DashboardParts): Hono<AppEnv> {
     }
     const key = getCookie(c, SESSION_COOKIE);
     if (key === undefined) {
-      if (c.get("admin")) return { principal: c.get("principal"), key: c.req.header("authorization") ?? "" };
+      const header = c.req.header("authorization");
+      if (c.get("admin")) return { principal: c.get("principal"), key: header ?? "" };
+      // A valid credential without the admin scope: logging in again with it would not help.
+      if (header !== undefined && c.get("principal").id !== "unauthenticated") {
+        return { refused: 403, message: "the dashboard needs a key with the admin scope" };
+      }
       return { refused: 401, message: "log in with an API key that has the admin scope" };
     }
     const result = await auth.authenticateRequest(key, "/ui");
@@ -116,7 +126,6 @@ export function dashboard(parts: DashboardParts): Hono<AppEnv> {
           return noStore(c.json({ error: "missing or stale CSRF token: reload the page" }, 403));
         }
       }
-      feed.touch();
       return noStore(await handle(c, who.principal));
     };
 
@@ -213,7 +222,6 @@ export function dashboard(parts: DashboardParts): Hono<AppEnv> {
       const parsed = InvokeBody.safeParse(body);
       if (!parsed.success) return c.json({ error: "send {server, tool, arguments}" }, 400);
       const { server, tool } = parsed.data;
-      feed.expect(server, tool, principal.id);
       try {
         const result = await gateway.invoke(
           context(principal, c.req.raw.signal),
@@ -227,8 +235,6 @@ export function dashboard(parts: DashboardParts): Hono<AppEnv> {
           { error: errorMessage(error), ...(isGatewayError(error) ? { code: error.code } : {}) },
           status as 400,
         );
-      } finally {
-        feed.poll();
       }
     }),
   );
@@ -278,6 +284,8 @@ export function dashboard(parts: DashboardParts): Hono<AppEnv> {
       });
     }),
   );
+
+  adminApi(app, { gateway, auth, callers, sessions, admitted, context });
 
   app.all("/api/*", (c) => c.json({ error: `Not found: ${c.req.path}` }, 404));
   return app;

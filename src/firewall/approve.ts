@@ -19,17 +19,23 @@ export interface ApproveReport {
  * @throws GatewayError USAGE when the target is malformed or nothing of it is quarantined
  */
 export function approveTools(target: string, options: { config?: string | undefined } = {}): ApproveReport {
-  const slash = target.indexOf("/");
-  const server = slash < 0 ? target : target.slice(0, slash);
-  const tool = slash < 0 ? undefined : target.slice(slash + 1);
-  if (server === "" || tool === "")
-    throw new GatewayError("USAGE", `write SERVER or SERVER/TOOL (got "${target}")`);
+  parseTarget(target);
   const location = locateConfig({ flag: options.config });
   const config =
     location.path && (location.explicit || existsSync(location.path))
       ? loadConfigFile(location.path).config
       : undefined;
-  const store = new PinStore(config?.lifecycle.cache_dir ?? cacheDir());
+  return approveInCache(config?.lifecycle.cache_dir ?? cacheDir(), target);
+}
+
+/**
+ * Approves quarantined tools in the pins under one cache dir: what `tools approve` does once it found the
+ * config, and what a running gateway does for the dashboard.
+ * @throws GatewayError USAGE when the target is malformed or nothing of it is quarantined
+ */
+export function approveInCache(dir: string, target: string): ApproveReport {
+  const { server, tool } = parseTarget(target);
+  const store = new PinStore(dir);
   const approved = approvePins(store, server, tool);
   if (approved.length === 0) {
     throw new GatewayError(
@@ -38,4 +44,13 @@ export function approveTools(target: string, options: { config?: string | undefi
     );
   }
   return { server, approved, dir: store.dir };
+}
+
+function parseTarget(target: string): { server: string; tool: string | undefined } {
+  const slash = target.indexOf("/");
+  const server = slash < 0 ? target : target.slice(0, slash);
+  const tool = slash < 0 ? undefined : target.slice(slash + 1);
+  if (server === "" || tool === "")
+    throw new GatewayError("USAGE", `write SERVER or SERVER/TOOL (got "${target}")`);
+  return { server, tool };
 }

@@ -8,7 +8,7 @@ import { errorMessage, GatewayError } from "../errors.ts";
 import type { Surface } from "../gateway/call-context.ts";
 import type { Gateway } from "../gateway/gateway.ts";
 import { configureLog, log } from "../log.ts";
-import { exposureRefusal, exposureWarning } from "./exposure.ts";
+import { exposureRefusal, exposureWarning, isLoopbackHost } from "./exposure.ts";
 import type { FrontEndTls, HttpFrontEnd } from "./http/front-end.ts";
 
 /** Runs the gateway until SIGINT/SIGTERM (or, with --stdio, until the client closes stdin). */
@@ -115,6 +115,8 @@ export async function runGateway(
   log.info(
     `listening on ${http.url.href}mcp (${surface.kind} mode, ${gateway.backendNames.length} backends)`,
   );
+  // The dashboard answers where /metrics does: on a loopback bind, or anywhere with auth (admin keys).
+  if (auth || isLoopbackHost(config.server.host)) log.info(`dashboard: ${new URL("/ui", http.url).href}`);
 }
 
 /** The config's `auth:` section at work (keys file read), or undefined without one. */
@@ -217,6 +219,7 @@ function startReloading(
           `config reloaded (${why}): ${changes.length > 0 ? changes.join(" ") : "no backend changes"}`,
         );
       } catch (err) {
+        gateway.rejectReload(why, err);
         log.error(`config reload rejected (${why}); still serving the previous config: ${errorMessage(err)}`);
       }
     });

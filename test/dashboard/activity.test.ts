@@ -1,54 +1,86 @@
 import { describe, expect, test } from "bun:test";
-import { type ActivityEntry, ActivityFeed, readMetrics } from "../../src/dashboard/activity.ts";
+import { type ActivityEntry, ActivityFeed } from "../../src/dashboard/activity.ts";
+import { CallerTally } from "../../src/dashboard/caller-stats.ts";
+import { emptyBuckets, latencyHistograms, observe, quantile } from "../../src/dashboard/latency.ts";
+import type { AuditRecord } from "../../src/gateway/hooks.ts";
 
-function metrics(calls: number, seconds: number, outcome = "success"): string {
-  return [
-    "# TYPE mcp_gateway_requests_total counter",
-    `mcp_gateway_requests_total{backend="everything",tool="get-sum",outcome="${outcome}"} ${calls}`,
-    `mcp_gateway_request_duration_seconds_sum{backend="everything",tool="get-sum"} ${seconds}`,
-    `mcp_gateway_request_duration_seconds_count{backend="everything",tool="get-sum"} ${calls}`,
-  ].join("\n");
+function record(
+  principal: string,
+  outcome: AuditRecord["outcome"],
+  durationMs: number,
+  time = 1000,
+): AuditRecord {
+  return {
+    time,
+    principal,
+    session: "abcd1234",
+    server: "everything",
+    kind: "tool",
+    name: "get-sum",
+    outcome,
+    durationMs,
+    bytes: 0,
+  };
 }
 
 describe("ActivityFeed", () => {
-  test("reads request counters and latency sums by backend and tool", () => {
-    const reading = readMetrics(metrics(3, 0.3));
-    expect(reading.requests.get(JSON.stringify(["everything", "get-sum", "success"]))).toBe(3);
-    expect(reading.sum.get(JSON.stringify(["everything", "get-sum"]))).toBe(0.3);
-  });
-
-  test("emits one entry per new call with its latency, attributed to the dashboard caller who made it", () => {
-    let text = metrics(1, 0.1);
-    const feed = new ActivityFeed(() => text, { now: () => 1000 });
+  test("turns each audit record into one entry with its principal, keeping the latest", () => {
+    const feed = new ActivityFeed({ keep: 2 });
     const seen: ActivityEntry[] = [];
     const stop = feed.subscribe((e) => seen.push(e));
-    feed.expect("everything", "get-sum", "key:root");
-    text = metrics(2, 0.125);
-    feed.poll();
-    text = metrics(2, 0.125);
-    feed.poll();
+    feed.record(record("key:root", "success", 12.4));
     stop();
-    feed.close();
+    feed.record(record("key:ci", "tool_error", 3));
+    feed.record(record("anonymous", "denied", 0));
     expect(seen).toEqual([
       {
         time: 1000,
         principal: "key:root",
+        session: "abcd1234",
         server: "everything",
+        kind: "tool",
         tool: "get-sum",
         outcome: "success",
-        latencyMs: 25,
-        count: 1,
+        latencyMs: 12,
       },
     ]);
+    expect(feed.recent.map((e) => e.principal)).toEqual(["key:ci", "anonymous"]);
+  });
+});
+
+describe("latency buckets", () => {
+  test("quantiles interpolate inside a bucket and stop at the last bound", () => {
+    const b = emptyBuckets([10, 100]);
+    expect(quantile(b, 0.5)).toBeUndefined();
+    for (const ms of [1, 2, 3, 4]) observe(b, ms);
+    expect(quantile(b, 0.5)).toBe(5);
+    observe(b, 5000);
+    expect(quantile(b, 0.99)).toBe(100);
   });
 
-  test("calls seen only in the metrics are the client's, and nothing before the first reading is replayed", () => {
-    let text = metrics(5, 1);
-    const feed = new ActivityFeed(() => text);
-    feed.touch();
-    text = metrics(7, 1.2, "success");
-    feed.poll();
-    feed.close();
-    expect(feed.recent.map((e) => [e.principal, e.count])).toEqual([["client", 2]]);
+  test("reads a /metrics histogram into per-bucket counts in ms", () => {
+    const text = [
+      'mcp_gateway_request_duration_seconds_bucket{backend="everything",tool="get-sum",le="0.005"} 2',
+      'mcp_gateway_request_duration_seconds_bucket{backend="everything",tool="get-sum",le="0.01"} 3',
+      'mcp_gateway_request_duration_seconds_bucket{backend="everything",tool="get-sum",le="+Inf"} 4',
+      'mcp_gateway_request_duration_seconds_count{backend="everything",tool="get-sum"} 4',
+    ].join("\n");
+    const series = latencyHistograms(text).get(JSON.stringify(["everything", "get-sum"]));
+    expect(series).toEqual({ bounds: [5, 10], counts: [2, 1, 1] });
+    expect(quantile(series as NonNullable<typeof series>, 0.5)).toBe(5);
+  });
+});
+
+describe("CallerTally", () => {
+  test("counts calls, errors, latency and last use per principal, dropping the least recently seen", () => {
+    const tally = new CallerTally({ maxCallers: 2 });
+    tally.record(record("key:a", "success", 4, 1));
+    tally.record(record("key:b", "denied", 0, 2));
+    tally.record(record("key:a", "timeout", 8, 3));
+    tally.record(record("key:c", "success", 1, 4));
+    expect(tally.get("key:b")).toBeUndefined();
+    const a = tally.get("key:a");
+    expect([a?.calls, a?.errors, a?.lastUsed]).toEqual([2, 1, 3]);
+    expect(tally.all().map((c) => c.principal)).toEqual(["key:a", "key:c"]);
   });
 });

@@ -104,6 +104,7 @@ describe.skipIf(NO_BROWSER !== undefined)("the dashboard in headless Chromium", 
       { message: "secret-argument" },
     );
     await echo.first().waitFor();
+    expect(await echo.first().textContent()).toContain("other");
     expect(await page.locator("#activity-rows").textContent()).not.toContain("secret-argument");
     await page.screenshot({ path: join(ARTIFACTS, "activity.png"), fullPage: true });
     expect(await seriousViolations(page)).toEqual([]);

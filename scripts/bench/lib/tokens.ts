@@ -1,18 +1,8 @@
 import { join } from "node:path";
-import type { Tool } from "@modelcontextprotocol/sdk/types.js";
-import { encode } from "gpt-tokenizer/encoding/o200k_base";
 import { BENCH_DIR } from "./paths.ts";
 
-/** Tools as model APIs receive them: `[{name, description, input_schema}]`, minified. */
-export function serializeTools(tools: readonly Tool[]): string {
-  return JSON.stringify(
-    tools.map((t) => ({ name: t.name, description: t.description ?? "", input_schema: t.inputSchema })),
-  );
-}
-
-export function o200k(text: string): number {
-  return encode(text).length;
-}
+// One counting path for the bench and the dashboard's Usage page.
+export { o200k, serializeTools } from "../../../src/usage/context-tokens.ts";
 
 type Counter = (text: string) => number;
 let claude: Counter | null | undefined;

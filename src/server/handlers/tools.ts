@@ -11,8 +11,6 @@ import type { Gateway } from "../../gateway/gateway.ts";
 import { exposedName } from "../../gateway/tool-names.ts";
 import { log } from "../../log.ts";
 import { didYouMean } from "../../suggest.ts";
-import { WEBHOOKS_BACKEND } from "../../webhooks/backend.ts";
-import { EVENTS_TOOL, WEBHOOK_EVENTS_TOOL } from "../../webhooks/events-tool.ts";
 import { relayedCallError } from "../boundary.ts";
 import { META_TOOL_NAMES, META_TOOLS, type MetaToolName } from "../meta-tool-definitions.ts";
 import { callMetaTool } from "../meta-tools.ts";
@@ -38,19 +36,12 @@ interface SurfacedTool {
 }
 
 function surfacedTools(gateway: Gateway): SurfacedTool[] {
-  // The webhooks' events tool joins a meta surface only when webhooks are configured.
-  const own = gateway.webhooks
-    ? [{ server: WEBHOOKS_BACKEND, tool: EVENTS_TOOL.name, name: WEBHOOK_EVENTS_TOOL }]
-    : [];
-  return [
-    ...own,
-    ...gateway.surfaced.map((spec) => {
-      const slash = spec.indexOf("/");
-      const server = spec.slice(0, slash);
-      const tool = spec.slice(slash + 1);
-      return { server, tool, name: exposedName(server, tool) };
-    }),
-  ];
+  return gateway.surfaced.map((spec) => {
+    const slash = spec.indexOf("/");
+    const server = spec.slice(0, slash);
+    const tool = spec.slice(slash + 1);
+    return { server, tool, name: exposedName(server, tool) };
+  });
 }
 
 /** Surfaced tools already warned about, per gateway, so each problem is logged once, not per tools/list. */
@@ -68,7 +59,7 @@ function warnOnce(gateway: Gateway, spec: string, message: string): void {
  * The meta-tools, then the surfaced tools in config order (never the catalog's order, so the list stays
  * byte-stable for clients' prompt caches). A surfaced tool whose backend or tool is missing is left out.
  */
-async function metaToolList(gateway: Gateway, ctx: CallContext): Promise<Tool[]> {
+export async function metaToolList(gateway: Gateway, ctx: CallContext): Promise<Tool[]> {
   const surfaced = surfacedTools(gateway);
   if (surfaced.length === 0) return META_TOOLS;
   const { tools } = await gateway.listTools(ctx);
