@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 // The npm package's command: runs the gateway (TypeScript on Bun) with the Bun binary that the `bun` npm
 // dependency brought, so `npx mcp-gateway` and `npm i -g mcp-gateway` work with plain Node on PATH.
-// Plain JavaScript on purpose: this file is the only one Node runs.
+// Plain JavaScript on purpose: this file and platform.mjs are the only ones Node runs.
 import { spawn } from "node:child_process";
 import { existsSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { bunPackages, exitPlan, relaunchCommand, signalPlan } from "./platform.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const entry = join(here, "..", "src", "main.ts");
@@ -31,15 +32,10 @@ function packageDir(name) {
 /** The Bun executable: $MCP_GATEWAY_BUN, the platform package bun installs from, then bun's own bin. */
 function findBun() {
   if (process.env.MCP_GATEWAY_BUN) return process.env.MCP_GATEWAY_BUN;
-  const os = process.platform === "win32" ? "windows" : process.platform;
-  const cpu = process.arch === "arm64" ? "aarch64" : process.arch;
-  const exe = process.platform === "win32" ? "bun.exe" : "bun";
-  const names = isMusl()
-    ? [`@oven/bun-${os}-${cpu}-musl`, `@oven/bun-${os}-${cpu}-musl-baseline`]
-    : [`@oven/bun-${os}-${cpu}`, `@oven/bun-${os}-${cpu}-baseline`];
-  for (const name of names) {
+  const facts = { platform: process.platform, arch: process.arch, musl: isMusl() };
+  for (const { name, exe } of bunPackages(facts)) {
     const dir = packageDir(name);
-    if (dir && existsSync(join(dir, "bin", exe))) return join(dir, "bin", exe);
+    if (dir && existsSync(join(dir, exe))) return join(dir, exe);
   }
   // bun's postinstall replaces this placeholder with the real binary (skipped under --ignore-scripts).
   const bun = packageDir("bun");
@@ -51,7 +47,7 @@ function findBun() {
 const bun = findBun();
 if (!bun) {
   process.stderr.write(
-    "mcp-gateway: no Bun runtime found for this platform (the `bun` npm dependency did not install one); " +
+    `mcp-gateway: no Bun runtime found for ${process.platform}-${process.arch} (the \`bun\` npm dependency did not install one); ` +
       "reinstall without --omit=optional, or set MCP_GATEWAY_BUN to a bun executable\n",
   );
   process.exit(1);
@@ -63,22 +59,33 @@ const child = spawn(
   {
     stdio: "inherit",
     windowsHide: true,
-    // `setup` writes this absolute command into clients' configs (GUI apps often lack the shell's PATH).
-    env: { ...process.env, MCP_GATEWAY_LAUNCHER: process.argv[1] ?? "" },
+    env: {
+      ...process.env,
+      // `setup` writes this command into clients' configs (JSON: node and this script, absolute).
+      MCP_GATEWAY_LAUNCHER: JSON.stringify(
+        relaunchCommand({
+          execPath: process.execPath,
+          script: process.argv[1] ?? fileURLToPath(import.meta.url),
+        }),
+      ),
+    },
   },
 );
-for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
+const signals = signalPlan(process.platform);
+for (const signal of signals.forward) {
   process.on(signal, () => {
     if (child.exitCode === null) child.kill(signal);
   });
 }
+for (const signal of signals.absorb) process.on(signal, () => {});
 child.on("error", (err) => {
   process.stderr.write(`mcp-gateway: cannot run ${bun}: ${err.message}\n`);
   process.exit(1);
 });
 child.on("exit", (code, signal) => {
-  if (signal) {
-    process.removeAllListeners(signal);
-    process.kill(process.pid, signal);
-  } else process.exit(code ?? 1);
+  const end = exitPlan({ platform: process.platform, code, signal });
+  if ("signal" in end) {
+    process.removeAllListeners(end.signal);
+    process.kill(process.pid, end.signal);
+  } else process.exit(end.code);
 });

@@ -44,10 +44,27 @@ const args = {
 export function gatewayCommand(): { command: string; args: string[] } {
   if (Bun.main.startsWith("/$bunfs/") || /^[A-Z]:[\\/]~BUN[\\/]/i.test(Bun.main))
     return { command: process.execPath, args: [] };
-  const launcher = process.env.MCP_GATEWAY_LAUNCHER;
-  if (launcher && isAbsolute(launcher)) return { command: launcher, args: [] };
+  const launcher = launcherCommand(process.env.MCP_GATEWAY_LAUNCHER);
+  if (launcher) return launcher;
   if (/[\\/]src[\\/]main\.ts$/.test(Bun.main)) return { command: process.execPath, args: [Bun.main] };
   return { command: Bun.which("mcp-gateway") ?? "mcp-gateway", args: [] };
+}
+
+/** The npm launcher's `MCP_GATEWAY_LAUNCHER`: a JSON array of absolute paths (node, the script), or one path. */
+export function launcherCommand(value: string | undefined): { command: string; args: string[] } | undefined {
+  if (!value) return undefined;
+  let parts: unknown = [value];
+  if (value.startsWith("[")) {
+    try {
+      parts = JSON.parse(value);
+    } catch {
+      return undefined;
+    }
+  }
+  if (!Array.isArray(parts) || parts.length === 0) return undefined;
+  if (!parts.every((p): p is string => typeof p === "string" && isAbsolute(p))) return undefined;
+  const [command, ...args] = parts as [string, ...string[]];
+  return { command, args };
 }
 
 function undoCommand(backup: string, file: string): string {
