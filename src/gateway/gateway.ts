@@ -1,14 +1,16 @@
 import type { Tool } from "@modelcontextprotocol/sdk/types.js";
-import type { BackendSnapshot } from "../backends/backend.ts";
+import type { Backend, BackendSnapshot } from "../backends/backend.ts";
 import type { CatalogEntry } from "../catalog/catalog.ts";
-import type { Cluster } from "../cluster/cluster.ts";
 import type { GatewayConfig } from "../config/schema.ts";
-import { GatewayError, isGatewayError } from "../errors.ts";
+import { errorMessage, GatewayError, isGatewayError } from "../errors.ts";
+import { type ApproveReport, approveInCache } from "../firewall/approve.ts";
+import type { ToolUsage } from "../usage/usage-store.ts";
+import { cacheDir } from "../user-dirs.ts";
 import { WEBHOOKS_BACKEND, WebhookBackend, type WebhookInbox } from "../webhooks/backend.ts";
 import type { CallContext, Principal } from "./call-context.ts";
 import { GatewayCore, type GatewayCoreOptions } from "./core.ts";
 import { firewallState, healthReport, metricsText } from "./health.ts";
-import type { AccessTarget, GatewayHooks, RequestKind } from "./hooks.ts";
+import type { AccessTarget, AuditRecord, GatewayHooks, RequestKind } from "./hooks.ts";
 import { type Result, runOnBackend, startThroughBreaker } from "./pipeline.ts";
 import {
   LIST_METHODS,
@@ -45,6 +47,21 @@ export interface SearchHit {
   score: number;
 }
 
+/** A config reload that failed to load or validate (the running config kept serving). */
+export interface RejectedReload {
+  /** When, ms since the epoch. */
+  time: number;
+  /** What triggered it (`file changed`, `SIGHUP`). */
+  why: string;
+  /** The error's first line. */
+  message: string;
+  /** The problems it listed (`file:line:col: …`), or the message alone. */
+  problems: string[];
+}
+
+/** What an operator can do to one backend. */
+export type BackendAction = "restart" | "wake" | "sleep";
+
 /** Every MCP method `relay` takes. */
 export type RelayMethod = ListMethod | RelayedMethod | "logging/setLevel";
 
@@ -57,21 +74,30 @@ export class Gateway {
   readonly #core: GatewayCore;
   readonly #hooks: GatewayHooks;
   readonly #names: ExposedNames;
+  readonly #requestListeners = new Set<(record: AuditRecord) => void>();
+  #rejected: RejectedReload | undefined;
 
   constructor(core: GatewayCore, hooks: GatewayHooks = {}) {
     this.#core = core;
-    this.#hooks = hooks;
+    const audit = hooks.audit;
+    // The audit hook also feeds `onRequest` listeners (the dashboard's call log).
+    this.#hooks = {
+      ...hooks,
+      audit: (record) => {
+        audit?.(record);
+        for (const listener of this.#requestListeners) {
+          try {
+            listener(record);
+          } catch {}
+        }
+      },
+    };
     this.#names = new ExposedNames(core);
   }
 
   /** A gateway over the backends of a config. */
   static fromConfig(config: GatewayConfig, options: GatewayCoreOptions & GatewayHooks = {}): Gateway {
     return new Gateway(new GatewayCore(config, options), options);
-  }
-
-  /** What this replica shares with the others (signed session ids, Redis), or undefined when alone. */
-  get cluster(): Cluster | undefined {
-    return this.#core.cluster;
   }
 
   /** The `server` section of the current config (where and how front ends listen). */
@@ -119,8 +145,77 @@ export class Gateway {
   }
 
   /** Applies a new, validated config: adds, stops and restarts only the backends that changed. */
-  reload(next: GatewayConfig): Promise<ReloadReport> {
-    return applyConfig(this.#core, next);
+  async reload(next: GatewayConfig): Promise<ReloadReport> {
+    const report = await applyConfig(this.#core, next);
+    this.#rejected = undefined;
+    return report;
+  }
+
+  /** The effective config (secrets included: mask it before showing it anywhere). */
+  get config(): GatewayConfig {
+    return this.#core.config;
+  }
+
+  /** Notes a reload that was rejected (bad YAML, invalid config); the next successful reload clears it. */
+  rejectReload(why: string, error: unknown): void {
+    const [message = "", ...problems] = errorMessage(error)
+      .split("\n")
+      .map((line) => line.trim())
+      .filter((line) => line !== "");
+    this.#rejected = {
+      time: this.#core.now(),
+      why,
+      message,
+      problems: problems.length > 0 ? problems : [message],
+    };
+  }
+
+  /** The last rejected reload, while no reload has succeeded since. */
+  get rejectedReload(): RejectedReload | undefined {
+    return this.#rejected;
+  }
+
+  /**
+   * Calls `listener` with every finished or refused backend request (the audit record: who, where, how it
+   * ended, how long — never arguments); returns its removal. Listeners must be quick and never read `bytes`.
+   */
+  onRequest(listener: (record: AuditRecord) => void): () => void {
+    this.#requestListeners.add(listener);
+    return () => this.#requestListeners.delete(listener);
+  }
+
+  /** Per-tool usage from the usage file (calls, errors, latency), most used first. */
+  usage(): ({ backend: string; tool: string } & ToolUsage)[] {
+    return this.#core.usage.entries();
+  }
+
+  /**
+   * Approves quarantined tools (`server` or `server/tool`) with the code of `mcp-gateway tools approve`;
+   * they are listed and callable again from now on.
+   * @throws GatewayError USAGE when the target is malformed or nothing of it is quarantined
+   */
+  approveTools(target: string): ApproveReport {
+    const report = approveInCache(this.#core.config.lifecycle.cache_dir ?? cacheDir(), target);
+    this.#core.firewall.refresh();
+    return report;
+  }
+
+  /**
+   * Restarts, wakes or puts to sleep one backend (an operator's action); answers its state afterwards.
+   * @throws GatewayError BACKEND_NOT_FOUND; NOT_SUPPORTED for sleep on a backend that cannot; whatever
+   * starting it threw
+   */
+  async controlBackend(name: string, action: BackendAction): Promise<BackendSnapshot> {
+    const backend: (Backend & { sleep?: () => Promise<void> }) | undefined = this.#core.pool.get(name);
+    if (!backend) throw unknownServer(this.#core, name);
+    if (action === "sleep") {
+      if (!backend.sleep) throw new GatewayError("NOT_SUPPORTED", `backend "${name}" cannot sleep`);
+      await backend.sleep();
+    } else {
+      if (action === "restart") await backend.stop();
+      await backend.start();
+    }
+    return backend.snapshot();
   }
 
   /** Body of `GET /health` (never secrets). */

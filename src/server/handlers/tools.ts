@@ -11,6 +11,8 @@ import type { Gateway } from "../../gateway/gateway.ts";
 import { exposedName } from "../../gateway/tool-names.ts";
 import { log } from "../../log.ts";
 import { didYouMean } from "../../suggest.ts";
+import { WEBHOOKS_BACKEND } from "../../webhooks/backend.ts";
+import { EVENTS_TOOL, WEBHOOK_EVENTS_TOOL } from "../../webhooks/events-tool.ts";
 import { relayedCallError } from "../boundary.ts";
 import { META_TOOL_NAMES, META_TOOLS, type MetaToolName } from "../meta-tool-definitions.ts";
 import { callMetaTool } from "../meta-tools.ts";
@@ -36,12 +38,19 @@ interface SurfacedTool {
 }
 
 function surfacedTools(gateway: Gateway): SurfacedTool[] {
-  return gateway.surfaced.map((spec) => {
-    const slash = spec.indexOf("/");
-    const server = spec.slice(0, slash);
-    const tool = spec.slice(slash + 1);
-    return { server, tool, name: exposedName(server, tool) };
-  });
+  // The webhooks' events tool joins a meta surface only when webhooks are configured.
+  const own = gateway.webhooks
+    ? [{ server: WEBHOOKS_BACKEND, tool: EVENTS_TOOL.name, name: WEBHOOK_EVENTS_TOOL }]
+    : [];
+  return [
+    ...own,
+    ...gateway.surfaced.map((spec) => {
+      const slash = spec.indexOf("/");
+      const server = spec.slice(0, slash);
+      const tool = spec.slice(slash + 1);
+      return { server, tool, name: exposedName(server, tool) };
+    }),
+  ];
 }
 
 /** Surfaced tools already warned about, per gateway, so each problem is logged once, not per tools/list. */
