@@ -4,6 +4,7 @@ import {
   type CacheHint,
   CLIENT_CAPABILITIES_META_KEY,
   CLIENT_INFO_META_KEY,
+  inputRequired,
   type JSONRPCRequest,
   LOG_LEVEL_META_KEY,
   PROTOCOL_VERSION_META_KEY,
@@ -22,6 +23,7 @@ import { VERSION } from "../version.ts";
 import { asProtocolError } from "./boundary.ts";
 import { surfaceOperations } from "./handlers/operations.ts";
 import { type Operation, type Params, progressSink, type Result } from "./handlers/shared.ts";
+import type { AskFn, InputRounds } from "./input-rounds.ts";
 import { INSTRUCTIONS } from "./session-server.ts";
 
 /** The stateless protocol revision the gateway serves beside the 2025 sessions. */
@@ -66,12 +68,16 @@ function cacheHints(surface: Surface, principal: Principal): Record<string, Cach
   };
 }
 
+/** The requests whose answer may be `input_required` (2026-07-28 allows no others). */
+const MULTI_ROUND = new Set(["tools/call", "prompts/get", "resources/read"]);
+
 /**
  * The peer of one stateless request. It is never attached to the hub's session list (nothing outlives the
  * request), but the hub tracks the call on it, so a backend's log messages reach it (only when the request
- * asked for a log level, as 2026-07-28 requires) and its requests for input find it.
+ * asked for a log level, as 2026-07-28 requires) and its requests for input find it: they go to `ask`
+ * (answered through `input_required` rounds) or, without it, are refused.
  */
-function requestPeer(surface: Surface, ctx: ServerContext): SessionPeer {
+function requestPeer(surface: Surface, ctx: ServerContext, ask?: AskFn): SessionPeer {
   const envelope = (ctx.mcpReq.envelope ?? {}) as Record<string, unknown>;
   const logLevel = envelope[LOG_LEVEL_META_KEY] as LoggingLevel | undefined;
   return {
@@ -84,13 +90,15 @@ function requestPeer(surface: Surface, ctx: ServerContext): SessionPeer {
       logLevel !== undefined && notification.method === "notifications/message"
         ? ctx.mcpReq.notify(notification)
         : Promise.resolve(),
-    request: (method) =>
-      Promise.reject(
-        new GatewayError(
-          "INVALID_REQUEST",
-          `the backend asked the client for ${method}, which the gateway relays only on 2025-11-25 sessions (initialize first) for now`,
-        ),
-      ),
+    request: (method, params, options) =>
+      ask
+        ? ask(method, params, options.signal)
+        : Promise.reject(
+            new GatewayError(
+              "INVALID_REQUEST",
+              `the backend asked the client for ${method} during ${ctx.mcpReq.method}, where 2026-07-28 has no way to ask (only tools/call, prompts/get and resources/read can answer input_required)`,
+            ),
+          ),
     clientCapabilities: () => envelope[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined,
   };
 }
@@ -123,6 +131,8 @@ function paramsSchema(op: Operation): StandardSchemaV1<unknown, Params> {
 export interface StatelessServerOptions {
   /** Who sent the request (the auth middleware's principal). @default ANONYMOUS */
   principal?: Principal;
+  /** Where calls that wait for the client's input are kept between rounds. @default none: refused */
+  rounds?: InputRounds | undefined;
 }
 
 /**
@@ -162,18 +172,24 @@ export function createStatelessServer(
     },
   );
   for (const op of operations.values()) {
-    const handler = async (params: Params & { _meta?: Params }, ctx: ServerContext): Promise<Result> => {
+    const context = (ctx: ServerContext, params: Params & { _meta?: Params }, ask?: AskFn): CallContext => {
       const token = op.progress ? (params._meta?.progressToken as string | number | undefined) : undefined;
-      const context: CallContext = {
+      return {
         principal,
-        session: requestPeer(surface, ctx),
+        session: requestPeer(surface, ctx, ask),
         surface,
         requestId: ctx.mcpReq.id,
         signal: ctx.mcpReq.signal,
         ...progressSink(token, (n) => ctx.mcpReq.notify({ method: n.method, params: { ...n.params } })),
       };
+    };
+    const rounds = MULTI_ROUND.has(op.method) ? options.rounds : undefined;
+    const handler = async (params: Params & { _meta?: Params }, ctx: ServerContext): Promise<Result> => {
       try {
-        return await op.run(context, params);
+        if (!rounds) return await op.run(context(ctx, params), params);
+        return await inRounds(rounds, principal, ctx, (ask, signal) =>
+          op.run({ ...context(ctx, params, ask), signal }, params),
+        );
       } catch (error) {
         throw asProtocolError(error);
       }
@@ -183,4 +199,29 @@ export function createStatelessServer(
     server.setRequestHandler(op.method, { params: paramsSchema(op) }, handler as never);
   }
   return server;
+}
+
+/**
+ * One request of a call that may take several rounds: a first request starts the call, a retry (carrying
+ * the `requestState` handed out) answers the input it asked for and continues it. Either ends with the
+ * call's result or with `input_required` naming what the backend asks for next.
+ * @throws the call's error; GatewayError USAGE for an unknown, expired or foreign requestState
+ */
+async function inRounds(
+  rounds: InputRounds,
+  principal: Principal,
+  ctx: ServerContext,
+  run: (ask: AskFn, signal: AbortSignal) => Promise<Result>,
+): Promise<Result> {
+  const state = ctx.mcpReq.requestState();
+  let call: ReturnType<InputRounds["begin"]>;
+  if (typeof state === "string") {
+    call = rounds.resume(state, principal.id);
+    call.answer(ctx.mcpReq.inputResponses as Record<string, unknown> | undefined);
+  } else {
+    call = rounds.begin(principal.id, run);
+  }
+  const outcome = await rounds.round(call, ctx.mcpReq.signal);
+  if (outcome.kind === "complete") return outcome.result;
+  return inputRequired({ inputRequests: outcome.requests as never, requestState: outcome.state }) as Result;
 }

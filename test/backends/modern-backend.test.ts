@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { join } from "node:path";
 import { Client as ModernClient, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { createMcpHandler, McpServer } from "@modelcontextprotocol/server";
 import type { Server as BunServer, Subprocess } from "bun";
@@ -7,25 +6,10 @@ import { z } from "zod";
 import { speaksModern } from "../../src/backends/modern-probe.ts";
 import { connectHttp, RawResult, startTestGateway, type TestGateway } from "../helpers/gateway.ts";
 import { startEverythingHttp } from "../helpers/http-servers.ts";
-import { BUN, ROOT } from "../helpers/paths.ts";
+import { startModernFixture } from "../helpers/modern-fixture.ts";
 
 // Backends on the SDK's 2.x server over real loopback sockets: the fixture that serves only 2026-07-28
 // (its own process), and an in-process one that also answers 2025 clients (the SDK's default).
-const FIXTURE = join(ROOT, "test/fixtures/modern-server.ts");
-
-async function startModernFixture(): Promise<{ proc: Subprocess; url: URL }> {
-  const proc = Bun.spawn([BUN, FIXTURE, "--http"], { stdout: "pipe", stderr: "ignore" });
-  const reader = proc.stdout.getReader();
-  let seen = "";
-  while (!/PORT (\d+)\n/.test(seen)) {
-    const next = await reader.read();
-    if (next.done) throw new Error(`modern fixture exited: ${seen}`);
-    seen += new TextDecoder().decode(next.value);
-  }
-  reader.releaseLock();
-  const port = /PORT (\d+)/.exec(seen)?.[1];
-  return { proc, url: new URL(`http://127.0.0.1:${port}/mcp`) };
-}
 
 function dualEraServer(): BunServer<undefined> {
   const handler = createMcpHandler(

@@ -2,6 +2,7 @@ import type { AuthInfo, McpHttpHandler } from "@modelcontextprotocol/server";
 import { ANONYMOUS, type Principal, type Surface } from "../../gateway/call-context.ts";
 import type { Gateway } from "../../gateway/gateway.ts";
 import { log } from "../../log.ts";
+import { InputRounds } from "../input-rounds.ts";
 
 // The SDK's 2.x packages (and our stateless server on them) load on the first 2026-07-28 request only: a
 // gateway whose clients all speak 2025 never pays their memory or start-up time.
@@ -67,6 +68,8 @@ export class StatelessEndpoints {
   readonly #gateway: Gateway;
   readonly #maxBodySize: number;
   readonly #handlers = new Map<string, McpHttpHandler>();
+  /** Calls of 2026-07-28 clients waiting for their input, shared by every endpoint. */
+  readonly #rounds = new InputRounds();
 
   constructor(gateway: Gateway, options: { maxBodySize: number }) {
     this.#gateway = gateway;
@@ -88,7 +91,11 @@ export class StatelessEndpoints {
       ]);
       const operations = statelessOperations(this.#gateway, surface);
       handler = createMcpHandler(
-        (ctx) => createStatelessServer(operations, surface, { principal: principalOf(ctx.authInfo) }),
+        (ctx) =>
+          createStatelessServer(operations, surface, {
+            principal: principalOf(ctx.authInfo),
+            rounds: this.#rounds,
+          }),
         {
           legacy: "reject",
           maxRequestBodySize: this.#maxBodySize,
@@ -104,6 +111,7 @@ export class StatelessEndpoints {
   async closeAll(): Promise<void> {
     const handlers = [...this.#handlers.values()];
     this.#handlers.clear();
+    this.#rounds.closeAll();
     await Promise.all(handlers.map((h) => h.close().catch(() => undefined)));
   }
 }
