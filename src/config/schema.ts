@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { RedisConfigSchema } from "../cluster/config.ts";
 import { parseDuration } from "../duration.ts";
 import { defaultFailsafeConfig, FailsafeConfigSchema, FailsafeOverrideSchema } from "../failsafe/config.ts";
 import { TransformsSchema } from "../transforms/schema.ts";
@@ -457,6 +458,7 @@ export const GatewayConfigSchema = z.strictObject({
   auth: AuthSchema.optional(),
   search: SearchSchema.default(SearchSchema.parse({})),
   firewall: FirewallSchema.default(FirewallSchema.parse({})),
+  redis: RedisConfigSchema.optional(),
   webhooks: z
     .record(
       z.string().regex(BACKEND_NAME, "webhook names use letters, digits, _ . - (max 64)"),

@@ -1,5 +1,6 @@
 import { CircuitOpenError, formatWait } from "./errors.ts";
 import { assertInteger, assertNumber } from "./options.ts";
+import type { RemoteCircuit } from "./shared-state.ts";
 
 /** Where a breaker stands: passing calls, failing fast, or letting a few probes through. */
 export type CircuitState = "closed" | "open" | "half-open";
@@ -12,6 +13,8 @@ export interface CircuitTransition {
   /** Why: the failure that opened it, or what closed/half-opened it. */
   reason: string;
   at: number;
+  /** True when another replica's announcement caused it (so it is not announced again). */
+  remote?: boolean;
 }
 
 /** Options of {@link CircuitBreaker}. */
@@ -175,6 +178,26 @@ export class CircuitBreaker {
     if (this.#state !== "closed") this.#transition("closed", reason);
   }
 
+  /**
+   * Takes on a state another replica announced: an open circuit there opens this one until the same
+   * moment (a later deadline here wins); a close there closes this one. Not announced back.
+   */
+  adopt(remote: RemoteCircuit): void {
+    if (remote.state === "closed") {
+      if (this.#state === "closed") return;
+      this.#failures = 0;
+      this.#lastSource = undefined;
+      this.#transition("closed", `closed on another replica: ${remote.reason}`, true);
+      return;
+    }
+    const openedAt = this.#now() + remote.retryAfterMs - this.resetTimeout;
+    if (this.#state === "open" && this.#openedAt >= openedAt) return;
+    this.#openedAt = openedAt;
+    this.#failures = Math.max(this.#failures, remote.failures);
+    this.#lastFailure = remote.reason;
+    this.#transition("open", `opened on another replica: ${remote.reason}`, true);
+  }
+
   /** Lets probes through now instead of after `resetTimeout` (the backend is known to be back); no-op unless open. */
   halfOpen(reason = "backend is back"): void {
     if (this.#state === "open") this.#transition("half-open", reason);
@@ -228,13 +251,14 @@ export class CircuitBreaker {
     }
   }
 
-  #transition(to: CircuitState, reason: string): void {
+  #transition(to: CircuitState, reason: string, remote = false): void {
     const from = this.#state;
     this.#state = to;
     this.#generation++;
     this.#successes = 0;
     this.#probesInFlight = 0;
-    this.#onStateChange?.({ backend: this.backend, from, to, reason, at: this.#now() });
+    const at = this.#now();
+    this.#onStateChange?.({ backend: this.backend, from, to, reason, at, ...(remote ? { remote } : {}) });
   }
 
   #openError(): CircuitOpenError {

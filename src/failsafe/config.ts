@@ -4,7 +4,7 @@ import { GatewayError } from "../errors.ts";
 
 // The same rule as `Duration` in config/schema.ts. Importing that one would make a cycle once schema.ts
 // imports this module, and the cycle breaks at load time (Duration used before it is initialised).
-const Duration = z.union([z.number(), z.string()]).transform((value, ctx) => {
+export const Duration = z.union([z.number(), z.string()]).transform((value, ctx) => {
   const ms = parseDuration(value);
   if (ms === undefined) {
     ctx.addIssue({ code: "custom", message: `invalid duration "${value}" (use e.g. 100ms, 30s, 5m, 1h)` });

@@ -10,6 +10,7 @@ import type { FailsafeConfig } from "./config.ts";
 import { CircuitOpenError, ConcurrencyLimitedError, RateLimitedError } from "./errors.ts";
 import { RateLimiter } from "./rate-limit.ts";
 import { RetryPolicy } from "./retry.ts";
+import type { RemoteCircuit, SharedBuckets, SharedCircuits } from "./shared-state.ts";
 
 /** Why a failsafe refused a call before it was sent (the `reason` label of the rejections metric). */
 export type RejectionReason = "circuit_open" | "rate_limited" | "concurrency_limited";
@@ -32,6 +33,11 @@ export interface FailsafePolicyOptions {
   classify?: (error: unknown, signal?: AbortSignal) => FailureKind;
   /** Receives every circuit transition, rejection and retry; must not throw. */
   onEvent?: ((event: FailsafeEvent) => void) | undefined;
+  /**
+   * State shared with the other replicas (see `src/cluster/`): the rate-limit bucket, and the breaker's
+   * opening and closing. @default none: this process alone
+   */
+  shared?: { buckets?: SharedBuckets | undefined; circuits?: SharedCircuits | undefined } | undefined;
 }
 
 /** Per-call options of {@link FailsafePolicy.run}. */
@@ -70,11 +76,13 @@ export class FailsafePolicy {
   readonly #retry: RetryPolicy | undefined;
   readonly #classify: (error: unknown, signal?: AbortSignal) => FailureKind;
   readonly #onEvent: ((event: FailsafeEvent) => void) | undefined;
+  readonly #circuits: SharedCircuits | undefined;
 
   /** @throws RangeError when a setting is out of range (the config schema prevents it). */
   constructor(backend: string, config: FailsafeConfig, options: FailsafePolicyOptions = {}) {
     this.backend = backend;
     this.#onEvent = options.onEvent;
+    this.#circuits = options.shared?.circuits;
     this.#classify = options.classify ?? classifyFailure;
     const { circuit_breaker: cb, retry, rate_limit: rate, concurrency } = config;
     const now = options.now ? { now: options.now } : {};
@@ -85,7 +93,10 @@ export class FailsafePolicy {
           successThreshold: cb.success_threshold,
           resetTimeout: cb.reset_timeout,
           halfOpenMaxCalls: cb.half_open_max_calls,
-          onStateChange: (transition) => this.#onEvent?.({ type: "circuit", ...transition }),
+          onStateChange: (transition) => {
+            this.#onEvent?.({ type: "circuit", ...transition });
+            if (!transition.remote) this.#announce(transition.to, transition.reason);
+          },
           ...now,
         })
       : undefined;
@@ -93,6 +104,9 @@ export class FailsafePolicy {
       ? new RateLimiter(backend, {
           requestsPerSecond: rate.requests_per_second,
           ...(rate.burst !== undefined ? { burst: rate.burst } : {}),
+          ...(options.shared?.buckets
+            ? { shared: { buckets: options.shared.buckets, key: `backend:${backend}` } }
+            : {}),
           ...now,
         })
       : undefined;
@@ -128,6 +142,26 @@ export class FailsafePolicy {
       inFlight: this.#concurrency?.inFlight,
       queued: this.#concurrency?.queued,
     };
+  }
+
+  /** Takes on the breaker state another replica announced (no-op without a breaker). */
+  adoptCircuit(remote: RemoteCircuit): void {
+    this.#breaker?.adopt(remote);
+  }
+
+  #announce(to: CircuitState, reason: string): void {
+    if (!this.#circuits || !this.#breaker || to === "half-open") return;
+    if (to === "closed") {
+      this.#circuits.announce(this.backend, { state: "closed", reason });
+      return;
+    }
+    const snapshot = this.#breaker.snapshot();
+    this.#circuits.announce(this.backend, {
+      state: "open",
+      retryAfterMs: this.#breaker.resetTimeout,
+      failures: snapshot.consecutiveFailures,
+      reason: snapshot.lastFailure ?? reason,
+    });
   }
 
   /** Closes the circuit (after the backend was restarted or reconfigured). */
@@ -180,7 +214,8 @@ export class FailsafePolicy {
     try {
       // Cheapest refusal first, and before taking a token or queueing.
       this.#breaker?.check();
-      this.#rate?.acquire();
+      if (this.#rate?.shared) await this.#rate.take();
+      else this.#rate?.acquire();
       return await this.#concurrency?.acquire(signal);
     } catch (error) {
       this.#rejected(error);

@@ -1,5 +1,6 @@
 import { formatWait, RateLimitedError } from "./errors.ts";
 import { assertNumber } from "./options.ts";
+import type { SharedBuckets } from "./shared-state.ts";
 
 /** Options of {@link TokenBucket}. */
 export interface TokenBucketOptions {
@@ -58,15 +59,40 @@ export class TokenBucket {
   }
 }
 
+/** Options of {@link RateLimiter}. */
+export interface RateLimiterOptions extends TokenBucketOptions {
+  /** Replicas share this limiter's bucket under `key`; the local bucket serves while the store is away. */
+  shared?: { buckets: SharedBuckets; key: string } | undefined;
+}
+
 /** A backend's rate limiter: a {@link TokenBucket} whose refusals are {@link RateLimitedError}s. */
 export class RateLimiter {
   readonly backend: string;
   readonly #bucket: TokenBucket;
+  readonly #shared: RateLimiterOptions["shared"];
 
   /** @throws RangeError when an option is out of range. */
-  constructor(backend: string, options: TokenBucketOptions = {}) {
+  constructor(backend: string, options: RateLimiterOptions = {}) {
     this.backend = backend;
     this.#bucket = new TokenBucket(options);
+    this.#shared = options.shared;
+  }
+
+  /** True when the bucket is shared by replicas (then use {@link take}). */
+  get shared(): boolean {
+    return this.#shared !== undefined;
+  }
+
+  /**
+   * Takes a token from the shared bucket (the local one while the shared store does not answer) or throws.
+   * @throws RateLimitedError naming the limit and when to retry
+   */
+  async take(): Promise<void> {
+    const { requestsPerSecond, burst } = this.#bucket;
+    const result =
+      (await this.#shared?.buckets.take(this.#shared.key, { requestsPerSecond, burst })) ??
+      this.#bucket.tryAcquire();
+    if (!result.ok) throw this.#refusal(result.retryAfterMs);
   }
 
   get available(): number {
@@ -79,13 +105,16 @@ export class RateLimiter {
    */
   acquire(): void {
     const result = this.#bucket.tryAcquire();
-    if (result.ok) return;
+    if (!result.ok) throw this.#refusal(result.retryAfterMs);
+  }
+
+  #refusal(retryAfterMs: number): RateLimitedError {
     const { requestsPerSecond, burst } = this.#bucket;
-    throw new RateLimitedError(
+    return new RateLimitedError(
       this.backend,
       `backend "${this.backend}": rate limit of ${requestsPerSecond} requests/s (burst ${burst}) reached; ` +
-        `retry in ${formatWait(result.retryAfterMs)} (or raise failsafe.rate_limit.requests_per_second)`,
-      { retryAfterMs: result.retryAfterMs },
+        `retry in ${formatWait(retryAfterMs)} (or raise failsafe.rate_limit.requests_per_second)`,
+      { retryAfterMs },
     );
   }
 }

@@ -1,6 +1,7 @@
 import type { Tool } from "@modelcontextprotocol/sdk/types.js";
 import type { Backend, BackendSnapshot } from "../backends/backend.ts";
 import type { CatalogEntry } from "../catalog/catalog.ts";
+import type { Cluster } from "../cluster/cluster.ts";
 import type { GatewayConfig } from "../config/schema.ts";
 import { errorMessage, GatewayError, isGatewayError } from "../errors.ts";
 import { type ApproveReport, approveInCache } from "../firewall/approve.ts";
@@ -98,6 +99,11 @@ export class Gateway {
   /** A gateway over the backends of a config. */
   static fromConfig(config: GatewayConfig, options: GatewayCoreOptions & GatewayHooks = {}): Gateway {
     return new Gateway(new GatewayCore(config, options), options);
+  }
+
+  /** What this replica shares with the others (signed session ids, Redis), or undefined when alone. */
+  get cluster(): Cluster | undefined {
+    return this.#core.cluster;
   }
 
   /** The `server` section of the current config (where and how front ends listen). */

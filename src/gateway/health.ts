@@ -34,6 +34,7 @@ export function healthReport(gateway: GatewayCore): Record<string, unknown> {
     version: VERSION,
     uptime_s: Math.floor((gateway.now() - gateway.startedAt) / 1000),
     tools: gateway.catalog.entries().length,
+    ...(gateway.cluster ? { cluster: gateway.cluster.snapshot() } : {}),
     backends,
   };
 }

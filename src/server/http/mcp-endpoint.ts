@@ -1,5 +1,6 @@
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
+import type { InitializeClaims } from "../../cluster/session-token.ts";
 import type { Principal, Surface } from "../../gateway/call-context.ts";
 import { readJsonBody } from "./body.ts";
 import { jsonRpcError } from "./json-rpc-error.ts";
@@ -58,6 +59,19 @@ function isInitialize(body: unknown): boolean {
   return Array.isArray(body) ? body.some(one) : one(body);
 }
 
+/** The params of a lone initialize request (what a signed session id carries), else undefined. */
+function initializeParams(body: unknown): InitializeClaims | undefined {
+  if (!isInitializeRequest(body)) return undefined;
+  const { protocolVersion, capabilities, clientInfo } = body.params;
+  return { protocolVersion, capabilities, clientInfo };
+}
+
+function tooManySessions(): Response {
+  return jsonRpcError(503, -32000, "Too many open sessions, all busy: try again shortly", {
+    "retry-after": "5",
+  });
+}
+
 /** Where one request on an MCP endpoint goes: the 2025 sessions or the 2026-07-28 stateless handlers. */
 export interface McpTarget {
   endpoint: string;
@@ -80,7 +94,15 @@ export async function serveMcp(
   const { endpoint, surface, sessions, principal } = target;
   const sessionId = request.headers.get("mcp-session-id");
   if (sessionId) {
-    const session = sessions.use(sessionId);
+    let session = sessions.use(sessionId);
+    if (!session) {
+      // Opened on another replica (or before a restart): a signed id carries what is needed to rebuild it.
+      const restored = await sessions.restore(sessionId, endpoint, surface, principal);
+      if (restored.ok) session = restored.session;
+      else if (restored.reason === "forbidden") {
+        return jsonRpcError(403, -32000, "Forbidden: this session belongs to another client");
+      } else if (restored.reason === "full") return tooManySessions();
+    }
     if (!session || session.endpoint !== endpoint) {
       return jsonRpcError(
         404,
@@ -123,12 +145,8 @@ export async function serveMcp(
   if (!isInitialize(body)) {
     return jsonRpcError(400, -32000, "Bad Request: Mcp-Session-Id header is required (initialize first)");
   }
-  if (!(await sessions.makeRoom())) {
-    return jsonRpcError(503, -32000, "Too many open sessions, all busy: try again shortly", {
-      "retry-after": "5",
-    });
-  }
-  const session = await sessions.open(endpoint, surface, principal);
+  if (!(await sessions.makeRoom())) return tooManySessions();
+  const session = await sessions.open(endpoint, surface, principal, initializeParams(body));
   const response = await session.transport.handleRequest(request, { parsedBody: body });
   // An initialize the transport refused (wrong Accept, bad protocol version…) created no session: its
   // server would stay attached to the gateway forever. Nor may a session live whose id the answer does not

@@ -2,8 +2,10 @@ import { randomBytes } from "node:crypto";
 import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import type { InitializeClaims, SessionSigner } from "../../cluster/session-token.ts";
 import { ANONYMOUS, type Principal, type Surface } from "../../gateway/call-context.ts";
 import type { Gateway } from "../../gateway/gateway.ts";
+import { sessionLabel } from "../../gateway/pipeline.ts";
 import { createSessionServer } from "../session-server.ts";
 
 /** One client's MCP session over Streamable HTTP. */
@@ -45,11 +47,21 @@ function requestIds(body: unknown): (string | number)[] {
     .map((m) => m.id);
 }
 
-/** Live Streamable HTTP sessions keyed by their cryptographically random id. */
+/** What {@link SessionStore.restore} found for an id this replica does not hold. */
+export type Restored =
+  | { ok: true; session: HttpSession }
+  | { ok: false; reason: "unknown" | "forbidden" | "full" };
+
+/**
+ * Live Streamable HTTP sessions keyed by their id: cryptographically random, or, with a session secret
+ * (`redis.session_secret`), signed and self-contained so another replica can rebuild the session.
+ */
 export class SessionStore {
   readonly #sessions = new Map<string, HttpSession>();
+  readonly #restoring = new Map<string, Promise<Restored>>();
   readonly #gateway: Gateway;
   readonly #limits: Required<SessionLimits>;
+  readonly #signer: SessionSigner | undefined;
 
   constructor(gateway: Gateway, limits: SessionLimits) {
     this.#gateway = gateway;
@@ -60,6 +72,7 @@ export class SessionStore {
       now: Date.now,
       ...limits,
     };
+    this.#signer = gateway.cluster?.signer;
   }
 
   get size(): number {
@@ -131,9 +144,67 @@ export class SessionStore {
     session.pending.delete(id);
   }
 
-  /** Creates the transport and server for a new session; it is stored once initialize succeeds. */
-  async open(endpoint: string, surface: Surface, principal: Principal = ANONYMOUS): Promise<HttpSession> {
-    const server = createSessionServer(this.#gateway, surface, { label: "new", principal });
+  /**
+   * Creates the transport and server for a new session; it is stored once initialize succeeds. With a
+   * signer and the client's initialize params, its id is signed (any replica can rebuild it).
+   */
+  async open(
+    endpoint: string,
+    surface: Surface,
+    principal: Principal = ANONYMOUS,
+    init?: InitializeClaims,
+  ): Promise<HttpSession> {
+    const signed = init && this.#signer?.sign({ init, principal: principal.id, endpoint });
+    return this.#create(endpoint, surface, principal, signed ?? randomBytes(24).toString("base64url"));
+  }
+
+  /**
+   * Rebuilds a session another replica opened, from its signed id: the client's initialize is replayed
+   * to a new server, so it has the same protocol version and capabilities. A forged, altered or expired id
+   * (or one of another endpoint) is `unknown`; one of another principal `forbidden`.
+   */
+  restore(id: string, endpoint: string, surface: Surface, principal: Principal): Promise<Restored> {
+    let restoring = this.#restoring.get(id);
+    if (!restoring) {
+      restoring = this.#rebuild(id, endpoint, surface, principal).finally(() => this.#restoring.delete(id));
+      this.#restoring.set(id, restoring);
+    }
+    return restoring;
+  }
+
+  async #rebuild(id: string, endpoint: string, surface: Surface, principal: Principal): Promise<Restored> {
+    const claims = this.#signer?.verify(id);
+    if (!claims || claims.endpoint !== endpoint) return { ok: false, reason: "unknown" };
+    if (claims.principal !== principal.id) return { ok: false, reason: "forbidden" };
+    const held = this.#sessions.get(id);
+    if (held) return { ok: true, session: held };
+    if (!(await this.makeRoom())) return { ok: false, reason: "full" };
+    const session = await this.#create(endpoint, surface, principal, id);
+    const post = (body: unknown, headers: Record<string, string> = {}): Promise<Response> =>
+      session.transport.handleRequest(
+        new Request(`http://replica.internal${endpoint}`, {
+          method: "POST",
+          headers: {
+            accept: "application/json, text/event-stream",
+            "content-type": "application/json",
+            ...headers,
+          },
+        }),
+        { parsedBody: body },
+      );
+    // The replayed answer goes nowhere: the client read the original one from the replica it initialized on.
+    await (await post({ jsonrpc: "2.0", id: 0, method: "initialize", params: claims.init })).text();
+    await post({ jsonrpc: "2.0", method: "notifications/initialized" }, { "mcp-session-id": id });
+    if (!session.id) {
+      await this.discard(session);
+      return { ok: false, reason: "unknown" };
+    }
+    session.used = true;
+    return { ok: true, session };
+  }
+
+  async #create(endpoint: string, surface: Surface, principal: Principal, id: string): Promise<HttpSession> {
+    const server = createSessionServer(this.#gateway, surface, { label: sessionLabel(id), principal });
     const session = {
       endpoint,
       principal,
@@ -143,7 +214,7 @@ export class SessionStore {
       pending: new Set(),
     } as unknown as HttpSession;
     const transport = new WebStandardStreamableHTTPServerTransport({
-      sessionIdGenerator: () => randomBytes(24).toString("base64url"),
+      sessionIdGenerator: () => id,
       onsessioninitialized: (id) => {
         session.id = id;
         this.#sessions.set(id, session);

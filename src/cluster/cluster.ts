@@ -1,0 +1,81 @@
+import { randomBytes } from "node:crypto";
+import { GatewayError } from "../errors.ts";
+import { type RedisConfig, SESSION_SECRET_ENV } from "./config.ts";
+import { type LinkLog, RedisLink } from "./redis-link.ts";
+import { SessionSigner } from "./session-token.ts";
+import { RedisBuckets } from "./shared-buckets.ts";
+import { RedisCircuits } from "./shared-circuits.ts";
+
+/** What /health shows about the shared state. */
+export interface ClusterSnapshot {
+  /** `up`: shared through Redis; `down`: Redis unreachable, serving on local state; `off`: no `redis:`. */
+  redis: "up" | "down" | "off";
+  /** True when session ids are signed, so any replica serves a 2025-11-25 session. */
+  portableSessions: boolean;
+}
+
+/** Options of {@link Cluster.fromConfig}. */
+export interface ClusterOptions {
+  log: LinkLog;
+  /** Where `MCP_GATEWAY_SESSION_SECRET` is read. @default process.env */
+  env?: Record<string, string | undefined>;
+  /** Clock for session-id expiry, ms since epoch. @default Date.now */
+  now?: () => number;
+}
+
+/**
+ * A gateway's share in a group of replicas: the Redis link and what travels over it, and the signer of
+ * session ids. Every part is optional: with neither `redis:` nor a session secret there is no cluster and
+ * everything stays in process.
+ */
+export class Cluster {
+  /** This replica's name on the channels (its own messages come back and are skipped). */
+  readonly origin = randomBytes(8).toString("hex");
+  readonly link: RedisLink | undefined;
+  readonly signer: SessionSigner | undefined;
+  readonly buckets: RedisBuckets | undefined;
+  readonly circuits: RedisCircuits | undefined;
+
+  private constructor(link: RedisLink | undefined, signer: SessionSigner | undefined) {
+    this.link = link;
+    this.signer = signer;
+    this.buckets = link ? new RedisBuckets(link) : undefined;
+    this.circuits = link ? new RedisCircuits(link, this.origin) : undefined;
+  }
+
+  /** The cluster a config asks for, or undefined when it asks for none. */
+  static fromConfig(config: RedisConfig | undefined, options: ClusterOptions): Cluster | undefined {
+    const env = options.env ?? process.env;
+    const secret = config?.session_secret ?? env[SESSION_SECRET_ENV];
+    if (!config && !secret) return undefined;
+    if (secret !== undefined && secret.length < 32) {
+      throw new GatewayError(
+        "CONFIG_INVALID",
+        `${SESSION_SECRET_ENV} is ${secret.length} characters long; use at least 32 (e.g. openssl rand -base64 32)`,
+      );
+    }
+    const signer = secret
+      ? new SessionSigner(secret, {
+          ttlMs: config?.session_ttl ?? 86_400_000,
+          ...(options.now ? { now: options.now } : {}),
+        })
+      : undefined;
+    return new Cluster(config ? new RedisLink(config, { log: options.log }) : undefined, signer);
+  }
+
+  /** Connects to Redis in the background (never throws; a down Redis is retried). */
+  start(): Promise<void> {
+    return this.link?.start() ?? Promise.resolve();
+  }
+
+  snapshot(): ClusterSnapshot {
+    return {
+      redis: this.link ? (this.link.up ? "up" : "down") : "off",
+      portableSessions: this.signer !== undefined,
+    };
+  }
+
+  close(): void {
+    this.link?.close();
+  }
+}

@@ -1,0 +1,167 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Subprocess } from "bun";
+import { type GatewayProcess, spawnGateway, waitFor } from "../helpers/process.ts";
+
+/** The Debian programs these tests drive; a test file skips (saying why) when one is missing. */
+export const REDIS_SERVER = Bun.which("redis-server");
+export const HAPROXY = Bun.which("haproxy");
+/** Why the cluster tests cannot run here, or undefined when they can. */
+export const MISSING =
+  REDIS_SERVER && HAPROXY
+    ? undefined
+    : `cluster tests skipped: ${[REDIS_SERVER ? "" : "redis-server", HAPROXY ? "" : "haproxy"].filter(Boolean).join(" and ")} not installed (apt-get install -y redis-server haproxy)`;
+/** A shared session secret for the replicas (32+ characters). */
+export const SECRET = "cluster-test-secret-0123456789abcdef";
+
+/** A free TCP port on 127.0.0.1 (bound and released: good enough for child processes started at once). */
+export function freePort(): number {
+  const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const port = probe.port;
+  probe.stop(true);
+  return port;
+}
+
+async function portAnswers(port: number): Promise<boolean> {
+  try {
+    const socket = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } });
+    socket.end();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A real redis-server on a loopback port, restartable on the same port. */
+export class RedisServer {
+  readonly port: number;
+  #proc: Subprocess | undefined;
+
+  constructor(port = freePort()) {
+    this.port = port;
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    this.#proc = Bun.spawn(
+      [
+        REDIS_SERVER ?? "redis-server",
+        "--port",
+        String(this.port),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+      ],
+      { stdout: "ignore", stderr: "ignore" },
+    );
+    await waitFor("redis-server to listen", () => portAnswers(this.port) || undefined, 10_000);
+  }
+
+  async stop(): Promise<void> {
+    this.#proc?.kill("SIGKILL");
+    await this.#proc?.exited;
+    this.#proc = undefined;
+  }
+}
+
+/** HAProxy balancing round-robin over the replicas, naming the one that answered in `x-replica`. */
+export class Haproxy {
+  readonly port = freePort();
+  #proc: Subprocess<"ignore", "ignore", "pipe"> | undefined;
+
+  get url(): URL {
+    return new URL(`http://127.0.0.1:${this.port}`);
+  }
+
+  async start(dir: string, replicas: URL[]): Promise<void> {
+    const servers = replicas
+      .map((url, i) => `  server r${i + 1} 127.0.0.1:${url.port} check inter 300ms fall 1 rise 1`)
+      .join("\n");
+    const config = join(dir, "haproxy.cfg");
+    writeFileSync(
+      config,
+      `global
+  maxconn 512
+defaults
+  mode http
+  timeout connect 2s
+  timeout client 120s
+  timeout server 120s
+  timeout tunnel 120s
+  retries 3
+  option redispatch 1
+  retry-on conn-failure empty-response
+frontend gateway
+  bind 127.0.0.1:${this.port}
+  default_backend replicas
+backend replicas
+  balance roundrobin
+  option httpchk
+  http-check send meth GET uri /health ver HTTP/1.1 hdr Host 127.0.0.1
+  http-response set-header x-replica %s
+${servers}
+`,
+    );
+    this.#proc = Bun.spawn([HAPROXY ?? "haproxy", "-db", "-f", config], {
+      stdin: "ignore",
+      stdout: "ignore",
+      stderr: "pipe",
+    });
+    await waitFor("haproxy to listen", () => portAnswers(this.port) || undefined, 10_000);
+    await this.untilServing(replicas.length);
+  }
+
+  /** Waits until HAProxy counts `count` replicas up (each has answered through it). */
+  async untilServing(count: number): Promise<void> {
+    const answered = new Set<string>();
+    await waitFor(`${count} replicas to answer through haproxy`, async () => {
+      const response = await fetch(new URL("/health", this.url)).catch(() => undefined);
+      const replica = response?.ok ? response.headers.get("x-replica") : null;
+      if (replica) answered.add(replica);
+      return answered.size >= count || undefined;
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.#proc?.kill("SIGKILL");
+    await this.#proc?.exited;
+  }
+}
+
+/** Starts `count` gateway processes on one config, each on its own port. */
+export async function startReplicas(
+  count: number,
+  configPath: string,
+  env: Record<string, string> = {},
+): Promise<GatewayProcess[]> {
+  return Promise.all(
+    Array.from({ length: count }, () =>
+      spawnGateway(["--config", configPath, "--log-level", "info"], {
+        env: { MCP_GATEWAY_SESSION_SECRET: SECRET, ...env },
+      }),
+    ),
+  );
+}
+
+/** A replica's /health body. */
+export async function health(url: URL): Promise<{
+  cluster?: { redis: string; portableSessions: boolean };
+  backends: Record<string, { circuit: string; status: string }>;
+}> {
+  const response = await fetch(new URL("/health", url));
+  return (await response.json()) as never;
+}
+
+/** Waits until every replica says Redis is up. */
+export async function untilShared(replicas: GatewayProcess[]): Promise<void> {
+  await waitFor("every replica to reach redis", async () => {
+    const states = await Promise.all(replicas.map((r) => health(r.url).then((h) => h.cluster?.redis)));
+    return states.every((s) => s === "up") || undefined;
+  });
+}
