@@ -21,6 +21,8 @@ export interface ToolSearchOptions {
   typoWeight?: number;
   /** Weight of a term added as a synonym of a typed word. @default 0.4 */
   synonymWeight?: number;
+  /** Stems that mean the same as a stem (benches compare sources). @default `synonyms` of synonyms.ts */
+  synonyms?: (stem: string) => readonly string[];
   /** Weight of catalog words that merely start with a typed word the catalog does not contain. @default 0.375 */
   prefixWeight?: number;
   /**
@@ -44,6 +46,7 @@ const DEFAULTS: Required<Omit<ToolSearchOptions, "vectors">> = {
   bm25: { k: 1.2, b: 0.7, d: 0.5 },
   typoWeight: 0.7,
   synonymWeight: 0.4,
+  synonyms,
   prefixWeight: 0.375,
   fusion: FUSION,
 };
@@ -199,7 +202,7 @@ export class ToolSearch implements ToolRanker {
       if (isStopWord(word)) continue;
       const s = stem(word);
       const key = indexKey(s);
-      const related = synonyms(s).map(indexKey);
+      const related = this.#options.synonyms(s).map(indexKey);
       for (const other of related) add(other, this.#options.synonymWeight);
       if (built.stems.has(key)) add(key, 1);
       else {

@@ -25,3 +25,11 @@ describe("synonyms", () => {
     expect(synonyms("constructor")).toEqual([]);
   });
 });
+
+describe("no groups from the dev tasks' services", () => {
+  test("lodging, trains, tickets, shopping, recipes and trending lists are not linked", () => {
+    for (const word of ["homestay", "airbnb", "railway", "火车票", "shopping", "recipe", "热搜"]) {
+      expect(synonyms(stem(word))).toEqual([]);
+    }
+  });
+});
