@@ -1,4 +1,5 @@
 import { type ConsolaInstance, type ConsolaReporter, createConsola, type LogObject } from "consola";
+import { CredentialScanner } from "./firewall/credentials.ts";
 
 /** Log verbosity accepted by `--log-level`. */
 export type LogLevelName = "debug" | "info" | "warn" | "error";
@@ -56,6 +57,52 @@ function inlineFields(reporter: ConsolaReporter): ConsolaReporter {
   };
 }
 
+/** Redacts a text; the gateway's configs add theirs (`redactLogsWith`), the built-in credential shapes always apply. */
+type Redactor = { redact(text: string): { text: string } };
+const builtinShapes = new CredentialScanner();
+const redactors = new Set<() => Redactor>();
+
+/**
+ * Every log line from now on also passes this redactor (a running gateway's credential scanner: its
+ * patterns and configured secret values); returns the function that stops it.
+ */
+export function redactLogsWith(source: () => Redactor): () => void {
+  redactors.add(source);
+  return () => redactors.delete(source);
+}
+
+function redactText(text: string): string {
+  let out = text;
+  for (const source of redactors) out = source().redact(out).text;
+  return redactors.size === 0 ? builtinShapes.redact(out).text : out;
+}
+
+function redactArg(arg: unknown): unknown {
+  if (typeof arg === "string") return redactText(arg);
+  if (arg instanceof Error) {
+    const copy = new Error(redactText(arg.message));
+    copy.name = arg.name;
+    if (arg.stack) copy.stack = redactText(arg.stack);
+    return copy;
+  }
+  if (plainFields(arg))
+    return Object.fromEntries(
+      Object.entries(arg).map(([k, v]) => [k, typeof v === "string" ? redactText(v) : v]),
+    );
+  return arg;
+}
+
+/** Credentials out of every line before it is written: a backend's stderr, error messages, fields. */
+function redacting(reporter: ConsolaReporter): ConsolaReporter {
+  return {
+    log(entry, context) {
+      entry.args = entry.args.map(redactArg);
+      if (typeof entry.message === "string") entry.message = redactText(entry.message);
+      reporter.log(entry, context);
+    },
+  };
+}
+
 function make(level: LogLevelName, format: LogFormat): ConsolaInstance {
   const stderr = process.stderr;
   const instance = createConsola({
@@ -67,6 +114,7 @@ function make(level: LogLevelName, format: LogFormat): ConsolaInstance {
     formatOptions: { date: true, colors: stderr.isTTY === true },
   });
   if (format === "text") instance.options.reporters = instance.options.reporters.map(inlineFields);
+  instance.options.reporters = instance.options.reporters.map(redacting);
   return instance;
 }
 

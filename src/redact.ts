@@ -1,3 +1,5 @@
+import { CredentialScanner } from "./firewall/credentials.ts";
+
 /** What a secret is shown as. */
 export const REDACTED = "***";
 
@@ -41,12 +43,17 @@ export function secretsOf(url: string | URL | undefined, headers: Record<string,
   return [...new Set(found.filter((s) => s.length >= 4))].sort((a, b) => b.length - a.length);
 }
 
-/** Replaces every occurrence of the given secrets in a text (for messages that may quote a URL or header). */
+const shapes = new CredentialScanner();
+
+/**
+ * Replaces every occurrence of the given secrets in a text (for messages that may quote a URL or header),
+ * then every credential of a known shape (tokens, keys, `password=` pairs) with its `[REDACTED:kind]` marker:
+ * a backend's stderr and error messages pass it.
+ */
 export function scrubber(secrets: readonly string[]): (text: string) => string {
-  if (secrets.length === 0) return (text) => text;
   return (text) => {
     let out = text;
     for (const secret of secrets) out = out.split(secret).join(REDACTED);
-    return out;
+    return shapes.redact(out).text;
   };
 }

@@ -1,5 +1,6 @@
 import type { ConsolaInstance } from "consola";
 import type { BackendConfig } from "../config/schema.ts";
+import type { SsrfSettings } from "../firewall/ssrf.ts";
 import { scrubbedLog } from "../log.ts";
 import { scrubber, secretsOf } from "../redact.ts";
 import type { TransportKind } from "./backend.ts";
@@ -32,6 +33,8 @@ export function createBackend(
     pingIntervalMs?: number;
     manifest?: { store: ManifestStore; key: string };
     timers?: Timers;
+    /** The SSRF guard's settings for redirects of an HTTP backend. @default block */
+    ssrf?: SsrfSettings;
   },
 ): McpBackend {
   const redact = scrubber(secretsOf(config.http_url, config.headers));
@@ -53,6 +56,7 @@ export function createBackend(
       url: new URL(config.http_url ?? ""),
       headers: config.headers,
       transport: config.transport,
+      ssrf: options.ssrf && { settings: options.ssrf, name, log },
     });
   }
   return new McpBackend({

@@ -1,7 +1,10 @@
 import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { LATEST_PROTOCOL_VERSION } from "@modelcontextprotocol/sdk/types.js";
+import type { ConsolaInstance } from "consola";
 import { errorMessage, GatewayError } from "../errors.ts";
+import { backendFetch } from "../firewall/guarded-fetch.ts";
+import type { SsrfSettings } from "../firewall/ssrf.ts";
 import { redactUrl } from "../redact.ts";
 import type { TransportKind } from "./backend.ts";
 import { probePost, readLimited, speaksModern } from "./modern-probe.ts";
@@ -15,6 +18,8 @@ export interface HttpBackendOptions {
   /** Forced transport; undefined means detect (URLs ending in /sse are legacy SSE). */
   transport?: TransportKind | undefined;
   fetch?: typeof fetch;
+  /** The SSRF guard on redirects away from `url`'s host (the backend's name in findings). @default block */
+  ssrf?: { settings: SsrfSettings; name: string; log?: ConsolaInstance } | undefined;
 }
 
 // GET streams that go quiet are cut by proxies (and by Bun's fetch after ~300 s); keep re-opening them
@@ -109,7 +114,9 @@ function modernRefusal(body: string): string[] | undefined {
  * that answers `server/discover` with 2026-07-28 is spoken to in that revision ({@link ModernTransport}),
  * anything else as before (the `initialize` probe: Streamable HTTP or legacy SSE).
  */
-export function httpTransportFactory(options: HttpBackendOptions): () => Promise<BackendTransport> {
+export function httpTransportFactory(given: HttpBackendOptions): () => Promise<BackendTransport> {
+  const { ssrf } = given;
+  const options = { ...given, fetch: backendFetch(given.url, { ...given, ...ssrf, subject: ssrf?.name }) };
   let kind = options.transport;
   if (!kind && isSseUrl(options.url)) kind = "sse";
   let modern: boolean | undefined = kind === "sse" ? false : undefined;

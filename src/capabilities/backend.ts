@@ -3,6 +3,8 @@ import type { Tool } from "@modelcontextprotocol/sdk/types.js";
 import type { ConsolaInstance } from "consola";
 import type { Backend, BackendSnapshot, BackendStatus, CallOptions } from "../backends/backend.ts";
 import { GatewayError } from "../errors.ts";
+import type { LookupFn, SsrfSettings } from "../firewall/ssrf.ts";
+import { builtinCategory } from "./builtin-categories.ts";
 import { type CapabilityFile, readCapabilityDirectory, watchDirectories } from "./directory.ts";
 import { executeCapability, type FetchFn, ResultCache } from "./execute.ts";
 import { type Capability, parseCapability } from "./load.ts";
@@ -14,8 +16,8 @@ export interface CapabilityBackendOptions {
   name?: string;
   /** @default "REST APIs as tools, from capability YAML files" */
   description?: string;
-  /** Serve the capabilities embedded in the binary. @default true */
-  builtin?: boolean;
+  /** Serve the capabilities embedded in the binary: all, none, or those of the named categories. @default true */
+  builtin?: boolean | readonly string[];
   /** Directories of user capability files (searched recursively). @default [] */
   directories?: readonly string[];
   /** Reload a directory when its files change. @default true */
@@ -32,6 +34,10 @@ export interface CapabilityBackendOptions {
   env?: Record<string, string | undefined>;
   /** @default Date.now */
   now?: () => number;
+  /** The SSRF guard's settings (redirects, hosts from arguments). @default block, nothing internal */
+  ssrf?: SsrfSettings;
+  /** Resolver of the SSRF guard. @default the system resolver */
+  lookup?: LookupFn;
   log: ConsolaInstance;
 }
 
@@ -149,10 +155,12 @@ export class CapabilityBackend implements Backend {
   async start(): Promise<void> {
     if (this.#status === "running") return;
     // The 109 built-ins are opt-in: their text loads only when they are switched on.
-    this.#builtin =
-      this.#options.builtin === false
+    const wanted = this.#options.builtin ?? true;
+    const all =
+      wanted === false || (Array.isArray(wanted) && wanted.length === 0)
         ? []
-        : [...(this.#options.builtinFiles ?? (await import("./builtin.generated.ts")).BUILTIN_CAPABILITIES)];
+        : (this.#options.builtinFiles ?? (await import("./builtin.generated.ts")).BUILTIN_CAPABILITIES);
+    this.#builtin = all.filter((f) => !Array.isArray(wanted) || wanted.includes(builtinCategory(f.source)));
     this.#reload(true);
     this.#status = "running";
     if (this.#options.watch !== false && this.#directories.length > 0) {
@@ -189,6 +197,10 @@ export class CapabilityBackend implements Backend {
       env: this.#options.env ?? process.env,
       cache: this.#cache,
       signal: options.signal,
+      subject: this.name,
+      log: this.#options.log,
+      ...(this.#options.ssrf ? { ssrf: this.#options.ssrf } : {}),
+      ...(this.#options.lookup ? { lookup: this.#options.lookup } : {}),
       ...(this.#options.fetch ? { fetch: this.#options.fetch } : {}),
       ...(this.#options.now ? { now: this.#options.now } : {}),
       ...(this.#options.defaultTimeoutMs !== undefined

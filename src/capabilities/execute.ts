@@ -1,4 +1,7 @@
+import type { ConsolaInstance } from "consola";
 import { errorMessage, isGatewayError } from "../errors.ts";
+import { DEFAULT_SSRF, guardedFetch } from "../firewall/guarded-fetch.ts";
+import { type LookupFn, SsrfRefusedError, type SsrfSettings } from "../firewall/ssrf.ts";
 import { checkArguments } from "./arguments.ts";
 import type { CredentialSources } from "./auth.ts";
 import type { Capability } from "./load.ts";
@@ -19,7 +22,38 @@ export interface ExecuteOptions extends CredentialSources {
   cache?: ResultCache;
   /** @default Date.now */
   now?: () => number;
+  /**
+   * The SSRF guard for redirects and hosts made from arguments (a base URL as written is reached as
+   * written). @default block, nothing internal allowed
+   */
+  ssrf?: SsrfSettings;
+  /** Resolver of the SSRF guard. @default the system resolver */
+  lookup?: LookupFn;
+  /** Backend name in SSRF findings. @default "capabilities" */
+  subject?: string;
+  /** Where SSRF findings under `warn` are logged. @default none */
+  log?: ConsolaInstance | undefined;
   signal?: AbortSignal | undefined;
+}
+
+/**
+ * Which hosts a provider's requests may reach as written: the host of its URL template when no argument
+ * fills it (`{env.X}` is the admin's), any host under a written domain when arguments fill only labels in
+ * front of it (`https://{lang}.wikipedia.org`); false for anything else (`https://{host}/`).
+ */
+export function writtenHost(provider: ProviderDefinition, filled: URL): (url: URL) => boolean {
+  const template = provider.config.endpoint ?? provider.config.base_url ?? "";
+  const authority = (/^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(template)?.[1] ?? "").replace(
+    /\{env\.[^}]*\}/g,
+    "",
+  );
+  const host = authority.slice(authority.lastIndexOf("@") + 1).replace(/:[^:\]]*$/, "");
+  // Same port too: another port of a written host is another service.
+  if (!host.includes("{")) return (url) => url.hostname === filled.hostname && url.port === filled.port;
+  const suffix = host.slice(host.lastIndexOf("}") + 1).toLowerCase();
+  if (/^\.[^.{}]+\.[^{}]+$/.test(suffix))
+    return (url) => url.hostname.endsWith(suffix) && url.port === filled.port;
+  return () => false;
 }
 
 /** A small TTL cache of tool results keyed by capability and arguments. */
@@ -91,18 +125,26 @@ async function attempt(
   const timeout = AbortSignal.timeout(timeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
   const fetchFn = options.fetch ?? ((r: Request) => fetch(r));
+  const guarded = guardedFetch({
+    settings: options.ssrf ?? DEFAULT_SSRF,
+    subject: options.subject ?? "capabilities",
+    trusted: writtenHost(provider, request.url),
+    fetch: (url, init) => fetchFn(new Request(url, init)),
+    ...(options.lookup ? { lookup: options.lookup } : {}),
+    log: options.log,
+  });
   let response: Response;
   try {
-    response = await fetchFn(
-      new Request(request.url.href, {
-        method: request.method,
-        headers: request.headers,
-        body: request.body ?? null,
-        signal,
-      }),
-    );
+    response = await guarded(request.url.href, {
+      method: request.method,
+      headers: request.headers,
+      body: request.body ?? null,
+      signal,
+    });
   } catch (err) {
     if (options.signal?.aborted) return { result: errorResult(`${name}: cancelled`), retryable: false };
+    if (err instanceof SsrfRefusedError)
+      return { result: errorResult(`${name}: ${err.message}`), retryable: false };
     if (timeout.aborted) {
       return {
         result: errorResult(`${name}: ${shown(request)} did not answer within ${timeoutMs}ms`),

@@ -1,7 +1,8 @@
 import { z } from "zod";
-import { RedisConfigSchema } from "../cluster/config.ts";
+import { BUILTIN_CATEGORIES } from "../capabilities/builtin-categories.ts";
 import { parseDuration } from "../duration.ts";
 import { defaultFailsafeConfig, FailsafeConfigSchema, FailsafeOverrideSchema } from "../failsafe/config.ts";
+import { invalidAllowEntry } from "../firewall/ssrf.ts";
 import { TransformsSchema } from "../transforms/schema.ts";
 
 /** A duration written as `100ms`, `30s`, `5m`, `1h` or plain seconds; parsed to milliseconds. */
@@ -107,6 +108,22 @@ export const MetaMcpSchema = z.strictObject({
 
 const Policy = z.enum(["off", "warn", "block"]);
 
+const AllowHost = z
+  .string()
+  .refine((entry) => !invalidAllowEntry(entry), "write a host name (or *.domain), an IP address or a CIDR");
+
+const PathsSchema = z
+  .strictObject({
+    root: z
+      .string()
+      .refine((p) => /^(?:\/|[A-Za-z]:[\\/])/.test(p), "paths.root must be an absolute path")
+      .optional()
+      .describe(
+        "Path arguments must stay inside this folder (absolute ones outside it and .. out of it are flagged)",
+      ),
+  })
+  .describe("Where path-like arguments may point");
+
 function isRegExp(source: string): boolean {
   try {
     new RegExp(source);
@@ -124,6 +141,13 @@ const FirewallOverrideSchema = z.strictObject({
     .optional()
     .describe("Credentials in tool results: redact = replace with a marker, block = refuse the result"),
   arguments: Policy.optional().describe("Suspicious call arguments: block = the call is refused"),
+  ssrf: Policy.optional().describe("Requests to internal addresses (redirects, hosts from arguments)"),
+  allow_private_networks: z
+    .boolean()
+    .optional()
+    .describe("Loopback, private, CGNAT and unique-local addresses may be reached"),
+  allow_hosts: z.array(AllowHost).optional().describe("More hosts, addresses or CIDRs always allowed"),
+  paths: PathsSchema.optional(),
 });
 
 export const FirewallSchema = z
@@ -147,6 +171,22 @@ export const FirewallSchema = z
       .array(z.string().refine(isRegExp, "not a valid regular expression"))
       .default([])
       .describe("Extra regular expressions whose matches are redacted as `custom`"),
+    ssrf: Policy.default("block").describe(
+      "Requests to loopback, private, link-local (cloud metadata), CGNAT or unique-local addresses by a redirect or a host made from arguments (a URL the admin wrote is reached as written): block = refused, warn = logged",
+    ),
+    allow_private_networks: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Let the SSRF guard pass loopback, private, CGNAT and unique-local addresses (never link-local)",
+      ),
+    allow_hosts: z
+      .array(AllowHost)
+      .default([])
+      .describe(
+        "Hosts (api.corp, *.corp), addresses and CIDRs (10.1.0.0/16) the SSRF guard always lets through",
+      ),
+    paths: PathsSchema.default({}),
   })
   .describe("Checks between the model and its tools: pinning, poisoning scan, credential redaction");
 
@@ -206,10 +246,12 @@ export const CapabilitiesConfigSchema = z
   .strictObject({
     enabled: z.boolean().default(true).describe("Serve REST capabilities (YAML files) as one backend"),
     builtin: z
-      .boolean()
+      .union([z.boolean(), z.array(z.enum(BUILTIN_CATEGORIES))], {
+        error: `true, false or a list of categories (${BUILTIN_CATEGORIES.join(", ")})`,
+      })
       .default(false)
       .describe(
-        "Include the 109 capabilities built into mcp-gateway (they call public internet services, some with your data)",
+        "Include the 109 capabilities built into mcp-gateway (they call public internet services, some with your data): true, or a list of categories (folders of capabilities/)",
       ),
     directories: z
       .array(z.string())
@@ -220,6 +262,7 @@ export const CapabilitiesConfigSchema = z
       .regex(BACKEND_NAME, "backend names use letters, digits, _ . - (max 64)")
       .default("capabilities")
       .describe("Backend name the capabilities appear under"),
+    firewall: FirewallOverrideSchema.optional().describe("Firewall overrides for the capabilities backend"),
   })
   .describe("REST APIs as tools: see docs/capabilities.md");
 
@@ -458,7 +501,6 @@ export const GatewayConfigSchema = z.strictObject({
   auth: AuthSchema.optional(),
   search: SearchSchema.default(SearchSchema.parse({})),
   firewall: FirewallSchema.default(FirewallSchema.parse({})),
-  redis: RedisConfigSchema.optional(),
   webhooks: z
     .record(
       z.string().regex(BACKEND_NAME, "webhook names use letters, digits, _ . - (max 64)"),

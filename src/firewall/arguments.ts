@@ -1,8 +1,11 @@
+import { homedir } from "node:os";
+import { posix } from "node:path";
 import type { Tool } from "@modelcontextprotocol/sdk/types.js";
+import { classifyAddress, parseAddress } from "./ip-ranges.ts";
 
 /** One suspicious argument value. */
 export interface ArgumentFinding {
-  /** `path.traversal`, `path.sensitive`, `shell.metacharacters`, `sql.stacked`, `sql.tautology`, `url.internal`. */
+  /** `path.traversal`, `path.sensitive`, `path.outside-root`, `shell.metacharacters`, `sql.stacked`, `sql.tautology`, `url.internal`. */
   rule: string;
   /** The argument's name (dotted for nested values). */
   argument: string;
@@ -28,35 +31,42 @@ export function isInternalHost(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, "").toLowerCase();
   if (h === "localhost" || h.endsWith(".localhost") || h.endsWith(".internal") || h.endsWith(".local"))
     return true;
-  if (h === "::1" || h === "::" || /^f[cd][0-9a-f]{2}:/.test(h) || /^fe[89ab][0-9a-f]:/.test(h)) return true;
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(h)?.[1];
-  const v4 = ipv4(mapped ?? h);
-  if (v4 === undefined) return false;
-  const [a, b] = [v4 >>> 24, (v4 >>> 16) & 0xff];
-  return (
-    a === 0 ||
-    a === 10 ||
-    a === 127 ||
-    (a === 169 && b === 254) ||
-    (a === 172 && b >= 16 && b <= 31) ||
-    (a === 192 && b === 168) ||
-    (a === 100 && b >= 64 && b <= 127)
-  );
+  const address = parseAddress(h);
+  return address !== undefined && classifyAddress(address) !== undefined;
 }
 
-/** An IPv4 address in any form `inet_aton` takes (dotted, decimal, octal, hex, short), as a number. */
-function ipv4(host: string): number | undefined {
-  const parts = host.split(".");
-  if (parts.length > 4 || parts.some((p) => !/^(?:0x[0-9a-f]+|0[0-7]*|[1-9]\d*)$/i.test(p))) return undefined;
-  const nums = parts.map((p) =>
-    /^0x/i.test(p) ? Number.parseInt(p, 16) : /^0\d/.test(p) ? Number.parseInt(p, 8) : Number(p),
-  );
-  const last = nums.pop() ?? 0;
-  let value = 0;
-  nums.forEach((n, i) => {
-    value += n * 256 ** (3 - i);
-  });
-  return value + last;
+/**
+ * True when a path argument leaves the root: absolute (or `~`, `file://`) outside it, or relative with `..`
+ * climbing out of it. Symbolic links are not followed (the path may live on the backend's machine).
+ */
+export function outsideRoot(value: string, root: string): boolean {
+  let v = value.trim();
+  if (/^file:\/\//i.test(v)) {
+    try {
+      v = decodeURIComponent(new URL(v).pathname);
+    } catch {
+      return true;
+    }
+  } else if (/%(?:2e|2f|5c)/i.test(v)) {
+    try {
+      v = decodeURIComponent(v);
+    } catch {
+      // Not percent-encoding after all: judged as written.
+    }
+  }
+  v = v.replaceAll("\\", "/");
+  if (v === "~" || v.startsWith("~/")) v = `${homedir().replaceAll("\\", "/")}${v.slice(1)}`;
+  else if (v.startsWith("~")) return true; // another user's home
+  const base = root.replaceAll("\\", "/");
+  const drive = /^[a-z]:\//i;
+  if (drive.test(v) || drive.test(base)) {
+    const norm = (p: string): string => posix.normalize(p).toLowerCase().replace(/\/+$/, "");
+    const target = drive.test(v) ? norm(v) : norm(`${base}/${v}`);
+    return target !== norm(base) && !target.startsWith(`${norm(base)}/`);
+  }
+  const rootPath = posix.resolve(base);
+  const target = posix.resolve(rootPath, v);
+  return target !== rootPath && !target.startsWith(rootPath === "/" ? "/" : `${rootPath}/`);
 }
 
 function internalUrl(value: string): boolean {
@@ -69,10 +79,14 @@ function internalUrl(value: string): boolean {
 
 /**
  * Checks a call's string arguments by what their names (or the schema's `format`) say they are: paths
- * (traversal, key and credential files), commands (shell metacharacters), SQL (stacked statements,
+ * (traversal, key and credential files, leaving `options.root`), commands (shell metacharacters), SQL (stacked statements,
  * tautologies, UNION SELECT) and URLs (loopback, private, link-local and metadata addresses).
  */
-export function checkArguments(tool: Tool | undefined, args: Record<string, unknown>): ArgumentFinding[] {
+export function checkArguments(
+  tool: Tool | undefined,
+  args: Record<string, unknown>,
+  options: { root?: string | undefined } = {},
+): ArgumentFinding[] {
   const findings: ArgumentFinding[] = [];
   const properties = (tool?.inputSchema.properties ?? {}) as Record<string, { format?: unknown }>;
   const walk = (value: unknown, name: string, leaf: string, depth: number): void => {
@@ -91,6 +105,7 @@ export function checkArguments(tool: Tool | undefined, args: Record<string, unkn
     if (PATH_NAME.test(leaf)) {
       if (TRAVERSAL.test(value)) add("path.traversal");
       if (SENSITIVE_PATH.test(value)) add("path.sensitive");
+      if (options.root !== undefined && outsideRoot(value, options.root)) add("path.outside-root");
     }
     if (COMMAND_NAME.test(leaf) && SHELL_META.test(value)) add("shell.metacharacters");
     if (SQL_NAME.test(leaf)) {

@@ -1,6 +1,7 @@
 import type { Tool } from "@modelcontextprotocol/sdk/types.js";
 import type { ConsolaInstance } from "consola";
-import type { FirewallConfig, GatewayConfig } from "../config/schema.ts";
+import type { GatewayConfig } from "../config/schema.ts";
+import { redactLogsWith } from "../log.ts";
 import type { Counter, Gauge, Registry } from "../metrics/registry.ts";
 import { secretsOf } from "../redact.ts";
 import { checkArguments } from "./arguments.ts";
@@ -8,6 +9,8 @@ import { CredentialScanner } from "./credentials.ts";
 import { type Pin, PinStore, type QuarantineReason, toolHash } from "./pins.ts";
 import { catalogView, type PoisonFinding, scanTool } from "./poisoning.ts";
 import { redactResult } from "./result-scan.ts";
+import { type FirewallSettings, firewallSettings } from "./settings.ts";
+import { onSsrfFinding } from "./ssrf.ts";
 
 /** A tool held back, as `/health` and `gateway_list_servers` show it. */
 export interface QuarantinedTool {
@@ -22,8 +25,6 @@ export interface ToolList {
   server: string;
   tools: readonly Tool[];
 }
-
-type Settings = Required<Omit<FirewallConfig, "patterns">> & { trust: "pin" | "auto" };
 
 /** Options of {@link Firewall}. */
 export interface FirewallOptions {
@@ -62,6 +63,8 @@ export class Firewall {
   readonly #blocked: Counter<"backend" | "check"> | undefined;
   readonly #quarantineGauge: Gauge<"backend"> | undefined;
   readonly #argumentFindings: Counter<"backend" | "rule"> | undefined;
+  readonly #ssrf: Counter<"backend" | "class" | "action"> | undefined;
+  readonly #unsubscribe: (() => void)[] = [];
 
   /** @param config the current config (read on every use, so a hot reload applies at once) */
   constructor(config: () => GatewayConfig, options: FirewallOptions) {
@@ -92,6 +95,22 @@ export class Firewall {
       help: "Suspicious tool-call arguments (traversal, shell, SQL, internal URLs), by rule.",
       labelNames: ["backend", "rule"],
     });
+    this.#ssrf = r?.counter({
+      name: "mcp_gateway_firewall_ssrf_total",
+      help: "Requests to internal addresses (by a redirect or a host from arguments), by address class: refused or warned.",
+      labelNames: ["backend", "class", "action"],
+    });
+    this.#unsubscribe.push(
+      onSsrfFinding((f) =>
+        this.#ssrf?.inc({
+          backend: f.subject,
+          class: f.addressClass,
+          action: f.refused ? "refused" : "warned",
+        }),
+      ),
+      // Every log line passes this config's credential shapes, patterns and secret values.
+      redactLogsWith(() => this.#currentScanner()),
+    );
     this.#quarantineGauge = r?.gauge({
       name: "mcp_gateway_firewall_quarantined_tools",
       help: "Tools held back until approved (changed definition or poisoning under block).",
@@ -115,19 +134,13 @@ export class Firewall {
     return stale;
   }
 
-  settings(server: string): Settings {
-    const config = this.#config();
-    const base = config.firewall;
-    const backend = config.backends[server];
-    const own = backend?.firewall ?? {};
-    return {
-      pinning: own.pinning ?? base.pinning,
-      poisoning: own.poisoning ?? base.poisoning,
-      redaction: own.redaction ?? base.redaction,
-      arguments: own.arguments ?? base.arguments,
-      // The capabilities backend's definitions are the user's own files (with their own sha256 pins).
-      trust: backend?.trust ?? (server === config.capabilities.name ? "auto" : "pin"),
-    };
+  settings(server: string): FirewallSettings {
+    return firewallSettings(this.#config(), server);
+  }
+
+  /** Stops hearing SSRF findings and redacting logs with this config (the gateway stopped). */
+  close(): void {
+    for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
   }
 
   /**
@@ -178,7 +191,7 @@ export class Firewall {
   #decide(
     server: string,
     tool: string,
-    seen: { hash: string; pin: Pin | undefined; findings: PoisonFinding[]; settings: Settings },
+    seen: { hash: string; pin: Pin | undefined; findings: PoisonFinding[]; settings: FirewallSettings },
   ): Pin {
     const { hash, pin, findings, settings } = seen;
     const now = this.#now();
@@ -294,9 +307,10 @@ export class Firewall {
     name: string,
     args: Record<string, unknown>,
   ): Record<string, unknown> | undefined {
-    const policy = this.settings(server).arguments;
+    const settings = this.settings(server);
+    const policy = settings.arguments;
     if (policy === "off") return undefined;
-    const findings = checkArguments(tool, args);
+    const findings = checkArguments(tool, args, { root: settings.pathRoot });
     if (findings.length === 0) return undefined;
     const what = findings.map((f) => `${f.rule} in "${f.argument}"`).join(", ");
     for (const f of findings) this.#argumentFindings?.inc({ backend: server, rule: f.rule });
@@ -318,12 +332,7 @@ export class Firewall {
   filterResult(server: string, tool: string, result: Record<string, unknown>): Record<string, unknown> {
     const policy = this.settings(server).redaction;
     if (policy === "off") return result;
-    const config = this.#config();
-    if (this.#scannerFor !== config) {
-      this.#scanner = scannerFor(config);
-      this.#scannerFor = config;
-    }
-    const { result: redacted, found } = redactResult(result, this.#scanner);
+    const { result: redacted, found } = redactResult(result, this.#currentScanner());
     if (found.length === 0) return result;
     const kinds = [...new Set(found.map((f) => f.kind))];
     for (const f of found) this.#redactions?.inc({ backend: server, kind: f.kind });
@@ -344,6 +353,16 @@ export class Firewall {
       };
     }
     return redacted;
+  }
+
+  /** The credential scanner of the current config (rebuilt after a reload). */
+  #currentScanner(): CredentialScanner {
+    const config = this.#config();
+    if (this.#scannerFor !== config) {
+      this.#scanner = scannerFor(config);
+      this.#scannerFor = config;
+    }
+    return this.#scanner;
   }
 
   #changed(): void {

@@ -6,6 +6,7 @@ import { UnresolvedBackend } from "../backends/unresolved-backend.ts";
 import { CapabilityBackend } from "../capabilities/backend.ts";
 import { unresolvedVariables } from "../config/load.ts";
 import type { GatewayConfig } from "../config/schema.ts";
+import { ssrfSettings } from "../firewall/settings.ts";
 import { log } from "../log.ts";
 import { cacheDir } from "../user-dirs.ts";
 import { WEBHOOKS_BACKEND, WebhookBackend } from "../webhooks/backend.ts";
@@ -40,6 +41,7 @@ export function buildBackend(
     idleTimeoutMs: entry.idle_timeout ?? lifecycle.idle_timeout,
     pingIntervalMs: lifecycle.health_check_interval,
     manifest: { store, key: manifestKey(name, entry) },
+    ssrf: ssrfSettings(config, name),
     ...(options.spawn ? { spawn: options.spawn } : {}),
     ...(options.now ? { now: options.now } : {}),
   });
@@ -56,6 +58,7 @@ export function buildCapabilities(config: GatewayConfig): Backend | undefined {
   return new CapabilityBackend({
     name: caps.name,
     builtin: caps.builtin,
+    ssrf: ssrfSettings(config, caps.name),
     directories: caps.directories,
     defaultTimeoutMs: config.server.request_timeout,
     log: log.withTag(caps.name),
