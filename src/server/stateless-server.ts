@@ -39,8 +39,8 @@ const ENVELOPE_KEYS = [
 
 /**
  * How long a 2026-07-28 client may reuse a list. The four meta-tools never change (an hour, any cache);
- * the catalog changes when backends start, stop or announce list_changed, and `subscriptions/listen` is
- * not served yet, so this is the only freshness bound such a client has.
+ * the catalog changes when backends start, stop or announce list_changed, which reaches clients that
+ * hold a `subscriptions/listen` stream; the minute bounds what the others miss.
  */
 const META_TOOLS_TTL_MS = 3_600_000;
 const LIST_TTL_MS = 60_000;
@@ -165,7 +165,14 @@ export function createStatelessServer(
   const server = new RelayServer(
     { name: "mcp-gateway", version: VERSION },
     {
-      capabilities: { tools: {}, resources: {}, prompts: {}, completions: {} },
+      // List changes reach `subscriptions/listen` streams (the endpoint's hub peer); the four meta-tools
+      // never change.
+      capabilities: {
+        tools: surface.kind === "meta" ? {} : { listChanged: true },
+        resources: { listChanged: true },
+        prompts: { listChanged: true },
+        completions: {},
+      },
       ...(surface.kind === "meta" ? { instructions: INSTRUCTIONS } : {}),
       cacheHints: cacheHints(surface, principal),
       jsonSchemaValidator: RELAY_VALIDATOR,

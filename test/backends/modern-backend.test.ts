@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Client as ModernClient, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
+import { ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 import { createMcpHandler, McpServer } from "@modelcontextprotocol/server";
 import type { Server as BunServer, Subprocess } from "bun";
 import { z } from "zod";
@@ -176,6 +177,31 @@ describe("a 2026-07-28 client reaching 2026-07-28 backends", () => {
       expect(result.content).toEqual([{ type: "text", text: "BOTH" }]);
     } finally {
       await client.close();
+    }
+  });
+});
+
+describe("list changes of a 2026-07-28 backend", () => {
+  test("reach a 2025 session as list_changed and a 2026-07-28 client on its subscriptions/listen stream", async () => {
+    const url = new URL("/mcp/modern", gw.http.url);
+    const legacy = await connectHttp(url);
+    const client = await connectModern(url);
+    try {
+      const heardLegacy = new Promise<void>((resolve) =>
+        legacy.setNotificationHandler(ToolListChangedNotificationSchema, async () => resolve()),
+      );
+      const heardModern = new Promise<void>((resolve) =>
+        client.setNotificationHandler("notifications/tools/list_changed", () => resolve()),
+      );
+      const subscription = await client.listen({ toolsListChanged: true });
+      expect(subscription.honoredFilter.toolsListChanged).toBe(true);
+      await client.callTool({ name: "grow", arguments: { name: "sprout" } });
+      await Promise.all([heardLegacy, heardModern]);
+      const { tools } = await client.listTools(undefined, { cacheMode: "refresh" });
+      expect(tools.map((t) => t.name)).toContain("sprout");
+      await subscription.close();
+    } finally {
+      await Promise.all([legacy.close(), client.close()]);
     }
   });
 });

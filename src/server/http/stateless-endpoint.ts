@@ -1,6 +1,7 @@
-import type { AuthInfo, McpHttpHandler } from "@modelcontextprotocol/server";
+import type { AuthInfo, McpHttpHandler, ServerNotifier } from "@modelcontextprotocol/server";
 import { ANONYMOUS, type Principal, type Surface } from "../../gateway/call-context.ts";
 import type { Gateway } from "../../gateway/gateway.ts";
+import type { SessionPeer } from "../../gateway/session-hub.ts";
 import { log } from "../../log.ts";
 import { InputRounds } from "../input-rounds.ts";
 
@@ -59,6 +60,35 @@ function principalOf(authInfo: AuthInfo | undefined): Principal {
   return (authInfo?.extra?.principal as Principal | undefined) ?? ANONYMOUS;
 }
 
+const CHANGED: Record<string, keyof ServerNotifier> = {
+  "notifications/tools/list_changed": "toolsChanged",
+  "notifications/resources/list_changed": "resourcesChanged",
+  "notifications/prompts/list_changed": "promptsChanged",
+};
+
+/**
+ * One endpoint's `subscriptions/listen` streams as a peer of the session hub: the list changes the hub
+ * fans out to the sessions of this surface are published to the SDK handler's event bus, which sends them
+ * on every open stream whose filter asked for them (the SDK keeps the streams and the filters).
+ */
+function listenPeer(endpoint: string, surface: Surface, notifier: ServerNotifier): SessionPeer {
+  return {
+    label: `listen ${endpoint}`,
+    backend: surface.kind === "direct" ? surface.backend : undefined,
+    meta: surface.kind === "meta",
+    logLevel: undefined,
+    subscriptions: new Set(),
+    notify: async (notification) => {
+      const publish = CHANGED[notification.method];
+      if (publish === "toolsChanged" || publish === "resourcesChanged" || publish === "promptsChanged") {
+        notifier[publish]();
+      }
+    },
+    request: () => Promise.reject(new Error("a listen stream takes no requests")),
+    clientCapabilities: () => undefined,
+  };
+}
+
 /**
  * The 2026-07-28 side of `/mcp` and `/mcp/{backend}`: one SDK 2.x handler per endpoint (header checks,
  * envelope and version checks, `server/discover`, JSON or per-request event stream, cancel on disconnect),
@@ -68,6 +98,7 @@ export class StatelessEndpoints {
   readonly #gateway: Gateway;
   readonly #maxBodySize: number;
   readonly #handlers = new Map<string, McpHttpHandler>();
+  readonly #detach: (() => void)[] = [];
   /** Calls of 2026-07-28 clients waiting for their input, shared by every endpoint. */
   readonly #rounds = new InputRounds();
 
@@ -103,6 +134,7 @@ export class StatelessEndpoints {
         },
       );
       this.#handlers.set(endpoint, handler);
+      this.#detach.push(this.#gateway.attach(listenPeer(endpoint, surface, handler.notify)));
     }
     return handler;
   }
@@ -111,6 +143,7 @@ export class StatelessEndpoints {
   async closeAll(): Promise<void> {
     const handlers = [...this.#handlers.values()];
     this.#handlers.clear();
+    for (const detach of this.#detach.splice(0)) detach();
     this.#rounds.closeAll();
     await Promise.all(handlers.map((h) => h.close().catch(() => undefined)));
   }
