@@ -13,7 +13,12 @@ import type { FrontEndTls, HttpFrontEnd } from "./http/front-end.ts";
 
 /** Runs the gateway until SIGINT/SIGTERM (or, with --stdio, until the client closes stdin). */
 export async function runGateway(
-  flags: ServeFlags & { stdio?: boolean | undefined; allowUnauthenticated?: boolean | undefined },
+  flags: ServeFlags & {
+    stdio?: boolean | undefined;
+    allowUnauthenticated?: boolean | undefined;
+    /** Called once the HTTP front end listens and the backends' first start has begun (`serve`'s progress). */
+    onListening?: ((gateway: Gateway) => void) | undefined;
+  },
 ): Promise<void> {
   const { resolveSettings } = await import("../config/resolve.ts");
   const settings = resolveSettings(flags);
@@ -117,6 +122,7 @@ export async function runGateway(
   );
   // The dashboard answers where /metrics does: on a loopback bind, or anywhere with auth (admin keys).
   if (auth || isLoopbackHost(config.server.host)) log.info(`dashboard: ${new URL("/ui", http.url).href}`);
+  flags.onListening?.(gateway);
 }
 
 /** The config's `auth:` section at work (keys file read), or undefined without one. */

@@ -2,6 +2,7 @@ import { defineCommand } from "citty";
 import { runGateway } from "../../server/run.ts";
 import { serveArgs } from "../args.ts";
 import { assertKnownFlags } from "../flags.ts";
+import { showWarmUp } from "../warm-up-progress.ts";
 
 /** `mcp-gateway serve`: parse flags and hand over to the gateway runner. */
 export const serveCommand = defineCommand({
@@ -18,6 +19,8 @@ export const serveCommand = defineCommand({
       metaMcp: args["meta-mcp"],
       stdio: args.stdio,
       allowUnauthenticated: args["allow-unauthenticated"],
+      // On a terminal: "backends learned n/N" on stderr until the first start of every backend settles.
+      onListening: (gateway) => void showWarmUp(gateway),
     });
   },
 });
