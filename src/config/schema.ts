@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { BUILTIN_CATEGORIES } from "../capabilities/builtin-categories.ts";
+import { RedisConfigSchema } from "../cluster/config.ts";
 import { parseDuration } from "../duration.ts";
 import { defaultFailsafeConfig, FailsafeConfigSchema, FailsafeOverrideSchema } from "../failsafe/config.ts";
 import { invalidAllowEntry } from "../firewall/ssrf.ts";
@@ -501,6 +502,7 @@ export const GatewayConfigSchema = z.strictObject({
   auth: AuthSchema.optional(),
   search: SearchSchema.default(SearchSchema.parse({})),
   firewall: FirewallSchema.default(FirewallSchema.parse({})),
+  redis: RedisConfigSchema.optional(),
   webhooks: z
     .record(
       z.string().regex(BACKEND_NAME, "webhook names use letters, digits, _ . - (max 64)"),

@@ -2,6 +2,8 @@ import { BackendPool, isLazy } from "../backends/pool.ts";
 import { Catalog } from "../catalog/catalog.ts";
 import { ToolSearch } from "../catalog/search.ts";
 import { toolVectorsFor } from "../catalog/semantic.ts";
+import { Cluster } from "../cluster/cluster.ts";
+import { catchUp, followCircuits, sharedFailsafe } from "../cluster/share-failsafe.ts";
 import type { ToolVectors } from "../catalog/vectors.ts";
 import type { GatewayConfig } from "../config/schema.ts";
 import { mergeFailsafe } from "../failsafe/config.ts";
@@ -23,6 +25,8 @@ export interface GatewayCoreOptions {
   now?: () => number;
   /** Where tool vectors are cached (`embeddings/` inside). @default cacheDir() */
   cacheDir?: string;
+  /** State shared with other replicas. @default from the config's `redis:` section (none without it) */
+  cluster?: Cluster | undefined;
 }
 
 /**
@@ -44,6 +48,8 @@ export class GatewayCore {
   readonly metrics = new GatewayMetrics();
   readonly usage: UsageStore;
   readonly now: () => number;
+  /** What this replica shares with the others (Redis, signed session ids); undefined when alone. */
+  readonly cluster: Cluster | undefined;
   readonly #policies = new Map<string, FailsafePolicy>();
   #ready: Promise<void> | undefined;
   #warmingUp = false;
@@ -53,6 +59,13 @@ export class GatewayCore {
     this.config = config;
     this.now = options.now ?? Date.now;
     this.pool = options.pool ?? new BackendPool(backendsFromConfig(config));
+    this.cluster =
+      "cluster" in options ? options.cluster : Cluster.fromConfig(config.redis, { log: log.withTag("cluster") });
+    followCircuits(this.cluster, {
+      policy: (server) => this.policy(server),
+      shares: (server) => sharedFailsafe(this.cluster, this.config.backends[server]) !== undefined,
+      known: () => this.#policies.keys(),
+    });
     this.firewall = new Firewall(() => this.config, {
       cacheDir: config.lifecycle.cache_dir ?? cacheDir(),
       log: log.withTag("firewall"),
@@ -93,11 +106,14 @@ export class GatewayCore {
       const settings = mergeFailsafe(this.config.failsafe, this.config.backends[server]?.failsafe, {
         backend: server,
       });
+      const shared = sharedFailsafe(this.cluster, this.config.backends[server]);
       policy = new FailsafePolicy(server, settings, {
         now: this.now,
         onEvent: this.metrics.failsafeListener(),
+        shared,
       });
       this.#policies.set(server, policy);
+      if (shared) catchUp(this.cluster, policy, server);
     }
     return policy;
   }
@@ -116,6 +132,7 @@ export class GatewayCore {
    * starts the idle/health housekeeping; `ready` settles when that first round has started or failed.
    */
   start(options: { tickMs?: number } = {}): void {
+    void this.cluster?.start();
     if (!this.#ready) {
       this.#warmingUp = true;
       this.#ready = this.pool
@@ -166,6 +183,7 @@ export class GatewayCore {
     clearInterval(this.#ticker);
     this.#ticker = undefined;
     this.#vectors?.close();
+    this.cluster?.close();
     await Promise.all([this.pool.stopAll(), this.usage.close()]);
     this.firewall.close();
   }
