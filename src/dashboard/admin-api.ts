@@ -10,7 +10,7 @@ import type { CallContext, Principal } from "../gateway/call-context.ts";
 import type { Gateway } from "../gateway/gateway.ts";
 import type { AppEnv } from "../server/http/auth.ts";
 import { readJsonBody } from "../server/http/body.ts";
-import type { CallerTally } from "./caller-stats.ts";
+import type { RequestTally } from "./request-tally.ts";
 import { UsageReporter } from "./usage-report.ts";
 
 type Handler = (c: Context<AppEnv>, principal: Principal) => Promise<Response> | Response;
@@ -19,8 +19,9 @@ type Handler = (c: Context<AppEnv>, principal: Principal) => Promise<Response> |
 export interface AdminApiParts {
   gateway: Gateway;
   auth: Auth | undefined;
-  callers: CallerTally;
-  sessions: () => number;
+  /** Requests by principal and by server, since start. */
+  callers: RequestTally;
+  servers: RequestTally;
   /** Wraps a handler: admitted callers only, CSRF checked on POST. */
   admitted: (handle: Handler) => (c: Context<AppEnv>) => Promise<Response>;
   context: (principal: Principal, signal: AbortSignal) => CallContext;
@@ -55,7 +56,7 @@ async function body<T>(c: Context<AppEnv>, schema: z.ZodType<T>, hint: string): 
  */
 export function adminApi(app: Hono<AppEnv>, parts: AdminApiParts): void {
   const { gateway, auth, callers, admitted, context } = parts;
-  const usage = new UsageReporter(gateway, { auth, callers, sessions: parts.sessions });
+  const usage = new UsageReporter(gateway, { auth, callers, servers: parts.servers });
 
   app.get(
     "/api/usage",

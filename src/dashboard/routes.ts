@@ -15,7 +15,7 @@ import { readJsonBody } from "../server/http/body.ts";
 import { type ActivityEntry, ActivityFeed } from "./activity.ts";
 import { adminApi } from "./admin-api.ts";
 import { dashboardAssets } from "./assets.ts";
-import { CallerTally } from "./caller-stats.ts";
+import { RequestTally } from "./request-tally.ts";
 
 /** What the dashboard reads: the facade, auth when configured, and the open session count. */
 export interface DashboardParts {
@@ -72,10 +72,12 @@ export function dashboard(parts: DashboardParts): Hono<AppEnv> {
   const { gateway, auth } = parts;
   const sessions = parts.activeSessions ?? (() => 0);
   const feed = new ActivityFeed();
-  const callers = new CallerTally();
+  const callers = new RequestTally((r) => r.principal);
+  const servers = new RequestTally((r) => r.server);
   gateway.onRequest((record) => {
     feed.record(record);
     callers.record(record);
+    servers.record(record);
   });
   const secret = randomBytes(32);
   const peer = dashboardPeer();
@@ -285,7 +287,7 @@ export function dashboard(parts: DashboardParts): Hono<AppEnv> {
     }),
   );
 
-  adminApi(app, { gateway, auth, callers, sessions, admitted, context });
+  adminApi(app, { gateway, auth, callers, servers, admitted, context });
 
   app.all("/api/*", (c) => c.json({ error: `Not found: ${c.req.path}` }, 404));
   return app;

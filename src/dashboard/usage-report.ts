@@ -5,8 +5,8 @@ import type { CallContext } from "../gateway/call-context.ts";
 import type { Gateway } from "../gateway/gateway.ts";
 import { exposedName } from "../gateway/tool-names.ts";
 import { metaToolList } from "../server/handlers/tools.ts";
-import type { CallerTally } from "./caller-stats.ts";
-import { type Buckets, emptyBuckets, latencyHistograms, merge, quantile } from "./latency.ts";
+import type { LatencyHistogram } from "../usage/latency-histogram.ts";
+import type { RequestTally } from "./request-tally.ts";
 
 /** Latency percentiles of a row, ms (undefined before its first call). */
 interface Percentiles {
@@ -25,18 +25,18 @@ export interface UsageReport {
     lastUsed: number | undefined;
     budget: { used: number; daily: number } | undefined;
   } & Percentiles)[];
+  /** o200k tokens of listing every tool directly, of what `/mcp` lists, and the difference. */
   tokens: { mode: "meta" | "transparent"; tools: number; direct: number; gateway: number; saved: number };
-  /** Where the tool and server percentiles come from. */
-  percentiles: string;
+  /** What the rows count, for the page's footnote. */
+  note: string;
 }
-
-const TOKENS = "o200k";
 
 /** Counts tokens once per distinct text (the Usage page refreshes; catalogs rarely change). */
 class TokenMemo {
   readonly #seen = new Map<string, { text: string; tokens: number }>();
+
   async count(slot: string, tools: readonly Tool[]): Promise<number> {
-    // Loaded on first use: the o200k ranks are megabytes of text a gateway without a dashboard never reads.
+    // Loaded on first use: the o200k ranks are megabytes a gateway whose Usage page nobody opens never reads.
     const { serializeTools, o200k } = await import("../usage/context-tokens.ts");
     const text = serializeTools(tools);
     const last = this.#seen.get(slot);
@@ -47,58 +47,52 @@ class TokenMemo {
   }
 }
 
-function percentiles(buckets: Buckets | undefined): Percentiles {
-  const round = (v: number | undefined) => (v === undefined ? undefined : Math.round(v * 10) / 10);
-  return {
-    p50Ms: round(buckets && quantile(buckets, 0.5)),
-    p99Ms: round(buckets && quantile(buckets, 0.99)),
-  };
+function round(ms: number | undefined): number | undefined {
+  return ms === undefined ? undefined : Math.round(ms * 10) / 10;
+}
+
+function percentiles(latency: LatencyHistogram | undefined): Percentiles {
+  return { p50Ms: round(latency?.quantile(0.5)), p99Ms: round(latency?.quantile(0.99)) };
 }
 
 /** Builds {@link UsageReport}s for one dashboard. */
 export class UsageReporter {
   readonly #memo = new TokenMemo();
+  readonly #gateway: Gateway;
+  readonly #parts: { auth: Auth | undefined; callers: RequestTally; servers: RequestTally };
 
   constructor(
-    readonly gateway: Gateway,
-    readonly parts: { auth: Auth | undefined; callers: CallerTally; sessions: () => number },
-  ) {}
+    gateway: Gateway,
+    parts: { auth: Auth | undefined; callers: RequestTally; servers: RequestTally },
+  ) {
+    this.#gateway = gateway;
+    this.#parts = parts;
+  }
 
   async report(ctx: CallContext): Promise<UsageReport> {
-    const { gateway } = this;
-    const histograms = latencyHistograms(gateway.metrics(this.parts.sessions()));
-    const tools = gateway.usage().map((u) => {
-      // The usage store's own percentiles when it keeps them; else the /metrics histogram since start.
-      const own = u as { p50Ms?: number; p99Ms?: number };
-      const fromMetrics = percentiles(histograms.get(JSON.stringify([u.backend, u.tool])));
-      return {
-        server: u.backend,
-        tool: u.tool,
-        calls: u.calls,
-        errors: u.errors,
-        avgMs: Math.round(u.avgMs * 10) / 10,
-        p50Ms: own.p50Ms ?? fromMetrics.p50Ms,
-        p99Ms: own.p99Ms ?? fromMetrics.p99Ms,
-      };
-    });
+    const gateway = this.#gateway;
+    const tools = gateway.usage().map((u) => ({
+      server: u.backend,
+      tool: u.tool,
+      calls: u.calls,
+      errors: u.errors,
+      avgMs: Math.round(u.avgMs * 10) / 10,
+      p50Ms: round(u.p50Ms),
+      p99Ms: round(u.p99Ms),
+    }));
     const listed = (await gateway.listTools(ctx)).tools;
     const servers = [];
     for (const server of gateway.backendNames) {
       const own = tools.filter((t) => t.server === server);
-      const merged = emptyBuckets();
-      let any: Buckets | undefined;
-      for (const [key, buckets] of histograms) {
-        if ((JSON.parse(key) as string[])[0] !== server) continue;
-        if (buckets.counts.length === merged.counts.length) merge(merged, buckets);
-        any = merged;
-      }
-      const ofServer = listed.filter((t) => t.server === server).map((t) => t.tool);
       servers.push({
         server,
         calls: own.reduce((n, t) => n + t.calls, 0),
         errors: own.reduce((n, t) => n + t.errors, 0),
-        listTokens: await this.#memo.count(`server:${server}`, ofServer),
-        ...percentiles(any),
+        listTokens: await this.#memo.count(
+          `server:${server}`,
+          listed.filter((t) => t.server === server).map((t) => t.tool),
+        ),
+        ...percentiles(this.#parts.servers.get(server)?.latency),
       });
     }
     const direct = await this.#memo.count(
@@ -120,26 +114,26 @@ export class UsageReporter {
         gateway: through,
         saved: direct - through,
       },
-      percentiles: gateway.usage().some((u) => "p50Ms" in u)
-        ? `usage store, else the /metrics latency histogram since start (bucket estimates); tokens: ${TOKENS}`
-        : `the /metrics latency histogram since start (bucket estimates); tokens: ${TOKENS}`,
+      note:
+        "Tools: calls since the usage file began. Server latency and keys: every request since the gateway started. " +
+        "Percentiles within ±9% (the usage store's histogram). Tokens: o200k of [{name, description, input_schema}], as npm run bench:tokens counts them.",
     };
   }
 
   #keys(): UsageReport["keys"] {
-    const { auth, callers } = this.parts;
-    const principals = new Set(callers.all().map((c) => c.principal));
+    const { auth, callers } = this.#parts;
+    const principals = new Set(callers.all().map((c) => c.key));
     if (auth) for (const key of listKeys(auth.keysPath)) principals.add(`key:${key.name}`);
     return [...principals].map((principal) => {
-      const stats = callers.get(principal);
+      const tally = callers.get(principal);
       const daily = auth?.budgets?.budgetOf(principal);
       return {
         principal,
-        calls: stats?.calls ?? 0,
-        errors: stats?.errors ?? 0,
-        lastUsed: stats?.lastUsed,
+        calls: tally?.calls ?? 0,
+        errors: tally?.errors ?? 0,
+        lastUsed: tally?.lastUsed,
         budget: daily === undefined ? undefined : { used: auth?.budgets?.used(principal) ?? 0, daily },
-        ...percentiles(stats?.latency),
+        ...percentiles(tally?.latency),
       };
     });
   }

@@ -110,7 +110,13 @@ backends:
     expect(direct).toBeGreaterThan(1000);
     expect(through).toBeGreaterThan(0);
     expect(saved).toBe((direct as number) - (through as number));
-    expect(await page.locator('#usage-keys tr[data-principal="anonymous"]').count()).toBe(1);
+    const server = await page.locator('#usage-servers tr[data-server="everything"] td').allTextContents();
+    expect(Number(server[0])).toBeGreaterThanOrEqual(2);
+    expect(server[2]).toMatch(/^\d+(\.\d+)? ms$/);
+    expect(Number(server[4])).toBeGreaterThan(100);
+    const anonymous = await page.locator('#usage-keys tr[data-principal="anonymous"] td').allTextContents();
+    expect(Number(anonymous[0])).toBeGreaterThanOrEqual(2);
+    expect(anonymous[3]).toMatch(/^\d+(\.\d+)? ms$/);
     await page.screenshot({ path: join(ARTIFACTS, "usage.png"), fullPage: true });
     expect(await seriousViolations(page)).toEqual([]);
     expect(errors).toEqual([]);

@@ -76,7 +76,7 @@ export function usage(): void {
             ),
           ),
         );
-        source.textContent = `Tools and keys since the usage file began and since start; percentiles: ${r.percentiles}.`;
+        source.textContent = r.note;
       })
       .catch(fail);
   });
