@@ -8,6 +8,7 @@ import { log } from "../../log.ts";
 import { PROMETHEUS_CONTENT_TYPE } from "../../metrics/prometheus.ts";
 import { didYouMean } from "../../suggest.ts";
 import { isWebhookPath, serveWebhook } from "../../webhooks/endpoint.ts";
+import type { WsSessions } from "../ws/sessions.ts";
 import {
   type AppEnv,
   authMiddleware,
@@ -32,6 +33,8 @@ export interface AppParts {
   /** 2026-07-28 requests (no session) on `/mcp` and `/mcp/{backend}`. */
   stateless: StatelessEndpoints;
   sse: SseSessions;
+  /** MCP over WebSocket at `/ws`. */
+  ws: WsSessions;
   origin: OriginPolicy;
   limits: McpEndpointOptions;
   /** API keys and profiles; undefined without an `auth:` section (every caller anonymous). */
@@ -52,7 +55,7 @@ function methodNotAllowed(allow: string, message = "Method not allowed"): Respon
  * one middleware or one route each.
  */
 export function createApp(parts: AppParts): Hono<AppEnv> {
-  const { gateway, sessions, stateless, sse, limits, auth } = parts;
+  const { gateway, sessions, stateless, sse, ws, limits, auth } = parts;
   const app = new Hono<AppEnv>({ strict: false });
   app.use(requestGuard(parts.origin, { anyHost: isWebhookPath }));
   app.use(
@@ -83,7 +86,7 @@ export function createApp(parts: AppParts): Hono<AppEnv> {
   });
   app.get("/metrics", (c) => {
     if (!c.get("admin")) return metricsRefused(c, auth !== undefined);
-    const text = gateway.metrics(sessions.size + sse.size);
+    const text = gateway.metrics(sessions.size + sse.size + ws.size);
     return new Response(text, { headers: { "content-type": PROMETHEUS_CONTENT_TYPE } });
   });
 
@@ -115,6 +118,10 @@ export function createApp(parts: AppParts): Hono<AppEnv> {
   app.all("/mcp", () => methodNotAllowed("GET, POST, DELETE"));
   app.all("/mcp/:backend", () => methodNotAllowed("GET, POST, DELETE"));
 
+  // After a successful upgrade Bun ignores the response; the socket is the session's from here.
+  app.get("/ws", (c) => ws.upgrade(c.req.raw, c.get("principal")) ?? new Response(null));
+  app.all("/ws", () => methodNotAllowed("GET", "Use GET /ws with a WebSocket upgrade (subprotocol mcp)"));
+
   app.get("/sse", (c) => sse.open(c.get("principal")));
   app.all("/sse", () => methodNotAllowed("GET", "Use GET /sse"));
   app.post("/message", (c) => sse.post(c.req.raw, limits, c.get("principal")));
@@ -125,7 +132,7 @@ export function createApp(parts: AppParts): Hono<AppEnv> {
   );
   app.all("/webhooks/:name", () => methodNotAllowed("POST", "Use POST /webhooks/{name}"));
 
-  app.route("/ui", dashboard({ gateway, auth, activeSessions: () => sessions.size + sse.size }));
+  app.route("/ui", dashboard({ gateway, auth, activeSessions: () => sessions.size + sse.size + ws.size }));
 
   app.notFound((c) => c.json({ error: `Not found: ${c.req.path}. MCP is served at /mcp` }, 404));
   app.onError((error) => {

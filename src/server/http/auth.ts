@@ -26,7 +26,9 @@ const UNAUTHENTICATED: Principal = Object.freeze({ id: "unauthenticated", scopes
 export const RESOURCE_METADATA_PATH = "/.well-known/oauth-protected-resource";
 
 function isProtected(path: string): boolean {
-  return path === "/mcp" || path.startsWith("/mcp/") || path === "/sse" || path === "/message";
+  return (
+    path === "/mcp" || path.startsWith("/mcp/") || path === "/sse" || path === "/message" || path === "/ws"
+  );
 }
 
 /** The key a request carries: `Authorization: Bearer <key>`, else `X-API-Key`. */
@@ -103,10 +105,10 @@ function stepUp(c: Context, auth: Auth, principal: Principal): Response | undefi
 /**
  * Authenticates every request and leaves its principal for the routes. Without auth (`auth` undefined)
  * every caller is the anonymous, unrestricted principal, as on loopback before auth existed, and sees
- * `/health` details and `/metrics` only on a loopback bind. With auth, `/mcp`, `/mcp/{backend}`, `/sse`
- * and `/message` need a valid API key or OAuth access token (401 with a `WWW-Authenticate` challenge
- * otherwise, 403 `insufficient_scope` for a token lacking a required scope); `/health` answers anyone, with
- * details for the `admin` scope only. With OAuth it also answers the resource metadata itself.
+ * `/health` details and `/metrics` only on a loopback bind. With auth, `/mcp`, `/mcp/{backend}`, `/sse`,
+ * `/message` and `/ws` (the WebSocket upgrade) need a valid API key or OAuth access token (401 with a
+ * `WWW-Authenticate` challenge otherwise, 403 `insufficient_scope` for a token lacking a required scope);
+ * `/health` answers anyone, with details for the `admin` scope only. With OAuth it also answers the resource metadata itself.
  */
 export function authMiddleware(
   auth: Auth | undefined,

@@ -4,6 +4,7 @@ import { type ClientCertificates, setCertificatePrincipal } from "../../auth/cli
 import type { Surface } from "../../gateway/call-context.ts";
 import type { Gateway } from "../../gateway/gateway.ts";
 import { log } from "../../log.ts";
+import { type WsData, WsSessions } from "../ws/sessions.ts";
 import { createApp } from "./app.ts";
 import { type MutualTls, startMutualTls } from "./mtls.ts";
 import { SessionStore } from "./sessions.ts";
@@ -63,7 +64,17 @@ export function startHttpFrontEnd(gateway: Gateway, options: HttpFrontEndOptions
     maxSessions: defaults.max_sessions,
     ...(options.now ? { now: options.now } : {}),
   });
-  const sweeper = setInterval(() => void sessions.sweep(), 60_000);
+  const ws = new WsSessions(gateway, options.surface, {
+    maxBodySize,
+    idleTimeoutMs: defaults.session_idle_timeout,
+    unusedTimeoutMs: defaults.unused_session_timeout,
+    maxSessions: defaults.max_sessions,
+    ...(options.now ? { now: options.now } : {}),
+  });
+  const sweeper = setInterval(() => {
+    void sessions.sweep();
+    ws.sweep();
+  }, 60_000);
   sweeper.unref?.();
   const sse = new SseSessions(gateway, options.surface);
   const stateless = new StatelessEndpoints(gateway, { maxBodySize });
@@ -73,6 +84,7 @@ export function startHttpFrontEnd(gateway: Gateway, options: HttpFrontEndOptions
     sessions,
     stateless,
     sse,
+    ws,
     origin: { bindHost: host, allowedOrigins: options.allowedOrigins ?? defaults.allowed_origins },
     limits: { maxBodySize, bodyTimeoutMs: options.bodyTimeoutMs ?? 30_000 },
     auth: options.auth,
@@ -83,7 +95,7 @@ export function startHttpFrontEnd(gateway: Gateway, options: HttpFrontEndOptions
   // each connection to this server on a loopback port; see mtls.ts.
   const mutual = tls?.ca !== undefined;
   let terminator: MutualTls | undefined;
-  const server: BunServer<undefined> = Bun.serve({
+  const server: BunServer<WsData> = Bun.serve<WsData>({
     hostname: mutual ? "127.0.0.1" : host,
     port: mutual ? 0 : port,
     ...(tls && !mutual ? { tls: { cert: tls.cert, key: tls.key } } : {}),
@@ -93,6 +105,7 @@ export function startHttpFrontEnd(gateway: Gateway, options: HttpFrontEndOptions
     // Above our own limit, so an oversized body gets our JSON-RPC 413 rather than Bun's empty one; the body
     // reader stops at max_body_size whatever the client declared.
     maxRequestBodySize: maxBodySize * 2 + 1024 * 1024,
+    websocket: ws.handlers,
     fetch: mutual
       ? (request, self) => {
           const subject = terminator?.peerOf(self.requestIP(request)?.port);
@@ -102,6 +115,7 @@ export function startHttpFrontEnd(gateway: Gateway, options: HttpFrontEndOptions
         }
       : app.fetch,
   });
+  ws.listen(server);
   if (mutual) {
     try {
       terminator = startMutualTls({
@@ -140,6 +154,7 @@ export function startHttpFrontEnd(gateway: Gateway, options: HttpFrontEndOptions
         await new Promise((r) => setTimeout(r, 100));
       }
       await sse.closeAll();
+      ws.closeAll();
       await stateless.closeAll();
       clearInterval(sweeper);
       await sessions.closeAll();
