@@ -16,8 +16,10 @@ const FIXTURE = join(ROOT, "test/fixtures/conformance-server.ts");
 
 /**
  * What fails through every path today, and why (docs/protocol.md keeps the same list):
- * - input-required-result-*: the fixture is a 2025 backend; relaying multi round-trip requests (a 2026
- *   backend's `input_required`, or a 2025 backend's sampling/elicitation turned into one) is not built yet.
+ * - input-required-result-*: the scenarios call the backend's own tools (`test_input_required_result_*`)
+ *   and check its keys and `requestState` (`user_name`, …); the 2025 fixture has no such tools, and the
+ *   gateway's rounds (a 2025 backend's sampling/elicitation turned into `input_required`, tested in
+ *   stateless-input.test.ts) key the requests `input-N` with their own state.
  * - tasks-*: the tasks extension; the gateway refuses task-augmented calls on 2025 sessions as well.
  * - server-stateless: 24 of 28 checks pass; the other 4 need diagnostic tools (`test_missing_capability`,
  *   `test_streaming_elicitation`, `test_logging_tool`) the fixture does not have yet.
