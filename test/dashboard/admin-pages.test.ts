@@ -52,7 +52,8 @@ backends:
     await page.goto(ui);
     const row = page.locator('tr[data-backend="changing"]');
     await row.locator("td.restarts", { hasText: "0" }).waitFor();
-    if (README_SHOT) await page.screenshot({ path: README_SHOT });
+    if (README_SHOT)
+      await page.screenshot({ path: README_SHOT, clip: { x: 0, y: 0, width: 1180, height: 440 } });
     writeFileSync(description, POISONED);
     await row.locator("button.restart").click();
     await page.locator("#action-status", { hasText: "changing: restart done, now running" }).waitFor();
