@@ -9,6 +9,7 @@ import { join } from "node:path";
 import type { Tool } from "@modelcontextprotocol/sdk/types.js";
 import { checkArguments } from "../../src/firewall/arguments.ts";
 import { CredentialScanner } from "../../src/firewall/credentials.ts";
+import { guardedFetch } from "../../src/firewall/guarded-fetch.ts";
 import { toolHash } from "../../src/firewall/pins.ts";
 import { catalogView, scanTool } from "../../src/firewall/poisoning.ts";
 import { redactResult } from "../../src/firewall/result-scan.ts";
@@ -31,6 +32,11 @@ interface Case {
   before?: Tool;
   after?: Tool;
   arguments?: Record<string, unknown>;
+  /** `paths.root` for an argument case. */
+  root?: string;
+  /** A redirect target a server sends (SSRF cases), and the DNS answers of its names. */
+  redirect?: string;
+  dns?: Record<string, string[]>;
 }
 
 const corpus = JSON.parse(readFileSync(join(BENCH_DIR, "data", "firewall", "attacks.json"), "utf8")) as {
@@ -38,10 +44,48 @@ const corpus = JSON.parse(readFileSync(join(BENCH_DIR, "data", "firewall", "atta
 };
 const scanner = new CredentialScanner();
 
+/**
+ * The SSRF guard on one redirect, end to end: a trusted server answers 302 to the case's target; caught
+ * means the guard refused before a second request left. Names resolve from the case's DNS table only.
+ */
+async function ssrfVerdict(c: Case): Promise<{ hit: boolean; how: string }> {
+  let requests = 0;
+  const fetcher = guardedFetch({
+    settings: { policy: "block", allowPrivateNetworks: false, allowHosts: [] },
+    subject: "bench",
+    trusted: (url) => url.hostname === "api.trusted.example",
+    lookup: async (host) => {
+      const answer = c.dns?.[host];
+      if (!answer) throw new Error(`no DNS answer for ${host} in the corpus`);
+      return answer;
+    },
+    fetch: async () => {
+      requests++;
+      return requests === 1
+        ? new Response(null, { status: 302, headers: { location: c.redirect ?? "" } })
+        : new Response("reached");
+    },
+  });
+  try {
+    await fetcher("https://api.trusted.example/start");
+    return { hit: false, how: "followed" };
+  } catch (error) {
+    const refused = (error as { finding?: { addressClass?: string } }).finding?.addressClass;
+    return { hit: refused !== undefined && requests === 1, how: refused ?? (error as Error).message };
+  }
+}
+
+const ssrfResults = new Map<string, { hit: boolean; how: string }>();
+for (const c of corpus.cases) if (c.redirect) ssrfResults.set(c.id, await ssrfVerdict(c));
+
 /** True when the firewall catches the case; `how` names the rule or kind that did. */
 function detect(c: Case): { hit: boolean; how: string } {
+  if (c.redirect) {
+    const verdict = ssrfResults.get(c.id) ?? { hit: false, how: "not run" };
+    return c.kind === "benign-ssrf" ? { hit: verdict.how !== "followed", how: verdict.how } : verdict;
+  }
   if (c.arguments) {
-    const rules = [...new Set(checkArguments(c.tool, c.arguments).map((f) => f.rule))];
+    const rules = [...new Set(checkArguments(c.tool, c.arguments, { root: c.root }).map((f) => f.rule))];
     const hit = c.kind === "benign-argument" ? rules.length > 0 : rules.includes(c.expect ?? "");
     return { hit, how: rules.join(" ") };
   }
@@ -86,6 +130,8 @@ const byKind = new Map<string, { total: number; caught: number; missed: string[]
 const attacks = corpus.cases.filter((c) => !c.kind.startsWith("benign-"));
 const benignArguments = corpus.cases.filter((c) => c.kind === "benign-argument");
 const argumentFlags = benignArguments.filter((c) => detect(c).hit);
+const benignSsrf = corpus.cases.filter((c) => c.kind === "benign-ssrf");
+const ssrfFlags = benignSsrf.filter((c) => detect(c).hit);
 for (const c of attacks) {
   const row = byKind.get(c.kind) ?? { total: 0, caught: 0, missed: [] };
   const { hit } = detect(c);
@@ -222,12 +268,39 @@ const jsonish = {
   ],
 };
 const rounds = quick ? 500 : 5000;
+const logLine = `[debug] [github] ${prose.repeat(3)}`.slice(0, 200);
+async function timeAsync(fn: () => Promise<unknown>, count: number): Promise<number> {
+  for (let i = 0; i < 200; i++) await fn();
+  const samples: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const start = Bun.nanoseconds();
+    await fn();
+    samples.push((Bun.nanoseconds() - start) / 1e6);
+  }
+  return median(samples);
+}
+// A trusted host answering 302 to a public literal address, whose answer then arrives: two stub requests.
+const publicRedirect = guardedFetch({
+  settings: { policy: "block", allowPrivateNetworks: false, allowHosts: [] },
+  subject: "bench",
+  trusted: (url) => url.hostname === "api.trusted.example",
+  fetch: async (url) =>
+    url.startsWith("https://api.trusted.example")
+      ? new Response(null, { status: 302, headers: { location: "https://93.184.216.34/next" } })
+      : new Response("ok"),
+});
 const sampleTool = loadCatalog()[0]?.tools[0] as Tool;
 fpRows.push({
   catalog: "benign call arguments (corpus)",
   tools: benignArguments.length,
   flagged: argumentFlags.length,
   "flagged %": Math.round((1000 * argumentFlags.length) / benignArguments.length) / 10,
+});
+fpRows.push({
+  catalog: "benign redirect targets (corpus, SSRF guard)",
+  tools: benignSsrf.length,
+  flagged: ssrfFlags.length,
+  "flagged %": Math.round((1000 * ssrfFlags.length) / benignSsrf.length) / 10,
 });
 for (const c of argumentFlags) {
   flagRows.push({
@@ -236,6 +309,15 @@ for (const c of argumentFlags) {
     tool: c.id,
     rules: detect(c).how,
     span: JSON.stringify(c.arguments),
+  });
+}
+for (const c of ssrfFlags) {
+  flagRows.push({
+    catalog: "benign redirects",
+    server: "",
+    tool: c.id,
+    rules: detect(c).how,
+    span: c.redirect ?? "",
   });
 }
 const costRows: Row[] = [
@@ -261,6 +343,26 @@ const costRows: Row[] = [
         }),
       rounds,
     ),
+  },
+  {
+    what: "argument guard with paths.root on a 5-argument call",
+    "p50 ms": time(
+      () =>
+        checkArguments(
+          sampleTool,
+          { path: "src/a.ts", command: "npm test", sql: "select 1", url: "https://example.com", n: 1 },
+          { root: "/srv/app" },
+        ),
+      rounds,
+    ),
+  },
+  {
+    what: "redact one 200-byte log line (no secret)",
+    "p50 ms": time(() => scanner.redact(logLine), rounds),
+  },
+  {
+    what: "SSRF guard: a redirect to a public address checked and followed (stub fetch, no DNS)",
+    "p50 ms": await timeAsync(() => publicRedirect("https://api.trusted.example/start"), rounds),
   },
   {
     what: "hash + poisoning scan of one definition",
@@ -298,7 +400,9 @@ publish(
       rows: fpRows,
       note:
         'The first run flagged 2 of the ten servers\' 174 tools (context7: "Do not include any … API keys"); ' +
-        "negated verbs were then exempted, so that row is no longer a held-out figure. LiveMCPBench and GitHub were 0 before and after.",
+        "negated verbs were then exempted, so that row is no longer a held-out figure. LiveMCPBench and GitHub were 0 before and after. " +
+        "The first paths.root run flagged benign-argument-034 (`data/../data/rows.csv`, path.traversal): with a root, `..` is now judged by where it leads. " +
+        "The first SSRF run missed ssrf-039/040, written as raw non-ASCII Location headers, which fetch refuses as header values; they are now percent-encoded UTF-8 as a server sends them.",
     },
     {
       title: "Every flagged benign tool",

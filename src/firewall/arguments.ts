@@ -103,7 +103,8 @@ export function checkArguments(
     const format = properties[leaf]?.format;
     const add = (rule: string) => findings.push({ rule, argument: name });
     if (PATH_NAME.test(leaf)) {
-      if (TRAVERSAL.test(value)) add("path.traversal");
+      // With a root, where a path leads is judged exactly (outside-root); without one, any `..` is suspect.
+      if (options.root === undefined && TRAVERSAL.test(value)) add("path.traversal");
       if (SENSITIVE_PATH.test(value)) add("path.sensitive");
       if (options.root !== undefined && outsideRoot(value, options.root)) add("path.outside-root");
     }
