@@ -2,13 +2,14 @@ import { dirname } from "node:path";
 import type { AuthConfig } from "../config/schema.ts";
 import { watchFile } from "../config/watch.ts";
 import { errorMessage, GatewayError } from "../errors.ts";
-import { TokenBucket } from "../failsafe/rate-limit.ts";
+import { type AcquireResult, TokenBucket } from "../failsafe/rate-limit.ts";
+import type { SharedBuckets } from "../failsafe/shared-state.ts";
 import type { CallContext, Principal } from "../gateway/call-context.ts";
 import type { AccessTarget, AuditRecord, GatewayHooks } from "../gateway/hooks.ts";
 import { log } from "../log.ts";
 import { AuditLog, auditLogPath } from "./audit-log.ts";
 import { type Authentication, BearerTokens } from "./bearer.ts";
-import { Budgets } from "./budget.ts";
+import { Budgets, type SharedBudgets } from "./budget.ts";
 import { KEY_PREFIX, KeyStore, type KeyStoreOptions, readKeyFile } from "./keys.ts";
 import type { TokenVerifierOptions } from "./oauth.ts";
 import { type Access, allows, compileAccess } from "./scopes.ts";
@@ -46,6 +47,7 @@ export class Auth {
   #audit: AuditLog | undefined;
   #budgets: Budgets | undefined;
   readonly #sandbox: SessionSandbox;
+  #shared: { buckets?: SharedBuckets | undefined; budgets?: SharedBudgets | undefined } = {};
 
   /** @throws GatewayError CONFIG_INVALID when the keys file is unreadable */
   constructor(config: AuthConfig, options: AuthOptions) {
@@ -57,6 +59,14 @@ export class Auth {
     this.#sandbox = new SessionSandbox(options.wallClock);
     this.#audit = this.#auditLog(config);
     this.#budgets = this.#budgetsOf(config);
+  }
+
+  /**
+   * Shares per-key rate limits and daily budgets with the other replicas (see `src/cluster/`); until then,
+   * and while the shared store is away, this process keeps its own.
+   */
+  share(shared: { buckets?: SharedBuckets | undefined; budgets?: SharedBudgets | undefined }): void {
+    this.#shared = shared;
   }
 
   /** The audit log, when `auth.audit` is configured. */
@@ -193,35 +203,53 @@ export class Auth {
     };
   }
 
-  #check(ctx: CallContext, target: AccessTarget): void {
+  #check(ctx: CallContext, target: AccessTarget): void | Promise<void> {
     const principal = ctx.principal;
     this.#limit(ctx, target);
-    if (principal.scopes === undefined) {
-      this.#charge(principal, target);
-      return;
-    }
-    if (!allows(this.#of(principal), target)) {
+    if (principal.scopes !== undefined && !allows(this.#of(principal), target)) {
       const what = target.kind === "tool" ? `${target.server}/${target.name}` : target.name;
       throw new GatewayError("ACCESS_DENIED", `"${what}" is not allowed for this client.`);
     }
-    if (principal.rate !== undefined) {
-      let bucket = this.#buckets.get(principal.id);
-      if (!bucket) {
-        bucket = new TokenBucket({
-          requestsPerSecond: principal.rate,
-          ...(this.#options.now ? { now: this.#options.now } : {}),
-        });
-        this.#buckets.set(principal.id, bucket);
-      }
-      const taken = bucket.tryAcquire();
-      if (!taken.ok) {
-        throw new GatewayError(
-          "RATE_LIMITED",
-          `this client may make ${principal.rate} request(s) per second; retry in ${taken.retryAfterMs} ms`,
-        );
-      }
-    }
+    const rate = principal.scopes === undefined ? undefined : principal.rate;
+    if (this.#shared.buckets || this.#shared.budgets) return this.#checkShared(principal, target, rate);
+    if (rate !== undefined) this.#refuseOver(rate, this.#bucket(principal.id, rate).tryAcquire());
     this.#charge(principal, target);
+  }
+
+  /** The same checks against the buckets and budgets every replica shares. */
+  async #checkShared(principal: Principal, target: AccessTarget, rate: number | undefined): Promise<void> {
+    const { buckets, budgets } = this.#shared;
+    if (rate !== undefined) {
+      const limit = { requestsPerSecond: rate, burst: Math.max(1, rate) };
+      const taken =
+        (await buckets?.take(`principal:${principal.id}`, limit)) ??
+        this.#bucket(principal.id, rate).tryAcquire();
+      this.#refuseOver(rate, taken);
+    }
+    if (target.kind !== "tool" || !this.#budgets) return;
+    if (budgets) await this.#budgets.chargeShared(principal.id, target.server, target.name, budgets);
+    else this.#charge(principal, target);
+  }
+
+  #bucket(id: string, rate: number): TokenBucket {
+    let bucket = this.#buckets.get(id);
+    if (!bucket) {
+      bucket = new TokenBucket({
+        requestsPerSecond: rate,
+        ...(this.#options.now ? { now: this.#options.now } : {}),
+      });
+      this.#buckets.set(id, bucket);
+    }
+    return bucket;
+  }
+
+  #refuseOver(rate: number, taken: AcquireResult): void {
+    if (!taken.ok) {
+      throw new GatewayError(
+        "RATE_LIMITED",
+        `this client may make ${rate} request(s) per second; retry in ${taken.retryAfterMs} ms`,
+      );
+    }
   }
 
   /** Session sandbox: the strictest max_calls / max_duration of `auth.sessions` and the profiles. */

@@ -7,6 +7,13 @@ import { log } from "../log.ts";
 import { dataDir } from "../user-dirs.ts";
 import { globMatcher } from "./scopes.ts";
 
+function usedUp(before: number, budget: number, cost: number): GatewayError {
+  return new GatewayError(
+    "ACCESS_DENIED",
+    `the daily budget of this client is used up (${before} of ${budget}; this call costs ${cost}); it resets at 00:00 UTC`,
+  );
+}
+
 /** Where the day's spending is kept: `budgets.json` in the user data dir. */
 export function defaultBudgetPath(): string {
   return join(dataDir(), "budgets.json");
@@ -19,6 +26,23 @@ const StateSchema = z.object({
   crossed: z.record(z.string(), z.array(z.number())).default({}),
 });
 type State = z.output<typeof StateSchema>;
+
+/**
+ * Spending shared by every replica (see `src/cluster/`): one atomic check-and-add per charge. Undefined
+ * answers mean the shared store is away; the replica charges its own file meanwhile.
+ */
+export interface SharedBudgets {
+  /**
+   * Adds `cost` to what `principal` spent on `day`, unless that would pass `limit` (no limit: always).
+   * @returns the total after the charge, or refused with the total before it
+   */
+  charge(
+    day: string,
+    principal: string,
+    cost: number,
+    limit: number | undefined,
+  ): Promise<{ ok: true; used: number } | { ok: false; used: number } | undefined>;
+}
 
 /** Options of {@link Budgets}. */
 export interface BudgetsOptions {
@@ -76,6 +100,24 @@ export class Budgets {
   }
 
   /**
+   * Charges one call against the spending every replica shares (this replica's own while `shared` does
+   * not answer); throws before charging when a `block` threshold would be passed.
+   * @throws GatewayError ACCESS_DENIED naming the budget and when it resets
+   */
+  async chargeShared(principal: string, server: string, tool: string, shared: SharedBudgets): Promise<void> {
+    const budget = this.budgetOf(principal);
+    if (budget === undefined) return;
+    const cost = this.costOf(server, tool);
+    const blocks = this.#thresholds.filter((t) => t.action === "block").map((t) => t.at * budget);
+    const limit = blocks.length > 0 ? Math.min(...blocks) : undefined;
+    this.#rollOver();
+    const answer = await shared.charge(this.#state.day, principal, cost, limit);
+    if (!answer) return this.charge(principal, server, tool);
+    if (!answer.ok) throw usedUp(answer.used, budget, cost);
+    this.#record(principal, budget, answer.used);
+  }
+
+  /**
    * Charges one call; throws before charging when a `block` threshold would be passed.
    * @throws GatewayError ACCESS_DENIED naming the budget and when it resets
    */
@@ -87,13 +129,13 @@ export class Budgets {
     const after = before + cost;
     for (const { at, action } of this.#thresholds) {
       const limit = at * budget;
-      if (action === "block" && after > limit) {
-        throw new GatewayError(
-          "ACCESS_DENIED",
-          `the daily budget of this client is used up (${before} of ${budget}; this call costs ${cost}); it resets at 00:00 UTC`,
-        );
-      }
+      if (action === "block" && after > limit) throw usedUp(before, budget, cost);
     }
+    this.#record(principal, budget, after);
+  }
+
+  /** Notes what `principal` has spent after a charge, announces thresholds crossed, schedules the write. */
+  #record(principal: string, budget: number, after: number): void {
     this.#state.used[principal] = after;
     const crossed = this.#state.crossed[principal] ?? [];
     for (const { at, action } of this.#thresholds) {

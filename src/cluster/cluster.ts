@@ -1,9 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { GatewayError } from "../errors.ts";
 import { type RedisConfig, SESSION_SECRET_ENV } from "./config.ts";
+import { RedisFanOut } from "./hub-fan-out.ts";
 import { type LinkLog, RedisLink } from "./redis-link.ts";
 import { SessionSigner } from "./session-token.ts";
 import { RedisBuckets } from "./shared-buckets.ts";
+import { RedisBudgets } from "./shared-budgets.ts";
 import { RedisCircuits } from "./shared-circuits.ts";
 
 /** What /health shows about the shared state. */
@@ -35,12 +37,16 @@ export class Cluster {
   readonly signer: SessionSigner | undefined;
   readonly buckets: RedisBuckets | undefined;
   readonly circuits: RedisCircuits | undefined;
+  readonly budgets: RedisBudgets | undefined;
+  readonly fanOut: RedisFanOut | undefined;
 
   private constructor(link: RedisLink | undefined, signer: SessionSigner | undefined) {
     this.link = link;
     this.signer = signer;
     this.buckets = link ? new RedisBuckets(link) : undefined;
     this.circuits = link ? new RedisCircuits(link, this.origin) : undefined;
+    this.budgets = link ? new RedisBudgets(link) : undefined;
+    this.fanOut = link ? new RedisFanOut(link, this.origin) : undefined;
   }
 
   /** The cluster a config asks for, or undefined when it asks for none. */

@@ -2,9 +2,9 @@ import { BackendPool, isLazy } from "../backends/pool.ts";
 import { Catalog } from "../catalog/catalog.ts";
 import { ToolSearch } from "../catalog/search.ts";
 import { toolVectorsFor } from "../catalog/semantic.ts";
+import type { ToolVectors } from "../catalog/vectors.ts";
 import { Cluster } from "../cluster/cluster.ts";
 import { catchUp, followCircuits, sharedFailsafe } from "../cluster/share-failsafe.ts";
-import type { ToolVectors } from "../catalog/vectors.ts";
 import type { GatewayConfig } from "../config/schema.ts";
 import { mergeFailsafe } from "../failsafe/config.ts";
 import { FailsafePolicy } from "../failsafe/policy.ts";
@@ -60,7 +60,9 @@ export class GatewayCore {
     this.now = options.now ?? Date.now;
     this.pool = options.pool ?? new BackendPool(backendsFromConfig(config));
     this.cluster =
-      "cluster" in options ? options.cluster : Cluster.fromConfig(config.redis, { log: log.withTag("cluster") });
+      "cluster" in options
+        ? options.cluster
+        : Cluster.fromConfig(config.redis, { log: log.withTag("cluster") });
     followCircuits(this.cluster, {
       policy: (server) => this.policy(server),
       shares: (server) => sharedFailsafe(this.cluster, this.config.backends[server]) !== undefined,
@@ -83,7 +85,7 @@ export class GatewayCore {
       onError: (message) => log.withTag("search").warn(message),
     });
     this.search = new ToolSearch(this.catalog, this.#vectors ? { vectors: this.#vectors } : {});
-    this.hub = new SessionHub(this.pool);
+    this.hub = new SessionHub(this.pool, { fanOut: this.cluster?.fanOut });
     this.startedAt = this.now();
     this.usage = new UsageStore({ now: this.now, warn: (m) => log.warn(m) });
     void this.usage.load().catch(() => undefined);

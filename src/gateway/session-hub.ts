@@ -45,6 +45,19 @@ export interface SessionPeer {
   hears?: ((server: string) => boolean) | undefined;
 }
 
+/** A backend notification one replica passes to the sessions other replicas hold. */
+export type HubEvent =
+  | { type: "list_changed"; backend: string; kind: ListKind }
+  /** `sessions`: labels of the sessions subscribed here (their GET stream may be on another replica). */
+  | { type: "resource_updated"; backend: string; uri: string; sessions: string[] };
+
+/** Carries {@link HubEvent}s between replicas (see `src/cluster/`); without it, notifications stay here. */
+export interface HubFanOut {
+  publish(event: HubEvent): void;
+  /** Calls `listener` with the events other replicas publish. */
+  subscribe(listener: (event: HubEvent) => void): void;
+}
+
 interface ActiveCall {
   session: SessionPeer;
   requestId: string | number | undefined;
@@ -69,9 +82,12 @@ export class SessionHub {
   readonly #subscribers = new Map<string, number>();
   #inflight = 0;
   #idleWaiters: (() => void)[] = [];
+  readonly #replicas: HubFanOut | undefined;
 
-  constructor(pool: BackendPool) {
+  constructor(pool: BackendPool, options: { fanOut?: HubFanOut | undefined } = {}) {
     this.#pool = pool;
+    this.#replicas = options.fanOut;
+    this.#replicas?.subscribe((event) => this.#remote(event));
     for (const backend of pool.all()) this.#attach(backend);
     pool.onChange((event) => {
       if (event.type === "added") this.#attach(event.backend);
@@ -85,7 +101,10 @@ export class SessionHub {
       this.#routeClientRequest(backend.name, method, params, signal),
     );
     backend.onNotification?.((n) => this.#fanOut(backend.name, n));
-    backend.onToolsChanged((kind) => this.#listChanged(backend.name, kind ?? "tools"));
+    backend.onToolsChanged((kind) => {
+      this.#listChanged(backend.name, kind ?? "tools");
+      this.#replicas?.publish({ type: "list_changed", backend: backend.name, kind: kind ?? "tools" });
+    });
   }
 
   get sessionCount(): number {
@@ -167,11 +186,33 @@ export class SessionHub {
     }
     if (notification.method === "notifications/resources/updated") {
       const uri = String(notification.params?.uri ?? "");
+      const subscribed: string[] = [];
       for (const session of this.#sessions) {
         if (session.subscriptions.has(subscriptionKey(backend, uri))) {
+          subscribed.push(session.label);
           void session.notify(notification).catch(() => undefined);
         }
       }
+      if (subscribed.length > 0) {
+        this.#replicas?.publish({ type: "resource_updated", backend, uri, sessions: subscribed });
+      }
+    }
+  }
+
+  /** Another replica's notification, for the sessions held here. */
+  #remote(event: HubEvent): void {
+    if (event.type === "list_changed") {
+      this.#listChanged(event.backend, event.kind);
+      return;
+    }
+    const wanted = new Set(event.sessions);
+    const key = subscriptionKey(event.backend, event.uri);
+    for (const session of this.#sessions) {
+      // A session subscribed here hears it from this replica's own backend connection.
+      if (!wanted.has(session.label) || session.subscriptions.has(key)) continue;
+      if (!(session.hears?.(event.backend) ?? true)) continue;
+      const params = { uri: event.uri };
+      void session.notify({ method: "notifications/resources/updated", params }).catch(() => undefined);
     }
   }
 

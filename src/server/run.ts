@@ -54,6 +54,9 @@ export async function runGateway(
   const auth = await startAuth(config, settings.configPath);
   const { Gateway } = await import("../gateway/gateway.ts");
   const gateway = Gateway.fromConfig(config, auth?.hooks() ?? {});
+  // Replicas share per-key rate limits and budgets through the cluster's Redis, when there is one.
+  if (gateway.cluster?.link)
+    auth?.share({ buckets: gateway.cluster.buckets, budgets: gateway.cluster.budgets });
   const stopWatchingKeys = auth?.watch() ?? (() => undefined);
 
   const stopWatching = settings.configPath

@@ -1,6 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
+import { tempDir } from "../helpers/gateway.ts";
 import { type GatewayProcess, spawnGateway, waitFor } from "../helpers/process.ts";
 
 /** The Debian programs these tests drive; a test file skips (saying why) when one is missing. */
@@ -81,7 +82,7 @@ export class Haproxy {
 
   async start(dir: string, replicas: URL[]): Promise<void> {
     const servers = replicas
-      .map((url, i) => `  server r${i + 1} 127.0.0.1:${url.port} check inter 300ms fall 1 rise 1`)
+      .map((url, i) => `  server r${i + 1} 127.0.0.1:${url.port} check inter 300ms fall 3 rise 1`)
       .join("\n");
     const config = join(dir, "haproxy.cfg");
     writeFileSync(
@@ -143,25 +144,34 @@ export async function startReplicas(
   return Promise.all(
     Array.from({ length: count }, () =>
       spawnGateway(["--config", configPath, "--log-level", "info"], {
-        env: { MCP_GATEWAY_SESSION_SECRET: SECRET, ...env },
+        // Each replica its own data dir (usage, budgets.json), as pods have: only redis joins them.
+        env: {
+          MCP_GATEWAY_SESSION_SECRET: SECRET,
+          MCP_GATEWAY_DATA_DIR: tempDir("mcp-gateway-data-"),
+          ...env,
+        },
       }),
     ),
   );
 }
 
-/** A replica's /health body. */
-export async function health(url: URL): Promise<{
+/** A replica's /health body (the whole of it needs an admin key when auth is on). */
+export async function health(
+  url: URL,
+  key?: string,
+): Promise<{
   cluster?: { redis: string; portableSessions: boolean };
   backends: Record<string, { circuit: string; status: string }>;
 }> {
-  const response = await fetch(new URL("/health", url));
+  const headers: Record<string, string> = key ? { authorization: `Bearer ${key}` } : {};
+  const response = await fetch(new URL("/health", url), { headers });
   return (await response.json()) as never;
 }
 
 /** Waits until every replica says Redis is up. */
-export async function untilShared(replicas: GatewayProcess[]): Promise<void> {
+export async function untilShared(replicas: GatewayProcess[], key?: string): Promise<void> {
   await waitFor("every replica to reach redis", async () => {
-    const states = await Promise.all(replicas.map((r) => health(r.url).then((h) => h.cluster?.redis)));
+    const states = await Promise.all(replicas.map((r) => health(r.url, key).then((h) => h.cluster?.redis)));
     return states.every((s) => s === "up") || undefined;
   });
 }

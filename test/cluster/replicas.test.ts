@@ -7,6 +7,7 @@ import {
 } from "@modelcontextprotocol/client";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { ResourceListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 import { RedisClient } from "bun";
 import { type ConformanceHttpServer, serveConformanceHttp } from "../fixtures/conformance-server.ts";
 import { tempDir } from "../helpers/gateway.ts";
@@ -48,6 +49,9 @@ backends:
     description: "One HTTP server every replica calls"
     failsafe:
       rate_limit: { requests_per_second: 1, burst: 4 }
+  notifier:
+    http_url: "${backend.url.href}"
+    description: "The same server, unlimited, for notifications"
   down:
     http_url: "http://127.0.0.1:${closedPort}/mcp"
     description: "Nothing listens here"
@@ -94,10 +98,10 @@ backends:
     };
   }
 
-  function invoke(client: Client, server: string, tool: string): Promise<Json> {
+  function invoke(client: Client, server: string, tool: string, args: Json = {}): Promise<Json> {
     return client.callTool({
       name: "gateway_invoke",
-      arguments: { server, tool, arguments: {} },
+      arguments: { server, tool, arguments: args },
     }) as Promise<Json>;
   }
 
@@ -132,6 +136,26 @@ backends:
       }
     }
     await client.close();
+  });
+
+  test("a list change seen by one replica's backend reaches a session held by another", async () => {
+    const [first, , third] = replicas as [GatewayProcess, GatewayProcess, GatewayProcess];
+    let heard = 0;
+    const listener = new Client({ name: "listener", version: "1.0.0" });
+    listener.setNotificationHandler(ResourceListChangedNotificationSchema, () => {
+      heard++;
+    });
+    await listener.connect(new StreamableHTTPClientTransport(new URL("/mcp", third.url)));
+    const trigger = new Client({ name: "trigger", version: "1.0.0" });
+    await trigger.connect(new StreamableHTTPClientTransport(new URL("/mcp", first.url)));
+    // Only the first replica's connection to the backend is told; the third hears it through redis.
+    // (Repeated until heard: the listener's GET stream opens a moment after it connected.)
+    await waitFor("the list change to cross replicas", async () => {
+      const result = await invoke(trigger, "notifier", "test_dynamic_tool", { kind: "resource" });
+      expect(result.isError).toBeFalsy();
+      return heard > 0 || undefined;
+    });
+    await Promise.all([listener.close(), trigger.close()]);
   });
 
   test("a breaker opened on one replica is open on all", async () => {
