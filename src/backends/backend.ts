@@ -17,7 +17,7 @@ export type BackendStatus = "configured" | "starting" | "running" | "sleeping" |
 export type ToolsSource = "live" | "manifest" | "none";
 
 /** How the gateway talks to a backend. */
-export type TransportKind = "stdio" | "streamable-http" | "sse" | "rest" | "webhook";
+export type TransportKind = "stdio" | "streamable-http" | "sse" | "websocket" | "rest" | "webhook";
 
 /** A point-in-time view of a backend, safe to serialise (no secrets). */
 export interface BackendSnapshot {

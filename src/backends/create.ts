@@ -11,16 +11,18 @@ import { McpBackend } from "./mcp-backend.ts";
 import type { Timers } from "./restart-backoff.ts";
 import { type SpawnFn, SpawnTransport } from "./spawn-transport.ts";
 import type { BackendTransport } from "./transport.ts";
+import { isWebSocketUrl, WebSocketBackendTransport } from "./ws-transport.ts";
 
 /** The transport a backend entry names before any probing: explicit, stdio for `command`, else by URL. */
 export function transportKind(config: BackendConfig): TransportKind {
   if (config.transport) return config.transport;
   if (config.command !== undefined) return "stdio";
   const url = new URL(config.http_url ?? "http://invalid");
+  if (isWebSocketUrl(url)) return "websocket";
   return isSseUrl(url) ? "sse" : "streamable-http";
 }
 
-/** Builds the backend object for one config entry (nothing starts until `start()`). */
+/** Builds the backend object for one config entry (nothing starts until `start()`): stdio, HTTP or WebSocket. */
 export function createBackend(
   name: string,
   config: BackendConfig,
@@ -51,6 +53,9 @@ export function createBackend(
         onStderr: (line) => log.debug(line),
         ...(options.spawn ? { spawn: options.spawn } : {}),
       });
+  } else if (transportKind(config) === "websocket") {
+    const url = new URL(config.http_url ?? "");
+    connect = () => new WebSocketBackendTransport({ url, headers: config.headers });
   } else {
     connect = httpTransportFactory({
       url: new URL(config.http_url ?? ""),

@@ -195,9 +195,18 @@ export const BackendSchema = z
   .strictObject({
     command: z.string().min(1).optional().describe("Command line of a stdio server (quotes honoured)"),
     args: z.array(z.string()).default([]).describe("Extra arguments appended to command"),
-    http_url: z.url().optional().describe("URL of a Streamable HTTP or SSE server"),
-    transport: z.enum(["stdio", "streamable-http", "sse"]).optional().describe("Force a transport"),
-    headers: z.record(z.string(), z.string()).default({}).describe("HTTP headers for http_url backends"),
+    http_url: z
+      .url()
+      .optional()
+      .describe("URL of a Streamable HTTP or SSE server (http, https), or a WebSocket one (ws, wss)"),
+    transport: z
+      .enum(["stdio", "streamable-http", "sse", "websocket"])
+      .optional()
+      .describe("Force a transport"),
+    headers: z
+      .record(z.string(), z.string())
+      .default({})
+      .describe("HTTP headers for http_url backends (on the upgrade request for ws/wss)"),
     description: z.string().default("").describe("Shown in gateway_list_servers and used by search"),
     enabled: z.boolean().default(true),
     timeout: Duration.optional().describe(
@@ -240,6 +249,18 @@ export const BackendSchema = z
     }
     if (backend.command !== undefined && backend.http_url !== undefined) {
       ctx.addIssue({ code: "custom", message: "has both command and http_url; keep one" });
+    }
+    if (backend.http_url !== undefined && URL.canParse(backend.http_url)) {
+      const scheme = new URL(backend.http_url).protocol;
+      const ws = scheme === "ws:" || scheme === "wss:";
+      if (!ws && scheme !== "http:" && scheme !== "https:") {
+        ctx.addIssue({ code: "custom", path: ["http_url"], message: "use http, https, ws or wss" });
+      } else if (ws !== (backend.transport === "websocket") && backend.transport !== undefined) {
+        const message = ws
+          ? "a ws/wss URL is transport websocket"
+          : "transport websocket needs a ws or wss URL";
+        ctx.addIssue({ code: "custom", path: ["transport"], message });
+      }
     }
   });
 

@@ -19,6 +19,19 @@ export function freePort(): number {
   return port;
 }
 
+/** Resolves once something answers HTTP on 127.0.0.1:`port` (any status), within waitFor's deadline. */
+export async function waitListening(port: number, what: string): Promise<void> {
+  await waitFor(`${what} on ${port}`, async () => {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(500) });
+      await res.body?.cancel();
+      return true;
+    } catch {
+      return undefined;
+    }
+  });
+}
+
 /**
  * Starts server-everything in `streamableHttp` (/mcp) or `sse` (/sse) mode. It binds every interface,
  * so tests only ever talk to it on 127.0.0.1.
@@ -33,15 +46,7 @@ export async function startEverythingHttp(
     stderr: "ignore",
   });
   const url = new URL(mode === "sse" ? `http://127.0.0.1:${port}/sse` : `http://127.0.0.1:${port}/mcp`);
-  await waitFor(`server-everything ${mode} on ${port}`, async () => {
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(500) });
-      await res.body?.cancel();
-      return true;
-    } catch {
-      return undefined;
-    }
-  });
+  await waitListening(port, `server-everything ${mode}`);
   return {
     proc,
     port,

@@ -2,13 +2,13 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { WebSocketClientTransport } from "@modelcontextprotocol/sdk/client/websocket.js";
 import { LoggingMessageNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
-import { addKey } from "../../src/auth/manage.ts";
 import { META_TOOL_NAMES } from "../../src/server/meta-tool-definitions.ts";
-import { type AuthGateway, startAuthGateway } from "../auth/helpers.ts";
+import type { AuthGateway } from "../auth/helpers.ts";
 import { startTestGateway, type TestGateway } from "../helpers/gateway.ts";
 import { serverCommand } from "../helpers/paths.ts";
 import { waitFor } from "../helpers/process.ts";
 import { rawExchange } from "../helpers/raw-socket.ts";
+import { startKeyedEverything, wsUrl } from "../helpers/ws.ts";
 
 const MAX_BODY = 64 * 1024;
 let gw: TestGateway;
@@ -26,12 +26,6 @@ backends:
 `);
 });
 afterAll(() => gw?.stop());
-
-function wsUrl(base: URL, path = "/ws"): URL {
-  const url = new URL(path, base);
-  url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
-  return url;
-}
 
 async function sdkClient(url: URL): Promise<Client> {
   const client = new Client({ name: "ws-test", version: "1.0.0" });
@@ -198,16 +192,7 @@ describe("/ws with auth", () => {
   let auth: AuthGateway;
   let key: string;
   beforeAll(async () => {
-    auth = await startAuthGateway(`
-auth: {}
-capabilities:
-  enabled: false
-backends:
-  everything:
-    command: '${serverCommand("everything", "stdio")}'
-`);
-    key = await addKey(auth.keysPath, "ws-user", { scopes: ["everything/echo"] });
-    auth.auth?.reloadKeys();
+    ({ gw: auth, key } = await startKeyedEverything(["everything/echo"]));
   });
   afterAll(() => auth?.stop());
 
