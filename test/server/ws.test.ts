@@ -2,6 +2,9 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { WebSocketClientTransport } from "@modelcontextprotocol/sdk/client/websocket.js";
 import { LoggingMessageNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
+import { parseConfig } from "../../src/config/load.ts";
+import { Gateway } from "../../src/gateway/gateway.ts";
+import { startHttpFrontEnd } from "../../src/server/http/front-end.ts";
 import { META_TOOL_NAMES } from "../../src/server/meta-tool-definitions.ts";
 import type { AuthGateway } from "../auth/helpers.ts";
 import { startTestGateway, type TestGateway } from "../helpers/gateway.ts";
@@ -185,6 +188,41 @@ describe("the /ws handshake is refused", () => {
       socket.addEventListener("error", () => resolve("error"));
     });
     expect(outcome).toBe("error");
+  });
+});
+
+describe("WebSocket session limits", () => {
+  test("past max_sessions an upgrade gets 503; an unused session expires, a used one stays", async () => {
+    let now = 1_000_000;
+    const { config } = parseConfig(
+      "server:\n  max_sessions: 2\n  unused_session_timeout: 60s\ncapabilities:\n  enabled: false\n",
+      { file: "limits.yaml" },
+    );
+    const gateway = Gateway.fromConfig(config);
+    const http = startHttpFrontEnd(gateway, {
+      host: "127.0.0.1",
+      port: 0,
+      surface: { kind: "meta" },
+      now: () => now,
+    });
+    try {
+      const unused = await sdkClient(wsUrl(http.url));
+      const used = await sdkClient(wsUrl(http.url));
+      const refused = await handshake(Number(http.url.port), { "Sec-WebSocket-Protocol": "mcp" });
+      expect(refused).toStartWith("HTTP/1.1 503");
+      await used.ping();
+      const gone = Promise.withResolvers<void>();
+      unused.onclose = () => gone.resolve();
+      now += 61_000;
+      expect(http.ws.sweep()).toBe(1);
+      await gone.promise;
+      expect(await used.ping()).toEqual({});
+      expect(http.ws.size).toBe(1);
+      await used.close();
+    } finally {
+      await http.stop();
+      await gateway.stop();
+    }
   });
 });
 

@@ -45,6 +45,8 @@ export interface FrontEndTls {
 export interface HttpFrontEnd {
   url: URL;
   sessions: SessionStore;
+  /** The `/ws` sessions. */
+  ws: WsSessions;
   /**
    * Stops listening, lets calls in flight finish (up to `graceMs`), then closes every session.
    * @default graceMs 0
@@ -139,6 +141,7 @@ export function startHttpFrontEnd(gateway: Gateway, options: HttpFrontEndOptions
   return {
     url: new URL(`${scheme}://${host.includes(":") ? `[${host}]` : host}:${listening}`),
     sessions,
+    ws,
     stop: async (stopOptions = {}) => {
       // Stop accepting connections; requests already in flight carry on.
       terminator?.stop();
