@@ -9,6 +9,7 @@ import { z } from "zod";
 import { errorMessage } from "../errors.ts";
 import { VERSION } from "../version.ts";
 import type { TransportKind } from "./backend.ts";
+import { currentRelay, type ModernRelay } from "./modern-relay.ts";
 import type { BackendTransport } from "./transport.ts";
 
 /** The revision a modern backend is spoken to in. */
@@ -21,6 +22,9 @@ const sdk2 = (): Promise<typeof import("@modelcontextprotocol/client")> =>
 const RawResult = z.looseObject({});
 type Params = Record<string, unknown>;
 type Message = { id?: string | number; method?: string; params?: Params; result?: Params; error?: unknown };
+
+/** The requests whose answer may be `input_required`. */
+const MULTI_ROUND = new Set(["tools/call", "prompts/get", "resources/read"]);
 
 /** Requests of a backend for input, relayed to the 2025 side as server-to-client requests. */
 const INPUT_METHODS = [
@@ -85,7 +89,9 @@ export class ModernTransport implements BackendTransport {
   async send(message: JSONRPCMessage): Promise<void> {
     const m = message as Message;
     if (m.method !== undefined && m.id !== undefined) {
-      void this.#answer(m.id, m.method, m.params);
+      // Read now: the relay is the sending call's async context, which the answer below outlives.
+      const relay = MULTI_ROUND.has(m.method) ? currentRelay() : undefined;
+      void this.#answer(m.id, m.method, m.params, relay);
       return;
     }
     if (m.method !== undefined) {
@@ -109,16 +115,26 @@ export class ModernTransport implements BackendTransport {
     this.onmessage?.({ jsonrpc: "2.0", ...message } as JSONRPCMessage);
   }
 
-  async #answer(id: string | number, method: string, params: Params | undefined): Promise<void> {
+  async #answer(
+    id: string | number,
+    method: string,
+    params: Params | undefined,
+    relay: ModernRelay | undefined,
+  ): Promise<void> {
     try {
-      const result = await this.#run(id, method, params);
+      const result = await this.#run(id, method, params, relay);
       this.#deliver({ id, result });
     } catch (error) {
       this.#deliver({ id, error: wireError(error) });
     }
   }
 
-  async #run(id: string | number, method: string, params: Params | undefined): Promise<Params> {
+  async #run(
+    id: string | number,
+    method: string,
+    params: Params | undefined,
+    relay?: ModernRelay,
+  ): Promise<Params> {
     if (method === "initialize") return this.#initialize(params ?? {});
     const client = this.#client;
     if (!client) throw new Error("not initialized");
@@ -143,12 +159,25 @@ export class ModernTransport implements BackendTransport {
     const { _meta: meta, ...rest } = params ?? {};
     const { progressToken, ...otherMeta } = (meta as Params | undefined) ?? {};
     if (this.#logLevel) otherMeta["io.modelcontextprotocol/logLevel"] = this.#logLevel;
+    // A 2026-07-28 client's call: its capabilities in the envelope, its retry fields, and an
+    // input_required answer handed back to it instead of fulfilled here.
+    if (relay?.clientCapabilities) {
+      otherMeta["io.modelcontextprotocol/clientCapabilities"] = relay.clientCapabilities;
+    }
+    const retry = {
+      ...(relay?.inputResponses ? { inputResponses: relay.inputResponses } : {}),
+      ...(relay?.requestState !== undefined ? { requestState: relay.requestState } : {}),
+    };
     try {
       const result = await client.request(
-        { method, params: { ...rest, ...(Object.keys(otherMeta).length > 0 ? { _meta: otherMeta } : {}) } },
+        {
+          method,
+          params: { ...rest, ...retry, ...(Object.keys(otherMeta).length > 0 ? { _meta: otherMeta } : {}) },
+        },
         RawResult,
         {
           signal: abort.signal,
+          allowInputRequired: relay !== undefined,
           // The gateway's own timers (requests.ts) decide; the SDK's would cut a long call short.
           timeout: 2_147_483_647,
           ...(progressToken !== undefined
@@ -267,6 +296,8 @@ export class ModernTransport implements BackendTransport {
  * 2025 side never sees them, and the gateway's own 2026-07-28 server adds its own.
  */
 function withoutEnvelope(result: Params): Params {
+  // An input_required answer relayed to a 2026-07-28 client keeps its resultType: that is what it is.
+  if (result.resultType === "input_required") return result;
   const { resultType: _, ...rest } = result;
   return withoutMeta(rest, "io.modelcontextprotocol/serverInfo") ?? {};
 }

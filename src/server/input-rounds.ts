@@ -22,6 +22,14 @@ export type RoundOutcome =
 /** Asks the client for input on behalf of the backend; resolves with the client's answer. */
 export type AskFn = (method: string, params: Params, signal: AbortSignal) => Promise<Params>;
 
+/** How the gateway's own `requestState`s begin; any other state belongs to a backend. */
+const STATE_PREFIX = "mcp-gateway:";
+
+/** True for a `requestState` the gateway handed out (not a backend's, relayed as it is). */
+export function isGatewayState(state: string): boolean {
+  return state.startsWith(STATE_PREFIX);
+}
+
 /** Options of {@link InputRounds}. */
 export interface InputRoundsOptions {
   /** How long a call waits for the client's retry with the input. @default 300_000 (5 min) */
@@ -169,7 +177,7 @@ export class InputRounds {
         `${this.#maxParked} calls already wait for input; try again later`,
       );
     }
-    const state = randomUUID();
+    const state = `${STATE_PREFIX}${randomUUID()}`;
     const timer = this.#timers.setTimeout(() => {
       this.#parked.delete(state);
       call.cancel(new Error(`no retry with the requested input within ${this.#ttlMs}ms`));

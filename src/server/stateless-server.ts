@@ -14,6 +14,7 @@ import {
   type StandardSchemaV1,
   Server as StatelessSdkServer,
 } from "@modelcontextprotocol/server";
+import { relayingInputRequired } from "../backends/modern-relay.ts";
 import { GatewayError } from "../errors.ts";
 import { ANONYMOUS, type CallContext, type Principal, type Surface } from "../gateway/call-context.ts";
 import type { Gateway } from "../gateway/gateway.ts";
@@ -23,7 +24,7 @@ import { VERSION } from "../version.ts";
 import { asProtocolError } from "./boundary.ts";
 import { surfaceOperations } from "./handlers/operations.ts";
 import { type Operation, type Params, progressSink, type Result } from "./handlers/shared.ts";
-import type { AskFn, InputRounds } from "./input-rounds.ts";
+import { type AskFn, type InputRounds, isGatewayState } from "./input-rounds.ts";
 import { INSTRUCTIONS } from "./session-server.ts";
 
 /** The stateless protocol revision the gateway serves beside the 2025 sessions. */
@@ -194,7 +195,7 @@ export function createStatelessServer(
     const handler = async (params: Params & { _meta?: Params }, ctx: ServerContext): Promise<Result> => {
       try {
         if (!rounds) return await op.run(context(ctx, params), params);
-        return await inRounds(rounds, principal, ctx, (ask, signal) =>
+        return await inRounds(rounds, { principal, surface }, ctx, (ask, signal) =>
           op.run({ ...context(ctx, params, ask), signal }, params),
         );
       } catch (error) {
@@ -209,24 +210,37 @@ export function createStatelessServer(
 }
 
 /**
- * One request of a call that may take several rounds: a first request starts the call, a retry (carrying
- * the `requestState` handed out) answers the input it asked for and continues it. Either ends with the
- * call's result or with `input_required` naming what the backend asks for next.
- * @throws the call's error; GatewayError USAGE for an unknown, expired or foreign requestState
+ * One request of a call that may take several rounds. A first request starts the call; a retry carrying a
+ * `requestState` the gateway handed out answers the input it asked for and continues that call. Either
+ * ends with the call's result or with `input_required` naming what the backend asks for next.
+ *
+ * On the relaying surfaces the call runs so that a 2026-07-28 backend's own `input_required` comes back as
+ * it is (its keys, its `requestState`): the client fulfils it and retries, and a retry whose state is not
+ * the gateway's is relayed with its `inputResponses` and `requestState` for the backend to check.
+ * @throws the call's error; GatewayError USAGE for an unknown, expired or foreign gateway requestState
  */
 async function inRounds(
   rounds: InputRounds,
-  principal: Principal,
+  caller: { principal: Principal; surface: Surface },
   ctx: ServerContext,
   run: (ask: AskFn, signal: AbortSignal) => Promise<Result>,
 ): Promise<Result> {
   const state = ctx.mcpReq.requestState();
+  const owner = caller.principal.id;
   let call: ReturnType<InputRounds["begin"]>;
-  if (typeof state === "string") {
-    call = rounds.resume(state, principal.id);
+  if (typeof state === "string" && (isGatewayState(state) || caller.surface.kind === "meta")) {
+    call = rounds.resume(state, owner);
     call.answer(ctx.mcpReq.inputResponses as Record<string, unknown> | undefined);
+  } else if (caller.surface.kind === "meta") {
+    call = rounds.begin(owner, run);
   } else {
-    call = rounds.begin(principal.id, run);
+    const envelope = (ctx.mcpReq.envelope ?? {}) as Record<string, unknown>;
+    const relay = {
+      clientCapabilities: envelope[CLIENT_CAPABILITIES_META_KEY] as Record<string, unknown> | undefined,
+      inputResponses: ctx.mcpReq.inputResponses as Record<string, unknown> | undefined,
+      requestState: typeof state === "string" ? state : undefined,
+    };
+    call = rounds.begin(owner, (ask, signal) => relayingInputRequired(relay, () => run(ask, signal)));
   }
   const outcome = await rounds.round(call, ctx.mcpReq.signal);
   if (outcome.kind === "complete") return outcome.result;

@@ -147,12 +147,12 @@ describe("a 2025 backend asking a 2026-07-28 client: input_required rounds", () 
     expect(retry.result.content[0]?.text).toContain("bob");
   });
 
-  test("a made-up or reused requestState is -32602, not another caller's call", async () => {
+  test("a made-up gateway requestState is -32602, not another caller's call", async () => {
     const url = new URL("/mcp/conf", gw.http.url);
     const response = await post(url, 3, {
       name: "test_elicitation",
       arguments: { message: "x" },
-      requestState: "not-a-state",
+      requestState: "mcp-gateway:00000000-0000-4000-8000-000000000000",
       inputResponses: { "input-1": { action: "decline" } },
     });
     const body = (await response.json()) as { error: { code: number; message: string } };
