@@ -11,20 +11,13 @@
 import { openSync, readFileSync, readSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import type { SearchSource } from "../../src/catalog/ranker.ts";
 import { ToolSearch } from "../../src/catalog/search.ts";
 import { stem } from "../../src/catalog/stem.ts";
 import { synonyms as groups } from "../../src/catalog/synonyms.ts";
 import { tokenize } from "../../src/catalog/words.ts";
 import { loadCatalog } from "../../test/fixtures/catalog-server.ts";
 import { githubServers } from "./lib/github-catalog.ts";
-import {
-  inProcessCatalog,
-  isRelevant,
-  type LabelledQuery,
-  liveMcpBenchTasks,
-  ownQueries,
-} from "./lib/livemcpbench.ts";
+import { inProcessCatalog, isRelevant, searchSets } from "./lib/livemcpbench.ts";
 import { BENCH_DIR } from "./lib/paths.ts";
 import { publish, type Row } from "./lib/report.ts";
 import { mean, round } from "./lib/stats.ts";
@@ -131,25 +124,14 @@ const variants: Array<[string, Synonyms]> = [
   ["groups + WordNet 3.1 first sense", union(groups, wn.synonyms)],
 ];
 
-const servers = loadCatalog();
-const live = inProcessCatalog(servers);
-const github = inProcessCatalog(githubServers());
-const sets: Array<[string, LabelledQuery[], SearchSource]> = [
-  ["dev: LiveMCPBench", liveMcpBenchTasks(servers).filter((t) => t.relevant.length > 0), live],
-  ["dev: own", ownQueries(), live],
-  ["dev: held-out 25", ownQueries("queries-heldout"), live],
-  ["dev: names", ownQueries("queries-heldout-names"), live],
-  ["held-out v2", ownQueries("queries-heldout-v2"), live],
-  ["held-out GitHub", ownQueries("queries-github"), github],
-  ["held-out v3 (GitHub)", ownQueries("queries-heldout-v3"), github],
-];
+const { sets, catalogs } = searchSets(loadCatalog(), inProcessCatalog(githubServers()));
 
 const rows: Row[] = [];
 const summary: Row[] = [];
 for (const [name, synonyms] of variants) {
-  const rankers = new Map([live, github].map((c) => [c, new ToolSearch(c, { synonyms })]));
+  const rankers = new Map(catalogs.map((c) => [c, new ToolSearch(c, { synonyms })]));
   const hit5: Record<"dev" | "held-out", number[]> = { dev: [], "held-out": [] };
-  for (const [setName, queries, catalog] of sets) {
+  for (const { name: setName, queries, catalog, heldOut } of sets) {
     const ranker = rankers.get(catalog) as ToolSearch;
     const ranks = queries.map((q) => {
       const i = ranker
@@ -160,13 +142,13 @@ for (const [name, synonyms] of variants) {
     const hit = (k: number): number => round(mean(ranks.map((r) => (r !== null && r <= k ? 1 : 0))));
     rows.push({
       synonyms: name,
-      set: setName,
+      set: `${heldOut ? "held-out" : "dev"}: ${setName}`,
       queries: queries.length,
       "hit@1": hit(1),
       "hit@5": hit(5),
       MRR: round(mean(ranks.map((r) => (r ? 1 / r : 0)))),
     });
-    hit5[setName.startsWith("dev") ? "dev" : "held-out"].push(hit(5));
+    hit5[heldOut ? "held-out" : "dev"].push(hit(5));
   }
   summary.push({
     synonyms: name,

@@ -122,6 +122,20 @@ describe("ToolSearch", () => {
     expectDescending(all);
   });
 
+  test("a pasted blob after the request counts only up to the bound: its first words still find the tool", () => {
+    const blob = Array.from({ length: 3000 }, (_, i) => `Zq${i.toString(36)}X`).join(" ");
+    expect(names(search, `take a screenshot ${blob}`)[0]).toBe("browser_screenshot");
+    // Past 2,000 characters nothing counts, not even a word that would match.
+    expect(names(search, `${"x".repeat(2000)} screenshot`)).not.toContain("browser_screenshot");
+  });
+
+  test("the top of a ranking does not depend on the limit asked for", () => {
+    for (const query of ["file directory", "read file", "weather", "take a screenshot of the page"]) {
+      const all = search.search(query, 50);
+      for (const limit of [1, 2, 3]) expect(search.search(query, limit)).toEqual(all.slice(0, limit));
+    }
+  });
+
   test("rebuilds the index when the catalog version changes, not before", () => {
     const fs = fakeBackend("fs2", "Files", [tool("read_file", "Read a file")]);
     const catalog = fakeCatalog([fs]);

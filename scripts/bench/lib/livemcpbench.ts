@@ -92,3 +92,50 @@ export function syntheticServers(
 export function isRelevant(relevant: readonly string[], server: string, tool: string): boolean {
   return relevant.some((label) => label === tool || label === `${server}/${tool}`);
 }
+
+/** One labelled set with the catalog it runs on and whether it judges (held-out) or may steer (dev). */
+export interface SearchSet {
+  name: string;
+  queries: LabelledQuery[];
+  catalog: SearchSource;
+  heldOut: boolean;
+}
+
+/**
+ * Every labelled set of the search benches over in-process catalogs: the dev sets (LiveMCPBench tasks, own,
+ * held-out 25, names: tuning may look at them) and the held-out sets (v2, GitHub, v3: never tuned on).
+ */
+export function searchSets(
+  servers: readonly CatalogServer[],
+  github: SearchSource,
+): { sets: SearchSet[]; catalogs: SearchSource[] } {
+  const live = inProcessCatalog(servers);
+  const set = (
+    name: string,
+    queries: LabelledQuery[],
+    catalog: SearchSource,
+    heldOut: boolean,
+  ): SearchSet => ({
+    name,
+    queries,
+    catalog,
+    heldOut,
+  });
+  return {
+    catalogs: [live, github],
+    sets: [
+      set(
+        "LiveMCPBench",
+        liveMcpBenchTasks(servers).filter((t) => t.relevant.length > 0),
+        live,
+        false,
+      ),
+      set("own set", ownQueries(), live, false),
+      set("held-out set", ownQueries("queries-heldout"), live, false),
+      set("held-out names set", ownQueries("queries-heldout-names"), live, false),
+      set("held-out v2", ownQueries("queries-heldout-v2"), live, true),
+      set("GitHub set", ownQueries("queries-github"), github, true),
+      set("GitHub held-out v3", ownQueries("queries-heldout-v3"), github, true),
+    ],
+  };
+}
