@@ -6,6 +6,7 @@ import { errorMessage, GatewayError } from "../errors.ts";
 import { backendFetch } from "../firewall/guarded-fetch.ts";
 import type { SsrfSettings } from "../firewall/ssrf.ts";
 import { redactUrl } from "../redact.ts";
+import { tracedFetch } from "../telemetry/trace-context.ts";
 import type { TransportKind } from "./backend.ts";
 import { probePost, readLimited, speaksModern } from "./modern-probe.ts";
 import { ModernTransport } from "./modern-transport.ts";
@@ -116,7 +117,8 @@ function modernRefusal(body: string): string[] | undefined {
  */
 export function httpTransportFactory(given: HttpBackendOptions): () => Promise<BackendTransport> {
   const { ssrf } = given;
-  const options = { ...given, fetch: backendFetch(given.url, { ...given, ...ssrf, subject: ssrf?.name }) };
+  const guarded = backendFetch(given.url, { ...given, ...ssrf, subject: ssrf?.name });
+  const options = { ...given, fetch: tracedFetch(guarded) };
   let kind = options.transport;
   if (!kind && isSseUrl(options.url)) kind = "sse";
   let modern: boolean | undefined = kind === "sse" ? false : undefined;

@@ -124,12 +124,13 @@ async function attempt(
   const timeoutMs = provider.config.timeout ?? provider.timeout ?? options.defaultTimeoutMs ?? 30_000;
   const timeout = AbortSignal.timeout(timeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
-  const fetchFn = options.fetch ?? ((r: Request) => fetch(r));
+  const injected = options.fetch;
   const guarded = guardedFetch({
     settings: options.ssrf ?? DEFAULT_SSRF,
     subject: options.subject ?? "capabilities",
     trusted: writtenHost(provider, request.url),
-    fetch: (url, init) => fetchFn(new Request(url, init)),
+    // Without an injected fetch the guard calls fetch itself: a Request would drop its TLS server name.
+    ...(injected ? { fetch: (url: string, init: RequestInit) => injected(new Request(url, init)) } : {}),
     ...(options.lookup ? { lookup: options.lookup } : {}),
     log: options.log,
   });

@@ -11,6 +11,7 @@ import { FailsafePolicy } from "../failsafe/policy.ts";
 import { Firewall } from "../firewall/firewall.ts";
 import { log } from "../log.ts";
 import { GatewayMetrics } from "../metrics/gateway-metrics.ts";
+import { Telemetry } from "../telemetry/telemetry.ts";
 import { Transforms } from "../transforms/transforms.ts";
 import { UsageStore } from "../usage/usage-store.ts";
 import { cacheDir } from "../user-dirs.ts";
@@ -27,6 +28,8 @@ export interface GatewayCoreOptions {
   cacheDir?: string;
   /** State shared with other replicas. @default from the config's `redis:` section (none without it) */
   cluster?: Cluster | undefined;
+  /** Where the `OTEL_*` variables are read (OpenTelemetry is off unless they name an exporter). @default process.env */
+  env?: Record<string, string | undefined>;
 }
 
 /**
@@ -47,6 +50,8 @@ export class GatewayCore {
   readonly startedAt: number;
   readonly metrics = new GatewayMetrics();
   readonly usage: UsageStore;
+  /** OpenTelemetry traces and metrics, when `OTEL_*` ask for them. */
+  readonly telemetry: Telemetry;
   readonly now: () => number;
   /** What this replica shares with the others (Redis, signed session ids); undefined when alone. */
   readonly cluster: Cluster | undefined;
@@ -94,6 +99,23 @@ export class GatewayCore {
       this.#policies.delete(event.backend.name);
       this.metrics.removeBackend(event.backend.name);
     });
+    this.telemetry = new Telemetry(options.env ?? process.env, {
+      metricsText: () => this.#metricsForExport(),
+      warn: (message) => log.withTag("telemetry").warn(message),
+    });
+  }
+
+  /** The metrics as /metrics renders them, the scrape-time gauges refreshed first (for the OTel mirror). */
+  #metricsForExport(): string {
+    this.metrics.setActiveSessions(this.hub.sessionCount);
+    for (const s of this.pool.snapshots()) {
+      this.metrics.setBackendState(s.name, s.status);
+      this.metrics.setCatalogTools(s.name, s.tools);
+      const circuit = this.policy(s.name).circuitState;
+      if (circuit) this.metrics.setCircuitState(s.name, circuit);
+      this.metrics.setBackendRestarts(s.name, s.restarts);
+    }
+    return this.metrics.render();
   }
 
   /** Forgets every backend's failsafe state, so the next call builds its policy from the current config. */
@@ -186,7 +208,7 @@ export class GatewayCore {
     this.#ticker = undefined;
     this.#vectors?.close();
     this.cluster?.close();
-    await Promise.all([this.pool.stopAll(), this.usage.close()]);
+    await Promise.all([this.pool.stopAll(), this.usage.close(), this.telemetry.shutdown()]);
     this.firewall.close();
   }
 }

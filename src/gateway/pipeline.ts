@@ -40,13 +40,25 @@ export function sessionLabel(id: string): string {
  * a cold backend starts inside the attempt, under the breaker) → the backend → metrics, usage, one log line
  * (never argument values) and the audit hook → the firewall's credential redaction of a tool's result.
  */
-export async function runOnBackend(
+export function runOnBackend(
   core: GatewayCore,
   hooks: GatewayHooks,
   ctx: CallContext,
   request: BackendRequest,
   send: (options: CallOptions) => Promise<Result>,
 ): Promise<Result> {
+  const call = { core, hooks, ctx, request };
+  // With OpenTelemetry on, the route runs in a span for the request and each backend attempt in its own.
+  const tracer = core.telemetry.tracer;
+  if (!tracer) return route(call, send);
+  return tracer.trace(ctx, request, send, (traced) => route(call, traced));
+}
+
+async function route(
+  call: { core: GatewayCore; hooks: GatewayHooks; ctx: CallContext; request: BackendRequest },
+  send: (options: CallOptions) => Promise<Result>,
+): Promise<Result> {
+  const { core, hooks, ctx, request } = call;
   const { backend, kind, name, label } = request;
   const audit = (
     outcome: AuditRecord["outcome"],
