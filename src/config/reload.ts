@@ -17,11 +17,19 @@ export interface ConfigDiff {
  */
 function enabledBackends(config: GatewayConfig): Map<string, string> {
   const inherited = { request_timeout: config.server.request_timeout, lifecycle: config.lifecycle };
+  // An HTTP backend's redirects follow the SSRF settings it was built with.
+  const ssrf = ssrfSection(config);
   return new Map(
     Object.entries(config.backends)
       .filter(([, entry]) => entry.enabled)
-      .map(([name, entry]) => [name, JSON.stringify([entry, inherited])]),
+      .map(([name, entry]) => [name, JSON.stringify([entry, inherited, entry.http_url ? ssrf : null])]),
   );
+}
+
+/** The global SSRF settings (HTTP backends and the capabilities backend are built with them). */
+function ssrfSection(config: GatewayConfig): unknown {
+  const { ssrf, allow_private_networks, allow_hosts } = config.firewall;
+  return { ssrf, allow_private_networks, allow_hosts };
 }
 
 /** Compares two validated configs: which backends to add, stop or restart, and what needs a restart. */
@@ -37,7 +45,9 @@ export function diffConfig(before: GatewayConfig, after: GatewayConfig): ConfigD
     added: [...next.keys()].filter((name) => !old.has(name)),
     removed: [...old.keys()].filter((name) => !next.has(name)),
     changed: [...next.keys()].filter((name) => old.has(name) && old.get(name) !== next.get(name)),
-    capabilities: JSON.stringify(before.capabilities) !== JSON.stringify(after.capabilities),
+    capabilities:
+      JSON.stringify([before.capabilities, ssrfSection(before)]) !==
+      JSON.stringify([after.capabilities, ssrfSection(after)]),
     needsRestart,
   };
 }

@@ -1,6 +1,7 @@
 import type { ConsolaInstance } from "consola";
 import { GatewayError } from "../errors.ts";
 import { redactUrl } from "../redact.ts";
+import { parseAddress } from "./ip-ranges.ts";
 import {
   checkDestination,
   type LookupFn,
@@ -25,7 +26,7 @@ export interface GuardedFetchOptions {
    */
   trusted: (url: URL) => boolean;
   /** @default globalThis.fetch */
-  fetch?: (url: string, init: RequestInit) => Promise<Response>;
+  fetch?: (url: string, init: BunFetchRequestInit) => Promise<Response>;
   /** @default the system resolver */
   lookup?: LookupFn;
   /** Redirects followed before giving up. @default 5 */
@@ -57,7 +58,7 @@ interface Hop {
 async function firstHop(
   input: string | URL | Request,
   init: RequestInit,
-): Promise<Hop & { rest: RequestInit }> {
+): Promise<Hop & { rest: BunFetchRequestInit }> {
   if (input instanceof Request) {
     const body = input.body ? await input.arrayBuffer() : null;
     const { headers, body: initBody, method, ...rest } = init;
@@ -82,26 +83,35 @@ async function firstHop(
 }
 
 /** The URL and headers a checked hop is sent with: plain HTTP to a name goes to the address that was checked. */
-function pinned(hop: Hop, address: string | undefined): { url: URL; headers: Headers } {
-  if (address === undefined || hop.url.protocol !== "http:") return hop;
+/**
+ * The URL, headers and TLS options a checked hop is sent with: to the address that was checked, the name in
+ * `Host` and, for HTTPS, as the TLS server name (SNI and the certificate check use it, not the address).
+ */
+function pinned(
+  hop: Hop,
+  address: string | undefined,
+  tls: BunFetchRequestInit["tls"],
+): { url: URL; headers: Headers; tls?: BunFetchRequestInit["tls"] } {
+  if (address === undefined) return { url: hop.url, headers: hop.headers, ...(tls ? { tls } : {}) };
   const url = new URL(hop.url.href);
   url.hostname = address.includes(":") ? `[${address}]` : address;
   const headers = new Headers(hop.headers);
   headers.set("host", hop.url.host);
-  return { url, headers };
+  if (hop.url.protocol !== "https:") return { url, headers, ...(tls ? { tls } : {}) };
+  return { url, headers, tls: { ...tls, serverName: hop.url.hostname } };
 }
 
 /**
  * A `fetch` with the SSRF guard: redirects are followed by hand (at most `maxRedirects`), and every hop
  * the admin did not write is resolved and refused when an address of it is internal (see `checkDestination`).
- * A checked plain-HTTP hop connects to the address that was checked, so a DNS answer that changes between
- * check and connect (rebinding) cannot move it; HTTPS connects by name, and the certificate check refuses a
- * rebound connection unless the internal server holds a certificate for the attacker's name. Credentials
+ * A checked hop connects to the address that was checked (HTTPS with the name as TLS server name, so SNI and
+ * the certificate check are the name's), so a DNS answer that changes between check and connect
+ * (rebinding) cannot move it. Credentials
  * stay behind when a redirect leaves the origin; 303 (and 301/302 after POST) become GET.
  * @throws SsrfRefusedError (ACCESS_DENIED) under `block`; GatewayError BACKEND_UNAVAILABLE on too many redirects
  */
 export function guardedFetch(options: GuardedFetchOptions): FetchLike {
-  const inner = options.fetch ?? ((url: string, init: RequestInit) => fetch(url, init));
+  const inner = options.fetch ?? ((url: string, init: BunFetchRequestInit) => fetch(url, init));
   const max = options.maxRedirects ?? 5;
   const { settings } = options;
   return async (input, init = {}) => {
@@ -111,19 +121,20 @@ export function guardedFetch(options: GuardedFetchOptions): FetchLike {
         : inner(String(input), init);
     }
     const hop = await firstHop(input, init);
-    const { rest } = hop;
+    const { tls, ...rest } = hop.rest;
     const mode = rest.redirect ?? "follow";
     for (let count = 0; ; count++) {
       const address = options.trusted(hop.url)
         ? undefined
         : await check(hop.url, count === 0 ? "argument" : "redirect");
-      const target = pinned(hop, address);
+      const target = pinned(hop, address, tls);
       const response = await inner(target.url.href, {
         ...rest,
         method: hop.method,
         headers: target.headers,
         body: hop.body,
         redirect: "manual",
+        ...(target.tls ? { tls: target.tls } : {}),
       });
       const location = response.headers.get("location");
       if (!REDIRECTS.has(response.status) || location === null || mode === "manual") return response;
@@ -157,7 +168,8 @@ export function guardedFetch(options: GuardedFetchOptions): FetchLike {
   /** Checks one hop; the address to connect to when it passed, undefined when not to pin. */
   async function check(url: URL, via: SsrfFinding["via"]): Promise<string | undefined> {
     const verdict = await checkDestination(url, settings, options.lookup ? { lookup: options.lookup } : {});
-    if (!verdict.refused) return verdict.addresses[0];
+    // An address written in the URL needs no pinning; a name is sent to the address that was checked.
+    if (!verdict.refused) return parseAddress(url.hostname) ? undefined : verdict.addresses[0];
     const finding: SsrfFinding = {
       subject: options.subject,
       url: redactUrl(`${url.origin}${url.pathname}`),
@@ -207,7 +219,7 @@ export function backendFetch(
     log: options.log,
     // The same host and port (an http→https upgrade on default ports included); another port is another service.
     trusted: (hop) => hop.hostname === url.hostname && hop.port === url.port,
-    ...(inner ? { fetch: (target: string, init: RequestInit) => inner(target, init) } : {}),
+    ...(inner ? { fetch: (target: string, init: BunFetchRequestInit) => inner(target, init) } : {}),
   });
   return Object.assign(guarded, { preconnect: fetch.preconnect });
 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { parseConfig } from "../../src/config/load.ts";
+import { diffConfig } from "../../src/config/reload.ts";
 import { tempDir } from "../helpers/gateway.ts";
 import { type HttpServerProcess, startEverythingHttp } from "../helpers/http-servers.ts";
 import { InProcessGateway, metaCall } from "../helpers/in-process.ts";
@@ -79,5 +80,24 @@ ${firewall}`,
     } finally {
       await gw.stop();
     }
+  });
+});
+
+describe("a reload that changes the global SSRF settings", () => {
+  test("rebuilds the HTTP backends and the capabilities backend, leaves stdio backends running", () => {
+    const config = (firewall: string) =>
+      parseConfig(
+        `${firewall}
+backends:
+  remote: { http_url: "https://mcp.example.com/mcp" }
+  local: { command: "server-x" }
+`,
+        { file: "t.yaml" },
+      ).config;
+    const diff = diffConfig(config(""), config("firewall: { allow_hosts: [10.1.0.0/16] }"));
+    expect(diff.changed).toEqual(["remote"]);
+    expect(diff.capabilities).toBe(true);
+    const pinningOnly = diffConfig(config(""), config("firewall: { pinning: warn }"));
+    expect([pinningOnly.changed, pinningOnly.capabilities]).toEqual([[], false]);
   });
 });

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { createConsola } from "consola";
 import { guardedFetch } from "../../src/firewall/guarded-fetch.ts";
 import { classifyAddress, inCidr, parseAddress, parseCidr } from "../../src/firewall/ip-ranges.ts";
@@ -10,6 +12,7 @@ import {
   SsrfRefusedError,
   type SsrfSettings,
 } from "../../src/firewall/ssrf.ts";
+import { tempDir } from "../helpers/gateway.ts";
 
 function classOf(host: string): string | undefined {
   const address = parseAddress(host);
@@ -252,6 +255,55 @@ describe("guardedFetch over real HTTP servers", () => {
     const response = await fetcher(via(`http://api.example.test:${target.port}/pinned`));
     expect(await response.text()).toBe("reached");
     expect(hits[0]?.host).toBe(`api.example.test:${target.port}`);
+  });
+
+  test("a checked HTTPS hop connects to the checked address with the name as TLS server name", async () => {
+    // A certificate for api.example.test only: the connection goes to 127.0.0.1, and verifies because
+    // SNI and the certificate check use the name.
+    const dir = tempDir("ssrf-tls-");
+    const made = Bun.spawnSync(
+      [
+        "openssl",
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-keyout",
+        "key.pem",
+        "-out",
+        "cert.pem",
+        "-subj",
+        "/CN=api.example.test",
+        "-addext",
+        "subjectAltName=DNS:api.example.test",
+      ],
+      { cwd: dir, stdout: "ignore", stderr: "pipe" },
+    );
+    if (made.exitCode !== 0) throw new Error(`openssl: ${made.stderr.toString()}`);
+    const cert = readFileSync(join(dir, "cert.pem"), "utf8");
+    const secure = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      tls: { cert, key: readFileSync(join(dir, "key.pem"), "utf8") },
+      fetch: (req) => new Response(`secure ${req.headers.get("host")}`),
+    });
+    try {
+      const fetcher = guard(
+        { allowHosts: ["127.0.0.1/32"] },
+        {
+          lookup: async (host: string) => (host === "api.example.test" ? ["127.0.0.1"] : []),
+          fetch: (url: string, init: BunFetchRequestInit) =>
+            fetch(url, { ...init, tls: { ...init.tls, ca: cert } }),
+        },
+      );
+      const response = await fetcher(via(`https://api.example.test:${secure.port}/`));
+      expect(await response.text()).toBe(`secure api.example.test:${secure.port}`);
+    } finally {
+      secure.stop(true);
+    }
   });
 
   test("credentials stay behind when a redirect leaves the origin; same origin keeps them", async () => {
