@@ -225,6 +225,20 @@ backends:
       expect(res.status).toBe(403);
       await res.body?.cancel();
     }
+    // The admin's cookie without the CSRF token is refused too.
+    const login = await fetch(new URL("/ui/login", gw.url), {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ key: admin }),
+    });
+    const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0] as string;
+    const forged = await fetch(new URL("/ui/api/backend", gw.url), {
+      method: "POST",
+      headers: { "content-type": "application/json", cookie },
+      body: JSON.stringify({ server: "everything", action: "restart" }),
+    });
+    expect(forged.status).toBe(403);
+    expect(((await forged.json()) as { error: string }).error).toContain("CSRF");
     const restarts = (gw.gateway.health() as { backends: Record<string, { restarts: number }> }).backends
       .everything?.restarts;
     expect(restarts).toBe(0);
