@@ -46,6 +46,7 @@ export class WebhookBackend implements Backend, WebhookInbox {
   readonly #changed = new Set<(kind?: ListKind) => void>();
   readonly #log: ConsolaInstance;
   readonly #now: () => number;
+  readonly #lastWarned = new Map<string, number>();
   #status: BackendStatus = "configured";
   #seq = 0;
   #startedAt: number | undefined;
@@ -110,7 +111,13 @@ export class WebhookBackend implements Backend, WebhookInbox {
     if (!channel) return undefined;
     const receipt = channel.receive(delivery, this.#now());
     if (receipt.outcome === "refused") {
-      this.#log.warn(`webhook ${name}: refused a delivery: ${receipt.reason}`);
+      // Anyone can POST: a flood of forgeries must not flood the log too (one warning a minute per webhook).
+      const now = this.#now();
+      const quiet = now - (this.#lastWarned.get(name) ?? Number.NEGATIVE_INFINITY) < 60_000;
+      if (!quiet) this.#lastWarned.set(name, now);
+      const line = `webhook ${name}: refused a delivery: ${receipt.reason}`;
+      if (quiet) this.#log.debug(line);
+      else this.#log.warn(line);
       return receipt;
     }
     if (receipt.outcome === "duplicate") {
