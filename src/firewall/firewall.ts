@@ -372,12 +372,20 @@ export class Firewall {
 
 const SECRET_KEY = /key|token|secret|passw|auth|credential|pat$/i;
 
-/** The credential scanner of a config: built-in kinds, its `firewall.patterns`, its backends' secret values. */
+/**
+ * The credential scanner of a config: built-in kinds, its `firewall.patterns`, and the secret values it
+ * holds (backends' secret-named env values, URL and header credentials; webhook signing secrets, the OAuth
+ * introspection secret, the embeddings key, Redis URL credentials).
+ */
 function scannerFor(config: GatewayConfig): CredentialScanner {
   const secrets: string[] = [];
   for (const backend of Object.values(config.backends)) {
     for (const [key, value] of Object.entries(backend.env)) if (SECRET_KEY.test(key)) secrets.push(value);
     secrets.push(...secretsOf(backend.http_url, backend.headers));
   }
+  for (const hook of Object.values(config.webhooks)) secrets.push(hook.secret);
+  const own = [config.auth?.oauth?.introspection?.client_secret, config.search.embeddings?.api_key];
+  secrets.push(...own.filter((s): s is string => s !== undefined));
+  if (config.redis) secrets.push(...secretsOf(config.redis.url));
   return new CredentialScanner({ patterns: config.firewall.patterns, secrets });
 }
