@@ -1,6 +1,7 @@
 import type { ConsolaInstance } from "consola";
 import { errorMessage, isGatewayError } from "../errors.ts";
 import { DEFAULT_SSRF, guardedFetch } from "../firewall/guarded-fetch.ts";
+import { withTraceHeader } from "../telemetry/trace-context.ts";
 import { type LookupFn, SsrfRefusedError, type SsrfSettings } from "../firewall/ssrf.ts";
 import { checkArguments } from "./arguments.ts";
 import type { CredentialSources } from "./auth.ts";
@@ -138,7 +139,7 @@ async function attempt(
   try {
     response = await guarded(request.url.href, {
       method: request.method,
-      headers: request.headers,
+      headers: withTraceHeader(request.headers),
       body: request.body ?? null,
       signal,
     });
