@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { z } from "zod";
+import { startHttpFrontEnd } from "../../src/server/http/front-end.ts";
 import { connectHttp, startTestGateway, type TestGateway } from "../helpers/gateway.ts";
 import { metaCall } from "../helpers/in-process.ts";
 import { serverCommand } from "../helpers/paths.ts";
@@ -9,6 +10,8 @@ import { serverCommand } from "../helpers/paths.ts";
 const CONFIG = `
 server:
   request_timeout: 20s
+meta_mcp:
+  surfaced: [everything/ev_add]
 backends:
   everything:
     command: '${serverCommand("everything", "stdio")}'
@@ -174,6 +177,26 @@ describe("a transform chain on a direct session (/mcp/{backend})", () => {
           (e: unknown) => ({ isError: true, content: [{ text: String(e) }] }),
         );
       expect(refused.isError).toBe(true);
+    }
+  });
+});
+
+describe("a transformed tool surfaced beside the meta-tools", () => {
+  test("is listed by its new name and called through the chain", async () => {
+    const meta = startHttpFrontEnd(gw.gateway, { host: "127.0.0.1", port: 0, surface: { kind: "meta" } });
+    const client = await connectHttp(new URL("/mcp", meta.url));
+    try {
+      const { tools } = await client.listTools();
+      const add = tools.find((t) => t.name === "everything__ev_add");
+      expect(add?.description).toBe("Adds b (always 40) to a");
+      const result = await client.request(
+        { method: "tools/call", params: { name: "everything__ev_add", arguments: { a: 5 } } },
+        Raw,
+      );
+      expect(text(result)).toContain("45");
+    } finally {
+      await client.close();
+      await meta.stop();
     }
   });
 });
