@@ -3,10 +3,13 @@ import { GatewayError } from "../errors.ts";
 import { type RedisConfig, SESSION_SECRET_ENV } from "./config.ts";
 import { RedisFanOut } from "./hub-fan-out.ts";
 import { type LinkLog, RedisLink } from "./redis-link.ts";
+import { RedisSessionRevocations } from "./session-revocations.ts";
 import { SessionSigner } from "./session-token.ts";
+import { RedisApprovals } from "./shared-approvals.ts";
 import { RedisBuckets } from "./shared-buckets.ts";
 import { RedisBudgets } from "./shared-budgets.ts";
 import { RedisCircuits } from "./shared-circuits.ts";
+import { RedisCounters } from "./shared-counters.ts";
 
 /** What /health shows about the shared state. */
 export interface ClusterSnapshot {
@@ -39,6 +42,9 @@ export class Cluster {
   readonly circuits: RedisCircuits | undefined;
   readonly budgets: RedisBudgets | undefined;
   readonly fanOut: RedisFanOut | undefined;
+  readonly approvals: RedisApprovals | undefined;
+  readonly counters: RedisCounters | undefined;
+  readonly revocations: RedisSessionRevocations | undefined;
 
   private constructor(link: RedisLink | undefined, signer: SessionSigner | undefined) {
     this.link = link;
@@ -47,6 +53,9 @@ export class Cluster {
     this.circuits = link ? new RedisCircuits(link, this.origin) : undefined;
     this.budgets = link ? new RedisBudgets(link) : undefined;
     this.fanOut = link ? new RedisFanOut(link, this.origin) : undefined;
+    this.approvals = link ? new RedisApprovals(link, this.origin) : undefined;
+    this.counters = link ? new RedisCounters(link) : undefined;
+    this.revocations = link ? new RedisSessionRevocations(link, this.origin) : undefined;
   }
 
   /** The cluster a config asks for, or undefined when it asks for none. */
@@ -81,7 +90,10 @@ export class Cluster {
     };
   }
 
-  close(): void {
+  /** Sends the last counts (bounded by `command_timeout`) and disconnects. */
+  async close(): Promise<void> {
+    this.counters?.close();
+    await this.counters?.flush();
     this.link?.close();
   }
 }

@@ -6,7 +6,7 @@ import type { Counter, Gauge, Registry } from "../metrics/registry.ts";
 import { secretsOf } from "../redact.ts";
 import { checkArguments } from "./arguments.ts";
 import { CredentialScanner } from "./credentials.ts";
-import { type Pin, PinStore, type QuarantineReason, toolHash } from "./pins.ts";
+import { type Pin, PinStore, type QuarantineReason, type SharedApprovals, toolHash } from "./pins.ts";
 import { catalogView, type PoisonFinding, scanTool } from "./poisoning.ts";
 import { redactResult } from "./result-scan.ts";
 import { type FirewallSettings, firewallSettings } from "./settings.ts";
@@ -35,6 +35,8 @@ export interface FirewallOptions {
   registry?: Registry | undefined;
   /** Clock, ms since epoch. @default Date.now */
   now?: () => number;
+  /** Approvals shared with other replicas. @default none: this cache dir's pins alone */
+  approvals?: SharedApprovals | undefined;
 }
 
 /** How to approve, for messages. */
@@ -69,7 +71,7 @@ export class Firewall {
   /** @param config the current config (read on every use, so a hot reload applies at once) */
   constructor(config: () => GatewayConfig, options: FirewallOptions) {
     this.#config = config;
-    this.#store = new PinStore(options.cacheDir);
+    this.#store = new PinStore(options.cacheDir, { shared: options.approvals });
     this.#log = options.log;
     this.#now = options.now ?? Date.now;
     this.#scanner = scannerFor(config());

@@ -55,6 +55,20 @@ export function toolHash(tool: Tool): string {
   return `sha256:${new Bun.CryptoHasher("sha256").update(identity).digest("hex")}`;
 }
 
+/**
+ * Approvals shared by every replica (see `src/cluster/`): a person approves a held-back tool on one
+ * replica (CLI or dashboard), and the others show it too. Answers come from a local copy kept current in
+ * the background, so reading never waits.
+ */
+export interface SharedApprovals {
+  /** Tool name → the last approved definition (hash, when), as far as this replica knows now. */
+  approved(server: string): ReadonlyMap<string, { hash: string; since: number }>;
+  /** Changes whenever `server`'s shared approvals changed. */
+  version(server: string): number;
+  /** Tells every replica that a person approved this definition. */
+  approve(server: string, tool: string, approval: { hash: string; since: number }): void;
+}
+
 /** File name of a server's pins (its name made safe for every file system). */
 function fileName(server: string): string {
   return `${server.replace(/[^A-Za-z0-9_.-]/g, "_")}.json`;
@@ -67,17 +81,20 @@ function fileName(server: string): string {
  */
 export class PinStore {
   readonly dir: string;
-  readonly #cache = new Map<string, { mtimeMs: number; pins: Map<string, Pin> }>();
+  readonly #cache = new Map<string, { mtimeMs: number; pins: Map<string, Pin>; shared?: number }>();
+  readonly #shared: SharedApprovals | undefined;
 
-  constructor(cacheDir: string) {
+  /** With `shared`, approvals made on other replicas count here, and approvals made here are shared. */
+  constructor(cacheDir: string, options: { shared?: SharedApprovals | undefined } = {}) {
     this.dir = join(cacheDir, "pins");
+    this.#shared = options.shared;
   }
 
   /** The pins of one server (empty when none were recorded or the file cannot be read). */
   read(server: string): Map<string, Pin> {
     const mtimeMs = this.#mtime(server);
     const cached = this.#cache.get(server);
-    if (cached && cached.mtimeMs === mtimeMs) return cached.pins;
+    if (cached && cached.mtimeMs === mtimeMs) return this.#share(server, cached);
     const pins = new Map<string, Pin>();
     try {
       const parsed = PinFile.safeParse(JSON.parse(readFileSync(join(this.dir, fileName(server)), "utf8")));
@@ -85,14 +102,40 @@ export class PinStore {
     } catch {
       // No file yet (first sight) or unreadable: every tool counts as new.
     }
-    this.#cache.set(server, { mtimeMs, pins });
-    return pins;
+    const entry = { mtimeMs, pins };
+    this.#cache.set(server, entry);
+    return this.#share(server, entry);
   }
 
-  /** True when the file changed on disk since it was last read here. */
+  /** True when the file changed on disk (or the shared approvals changed) since it was last read here. */
   stale(server: string): boolean {
     const cached = this.#cache.get(server);
-    return cached !== undefined && cached.mtimeMs !== this.#mtime(server);
+    if (cached === undefined) return false;
+    return cached.mtimeMs !== this.#mtime(server) || cached.shared !== this.#shared?.version(server);
+  }
+
+  /**
+   * Applies approvals made on other replicas to held-back definitions, and shares the approvals made here
+   * (by `tools approve` on this machine or the dashboard) that the others do not know yet.
+   */
+  #share(server: string, entry: { pins: Map<string, Pin>; shared?: number }): Map<string, Pin> {
+    if (!this.#shared) return entry.pins;
+    entry.shared = this.#shared.version(server);
+    const approved = this.#shared.approved(server);
+    for (const [name, pin] of entry.pins) {
+      const shared = approved.get(name);
+      if (pin.pending && pin.pending.hash === shared?.hash) {
+        entry.pins.set(name, { hash: shared.hash, since: shared.since, approved: true });
+      } else if (
+        pin.approved &&
+        !pin.pending &&
+        pin.since > (shared?.since ?? -1) &&
+        pin.hash !== shared?.hash
+      ) {
+        this.#shared.approve(server, name, { hash: pin.hash, since: pin.since });
+      }
+    }
+    return entry.pins;
   }
 
   /** Writes a server's pins atomically (temp file + rename). */

@@ -78,6 +78,7 @@ export class GatewayCore {
       log: log.withTag("firewall"),
       registry: this.metrics.registry,
       now: this.now,
+      approvals: this.cluster?.approvals,
     });
     this.transforms = new Transforms(() => this.config);
     this.catalog = new Catalog(this.pool, {
@@ -207,7 +208,7 @@ export class GatewayCore {
     clearInterval(this.#ticker);
     this.#ticker = undefined;
     this.#vectors?.close();
-    this.cluster?.close();
+    await this.cluster?.close();
     await Promise.all([this.pool.stopAll(), this.usage.close(), this.telemetry.shutdown()]);
     this.firewall.close();
   }

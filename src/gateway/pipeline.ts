@@ -102,6 +102,8 @@ async function route(
     core.metrics.recordRequest(backend.name, label, outcome, ms);
     if (kind === "tool")
       core.usage.record(backend.name, name, { durationMs: ms, error: outcome !== "success" });
+    const principal = ctx.principal.id;
+    core.cluster?.counters?.count({ server: backend.name, label, principal, outcome, durationMs: ms });
     if (log.level >= 3) {
       log.info(`${kind} ${backend.name}/${label} ${outcome} ${ms}ms`, {
         backend: backend.name,

@@ -158,6 +158,49 @@ backends:
     await Promise.all([listener.close(), trigger.close()]);
   });
 
+  test("usage and audit counters of all replicas add up in redis", async () => {
+    const seen: string[] = [];
+    const client = await sessionClient(seen);
+    for (let i = 0; i < 6; i++) {
+      expect((await invoke(client, "notifier", "test_simple_text")).isError).toBeFalsy();
+    }
+    await client.close();
+    expect(new Set(seen).size).toBe(3);
+    const day = new Date().toISOString().slice(0, 10);
+    const probe = new RedisClient(redis.url);
+    const prefix = `test-${process.pid}:`;
+    await waitFor("the counts to be flushed", async () => {
+      const calls = await probe.send("HGET", [`${prefix}usage:${day}`, "notifier/test_simple_text:calls"]);
+      return calls === "6" || undefined;
+    });
+    expect(
+      Number(await probe.send("HGET", [`${prefix}audit:${day}`, "anonymous:success"])),
+    ).toBeGreaterThanOrEqual(6);
+    probe.close();
+  });
+
+  test("a session its client ended (DELETE) is rebuilt by no replica", async () => {
+    const client = await sessionClient([]);
+    const transport = client.transport as StreamableHTTPClientTransport;
+    const id = transport.sessionId ?? "";
+    await transport.terminateSession();
+    await client.close();
+    for (const replica of replicas) {
+      await waitFor("every replica to refuse the ended session", async () => {
+        const response = await fetch(new URL("/mcp", replica.url), {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            accept: "application/json, text/event-stream",
+            "mcp-session-id": id,
+          },
+          body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
+        });
+        return response.status === 404 || undefined;
+      });
+    }
+  });
+
   test("a breaker opened on one replica is open on all", async () => {
     const [first, second, third] = replicas as [GatewayProcess, GatewayProcess, GatewayProcess];
     // Straight to the first replica, twice: the failure threshold is 2.

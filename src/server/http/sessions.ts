@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import { type RedisSessionRevocations, sessionDigest } from "../../cluster/session-revocations.ts";
 import type { InitializeClaims, SessionSigner } from "../../cluster/session-token.ts";
 import { ANONYMOUS, type Principal, type Surface } from "../../gateway/call-context.ts";
 import type { Gateway } from "../../gateway/gateway.ts";
@@ -62,6 +63,7 @@ export class SessionStore {
   readonly #gateway: Gateway;
   readonly #limits: Required<SessionLimits>;
   readonly #signer: SessionSigner | undefined;
+  readonly #revocations: RedisSessionRevocations | undefined;
 
   constructor(gateway: Gateway, limits: SessionLimits) {
     this.#gateway = gateway;
@@ -73,6 +75,13 @@ export class SessionStore {
       ...limits,
     };
     this.#signer = gateway.cluster?.signer;
+    this.#revocations = gateway.cluster?.revocations;
+    // A session its client ended on another replica is closed here too.
+    this.#revocations?.onRevoked((digest) => {
+      for (const session of this.#sessions.values()) {
+        if (sessionDigest(session.id) === digest) void this.close(session);
+      }
+    });
   }
 
   get size(): number {
@@ -176,6 +185,7 @@ export class SessionStore {
     const claims = this.#signer?.verify(id);
     if (!claims || claims.endpoint !== endpoint) return { ok: false, reason: "unknown" };
     if (claims.principal !== principal.id) return { ok: false, reason: "forbidden" };
+    if (await this.#revocations?.revoked(id)) return { ok: false, reason: "unknown" };
     const held = this.#sessions.get(id);
     if (held) return { ok: true, session: held };
     if (!(await this.makeRoom())) return { ok: false, reason: "full" };
@@ -221,6 +231,9 @@ export class SessionStore {
       },
       onsessionclosed: (id) => {
         this.#sessions.delete(id);
+        // The client ended it (DELETE): no replica may rebuild it from the signed id.
+        const claims = this.#signer?.verify(id);
+        if (claims) this.#revocations?.revoke(id, claims.expires);
       },
       maxRequestBodySize: this.#limits.maxBodySize,
     });
