@@ -22,7 +22,7 @@ export interface BackendSpec {
 
 /**
  * Writes a gateway YAML config to a fresh temp dir and returns its path. The built-in REST capabilities are
- * off unless asked for, so the gateway serves exactly the benchmark's backends.
+ * off unless asked for, so the gateway serves exactly the benchmark's backends; tool pinning only warns.
  */
 export function writeConfig(
   backends: Record<string, BackendSpec>,
@@ -35,6 +35,10 @@ export function writeConfig(
     stringify({
       server: { request_timeout: "60s" },
       capabilities: { enabled: options.capabilities ?? false },
+      // Benches serve different catalogs under one backend name (filesystem: the real server in one, a
+      // LiveMCPBench fixture in another) and share the cache dir: under pinning: block the second would
+      // quarantine the first's tools. warn re-pins and logs instead.
+      firewall: { pinning: "warn" },
       backends,
     }),
   );
