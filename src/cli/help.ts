@@ -17,7 +17,11 @@ const EXAMPLES: Record<string, string[]> = {
     "mcp-gateway setup cursor --replace            # move Cursor's servers behind the gateway",
     "mcp-gateway setup claude-desktop              # Claude Desktop launches the gateway itself",
   ],
-  import: ["mcp-gateway import --dry-run", "mcp-gateway import vscode --file .vscode/mcp.json"],
+  import: [
+    "mcp-gateway import --dry-run",
+    "mcp-gateway import vscode --file .vscode/mcp.json",
+    "mcp-gateway import --discover --ports 3000-3010 --yes",
+  ],
   servers: ["mcp-gateway servers", "mcp-gateway servers --url http://127.0.0.1:39400/mcp --json"],
   tools: [
     "mcp-gateway tools search 'read a file' -n 5",

@@ -7,7 +7,9 @@ import { CLIENTS, type ClientId } from "./clients.ts";
 /** A server found in a client's config, already in the gateway's terms. */
 export interface ImportedServer {
   name: string;
-  client: ClientId;
+  /** The client whose file held it, or `local` for a server found running (`import --discover`). */
+  client: ClientId | "local";
+  /** That file, or the server's URL. */
   file: string;
   /** What goes under `backends.<name>` in gateway.yaml. */
   backend: Record<string, unknown>;

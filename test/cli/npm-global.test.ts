@@ -1,9 +1,10 @@
 import { afterAll, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { connectHttp, tempDir } from "../helpers/gateway.ts";
+import { tempDir } from "../helpers/gateway.ts";
 import { ROOT, serverCommand } from "../helpers/paths.ts";
 import { spawnGateway } from "../helpers/process.ts";
+import { echoThrough } from "./run.ts";
 
 // `npm i -g` and `npx` of the packed tarball, as a user without bun does it: npm installs into a temporary
 // prefix, taking what it can from the local npm cache (`--prefer-offline`: the registry is asked only for
@@ -78,13 +79,9 @@ test.skipIf(!NODE || !NPM)(
     );
     const gateway = await spawnGateway(["--config", config], { command: [command], env: { PATH }, cwd: dir });
     try {
-      const client = await connectHttp(new URL("/mcp", gateway.url));
-      const result = await client.callTool({
-        name: "gateway_invoke",
-        arguments: { server: "everything", tool: "echo", arguments: { message: "from npm i -g" } },
-      });
-      expect(result.content).toEqual([{ type: "text", text: "Echo: from npm i -g" }]);
-      await client.close();
+      expect(await echoThrough(gateway.url, "everything", "from npm i -g")).toEqual([
+        { type: "text", text: "Echo: from npm i -g" },
+      ]);
     } finally {
       gateway.proc.kill("SIGTERM");
       await gateway.proc.exited;

@@ -27,3 +27,18 @@ export async function runCli(
   ]);
   return { code, stdout, stderr };
 }
+
+/** Calls server-everything's `echo` through a running gateway's meta-tools; returns the result's content. */
+export async function echoThrough(gatewayUrl: URL, server: string, message: string): Promise<unknown> {
+  const { connectHttp } = await import("../helpers/gateway.ts");
+  const client = await connectHttp(new URL("/mcp", gatewayUrl));
+  try {
+    const result = await client.callTool({
+      name: "gateway_invoke",
+      arguments: { server, tool: "echo", arguments: { message } },
+    });
+    return result.content;
+  } finally {
+    await client.close();
+  }
+}

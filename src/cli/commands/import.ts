@@ -1,14 +1,14 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { defineCommand } from "citty";
-import { locateConfig } from "../../config/paths.ts";
 import { GatewayError } from "../../errors.ts";
 import { CLIENT_IDS, CLIENTS, type ClientId, clientForFile, currentPlatform } from "../../setup/clients.ts";
-import { importIntoConfig } from "../../setup/import.ts";
+import { DEFAULT_DISCOVER_PORTS } from "../../setup/discover-ports.ts";
 import { type ImportedServer, readClientServers } from "../../setup/read-client.ts";
 import { didYouMean } from "../../suggest.ts";
 import { assertKnownFlags } from "../flags.ts";
-import { writeErrorLine, writeOutput } from "../output.ts";
+import { writeErrorLine } from "../output.ts";
+import { importTarget, writeImport } from "./import-write.ts";
 
 const args = {
   client: {
@@ -31,6 +31,16 @@ const args = {
     type: "boolean",
     description: "Print the resulting gateway.yaml (secrets masked); write nothing",
   },
+  discover: {
+    type: "boolean",
+    description:
+      "Find MCP servers running on this machine (127.0.0.1: /mcp, /sse) instead of reading client files",
+  },
+  ports: {
+    type: "string",
+    description: `Ports --discover asks (default ${DEFAULT_DISCOVER_PORTS.join(",")}; ranges allowed: 8000-8010)`,
+  },
+  yes: { type: "boolean", alias: "y", description: "Add what --discover found without asking" },
 } as const;
 
 /** Parses a client name with a did-you-mean. @throws GatewayError USAGE */
@@ -49,8 +59,22 @@ export const importCommand = defineCommand({
     description: "Import MCP servers from Claude, Cursor, VS Code, Windsurf or Zed configs",
   },
   args,
-  run: ({ args: parsed, rawArgs }) => {
+  run: async ({ args: parsed, rawArgs }) => {
     assertKnownFlags(rawArgs, args);
+    if (parsed.discover) {
+      if (parsed.client || parsed.file)
+        throw new GatewayError("USAGE", "--discover reads no client files: leave out the client and --file");
+      const { importDiscovered } = await import("./import-discover.ts");
+      await importDiscovered({
+        config: parsed.config,
+        ports: parsed.ports,
+        yes: parsed.yes === true,
+        dryRun: parsed["dry-run"] === true,
+      });
+      return;
+    }
+    if (parsed.ports || parsed.yes)
+      throw new GatewayError("USAGE", `${parsed.ports ? "--ports" : "--yes"} goes with --discover`);
     const ctx = currentPlatform();
     let sources: { client: ClientId; file: string }[];
     if (parsed.file) {
@@ -86,30 +110,6 @@ export const importCommand = defineCommand({
       for (const skip of found.skipped)
         writeErrorLine(`skipped ${skip.name} (${source.file}): ${skip.reason}`);
     }
-    const location = locateConfig({ flag: parsed.config });
-    const target = location.path ?? resolve("gateway.yaml");
-    const plan = importIntoConfig(servers, { file: target, dryRun: parsed["dry-run"] === true });
-    if (parsed["dry-run"]) writeOutput(plan.maskedText);
-    const lines = plan.added.map(({ name, from }) => {
-      const notes = from.notes.length > 0 ? ` — ${from.notes.join("; ")}` : "";
-      return `  + ${name}  (${CLIENTS[from.client].label}: ${from.file})${notes}`;
-    });
-    for (const name of plan.unchanged) lines.push(`  = ${name}  (already in ${target})`);
-    const verb = parsed["dry-run"] ? "would add" : "added";
-    const summary = [
-      `${verb} ${plan.added.length} server${plan.added.length === 1 ? "" : "s"} to ${target}`,
-      ...lines,
-    ];
-    const secrets = Object.keys(plan.secrets);
-    if (secrets.length > 0)
-      summary.push(
-        `${parsed["dry-run"] ? "would move" : "moved"} ${secrets.length} secret${secrets.length === 1 ? "" : "s"} to ${plan.envFile} (mode 0600, read by the gateway): ${secrets.map((v) => `\${${v}}`).join(", ")}`,
-      );
-    if (plan.backup) summary.push(`backup of the previous file: ${plan.backup}`);
-    if (!parsed["dry-run"] && plan.added.length > 0)
-      summary.push(`next: mcp-gateway doctor --config ${target}`);
-    const text = `${summary.join("\n")}\n`;
-    if (parsed["dry-run"]) writeErrorLine(text.trimEnd());
-    else writeOutput(text);
+    writeImport(servers, { target: importTarget(parsed.config), dryRun: parsed["dry-run"] === true });
   },
 });
