@@ -8,6 +8,7 @@ import { splitCommandLine } from "./command-line.ts";
 import { httpTransportFactory, isSseUrl } from "./http-transports.ts";
 import type { ManifestStore } from "./manifest.ts";
 import { McpBackend } from "./mcp-backend.ts";
+import { StdioEraTransport } from "./modern-stdio.ts";
 import type { Timers } from "./restart-backoff.ts";
 import { type SpawnFn, SpawnTransport } from "./spawn-transport.ts";
 import type { BackendTransport } from "./transport.ts";
@@ -44,15 +45,18 @@ export function createBackend(
   let connect: () => BackendTransport | Promise<BackendTransport>;
   if (config.command !== undefined) {
     const argv = [...splitCommandLine(config.command), ...config.args];
+    // A stdio server that refuses initialize for 2026-07-28 is spoken to in that revision on the same pipe.
     connect = () =>
-      new SpawnTransport({
-        argv,
-        env: config.env,
-        inheritEnv: config.inherit_env,
-        cwd: config.cwd,
-        onStderr: (line) => log.debug(line),
-        ...(options.spawn ? { spawn: options.spawn } : {}),
-      });
+      new StdioEraTransport(
+        new SpawnTransport({
+          argv,
+          env: config.env,
+          inheritEnv: config.inherit_env,
+          cwd: config.cwd,
+          onStderr: (line) => log.debug(line),
+          ...(options.spawn ? { spawn: options.spawn } : {}),
+        }),
+      );
   } else if (transportKind(config) === "websocket") {
     const url = new URL(config.http_url ?? "");
     connect = () => new WebSocketBackendTransport({ url, headers: config.headers });

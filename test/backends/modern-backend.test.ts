@@ -1,13 +1,14 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Client as ModernClient, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
-import { ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
+import { ElicitRequestSchema, ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 import { createMcpHandler, McpServer } from "@modelcontextprotocol/server";
 import type { Server as BunServer, Subprocess } from "bun";
 import { z } from "zod";
 import { speaksModern } from "../../src/backends/modern-probe.ts";
 import { connectHttp, RawResult, startTestGateway, type TestGateway } from "../helpers/gateway.ts";
 import { startEverythingHttp } from "../helpers/http-servers.ts";
-import { startModernFixture } from "../helpers/modern-fixture.ts";
+import { MODERN_FIXTURE, startModernFixture } from "../helpers/modern-fixture.ts";
+import { BUN } from "../helpers/paths.ts";
 
 // Backends on the SDK's 2.x server over real loopback sockets: the fixture that serves only 2026-07-28
 // (its own process), and an in-process one that also answers 2025 clients (the SDK's default).
@@ -53,6 +54,8 @@ backends:
     http_url: "${modern.url.href}"
   dual:
     http_url: "http://127.0.0.1:${dual.port}/mcp"
+  modernstdio:
+    command: '"${BUN}" "${MODERN_FIXTURE}"'
 `);
 });
 afterAll(async () => {
@@ -202,6 +205,37 @@ describe("list changes of a 2026-07-28 backend", () => {
       await subscription.close();
     } finally {
       await Promise.all([legacy.close(), client.close()]);
+    }
+  });
+});
+
+describe("a stdio backend that speaks only 2026-07-28", () => {
+  test("is recognised by its initialize refusal and spoken to on the same pipe", async () => {
+    const backend = gw.core.pool.get("modernstdio");
+    expect(backend?.snapshot()).toMatchObject({ status: "running", transport: "stdio" });
+    const client = await connectHttp(new URL("/mcp/modernstdio", gw.http.url), { elicitation: {} });
+    client.setRequestHandler(ElicitRequestSchema, async () => ({ action: "accept", content: { ok: true } }));
+    try {
+      const seen: number[] = [];
+      const slow = await client.callTool({ name: "slow", arguments: { steps: 2 } }, undefined, {
+        onprogress: (p) => seen.push(p.progress),
+      });
+      expect(text(slow)).toBe("done 2");
+      expect(seen).toEqual([1, 2]);
+      const confirmed = await client.callTool({ name: "confirm", arguments: { action: "go" } });
+      expect(text(confirmed)).toBe("go: confirmed");
+    } finally {
+      await client.close();
+    }
+  });
+
+  test("a 2026-07-28 client reaches it too", async () => {
+    const client = await connectModern(new URL("/mcp/modernstdio", gw.http.url));
+    try {
+      const result = await client.callTool({ name: "shout", arguments: { message: "pipe" } });
+      expect(text(result)).toBe("PIPE");
+    } finally {
+      await client.close();
     }
   });
 });
