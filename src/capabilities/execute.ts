@@ -1,8 +1,8 @@
 import type { ConsolaInstance } from "consola";
 import { errorMessage, isGatewayError } from "../errors.ts";
 import { DEFAULT_SSRF, guardedFetch } from "../firewall/guarded-fetch.ts";
-import { withTraceHeader } from "../telemetry/trace-context.ts";
 import { type LookupFn, SsrfRefusedError, type SsrfSettings } from "../firewall/ssrf.ts";
+import { withTraceHeader } from "../telemetry/trace-context.ts";
 import { checkArguments } from "./arguments.ts";
 import type { CredentialSources } from "./auth.ts";
 import type { Capability } from "./load.ts";
