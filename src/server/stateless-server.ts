@@ -170,7 +170,7 @@ export function createStatelessServer(
       // never change.
       capabilities: {
         tools: surface.kind === "meta" ? {} : { listChanged: true },
-        resources: { listChanged: true },
+        resources: { listChanged: true, subscribe: true },
         prompts: { listChanged: true },
         completions: {},
       },

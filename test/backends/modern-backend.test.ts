@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Client as ModernClient, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
-import { ElicitRequestSchema, ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
+import {
+  ElicitRequestSchema,
+  ResourceUpdatedNotificationSchema,
+  ToolListChangedNotificationSchema,
+} from "@modelcontextprotocol/sdk/types.js";
 import { createMcpHandler, McpServer } from "@modelcontextprotocol/server";
 import type { Server as BunServer, Subprocess } from "bun";
 import { z } from "zod";
@@ -202,6 +206,31 @@ describe("list changes of a 2026-07-28 backend", () => {
       await Promise.all([heardLegacy, heardModern]);
       const { tools } = await client.listTools(undefined, { cacheMode: "refresh" });
       expect(tools.map((t) => t.name)).toContain("sprout");
+      await subscription.close();
+    } finally {
+      await Promise.all([legacy.close(), client.close()]);
+    }
+  });
+});
+
+describe("resource updates of a 2026-07-28 backend", () => {
+  test("reach a 2026-07-28 client that listens for the URI, and a 2025 session that subscribed", async () => {
+    const url = new URL("/mcp/modern", gw.http.url);
+    const uri = "modern://greeting";
+    const legacy = await connectHttp(url);
+    const client = await connectModern(url);
+    try {
+      const heardLegacy = new Promise<string>((resolve) =>
+        legacy.setNotificationHandler(ResourceUpdatedNotificationSchema, async (n) => resolve(n.params.uri)),
+      );
+      const heardModern = new Promise<string>((resolve) =>
+        client.setNotificationHandler("notifications/resources/updated", (n) => resolve(n.params.uri)),
+      );
+      await legacy.subscribeResource({ uri });
+      const subscription = await client.listen({ resourceSubscriptions: [uri] });
+      expect(subscription.honoredFilter.resourceSubscriptions).toEqual([uri]);
+      await client.callTool({ name: "touch", arguments: { uri } });
+      expect(await Promise.all([heardLegacy, heardModern])).toEqual([uri, uri]);
       await subscription.close();
     } finally {
       await Promise.all([legacy.close(), client.close()]);

@@ -1,9 +1,10 @@
-import type { AuthInfo, McpHttpHandler, ServerNotifier } from "@modelcontextprotocol/server";
+import type { AuthInfo, McpHttpHandler } from "@modelcontextprotocol/server";
 import { ANONYMOUS, type Principal, type Surface } from "../../gateway/call-context.ts";
 import type { Gateway } from "../../gateway/gateway.ts";
-import type { SessionPeer } from "../../gateway/session-hub.ts";
 import { log } from "../../log.ts";
+import { surfaceOperations } from "../handlers/operations.ts";
 import { InputRounds } from "../input-rounds.ts";
+import { EndpointListen, listenResources, releasingWhenDone, withResources } from "./listen-peer.ts";
 
 // The SDK's 2.x packages (and our stateless server on them) load on the first 2026-07-28 request only: a
 // gateway whose clients all speak 2025 never pays their memory or start-up time.
@@ -60,35 +61,6 @@ function principalOf(authInfo: AuthInfo | undefined): Principal {
   return (authInfo?.extra?.principal as Principal | undefined) ?? ANONYMOUS;
 }
 
-const CHANGED: Record<string, keyof ServerNotifier> = {
-  "notifications/tools/list_changed": "toolsChanged",
-  "notifications/resources/list_changed": "resourcesChanged",
-  "notifications/prompts/list_changed": "promptsChanged",
-};
-
-/**
- * One endpoint's `subscriptions/listen` streams as a peer of the session hub: the list changes the hub
- * fans out to the sessions of this surface are published to the SDK handler's event bus, which sends them
- * on every open stream whose filter asked for them (the SDK keeps the streams and the filters).
- */
-function listenPeer(endpoint: string, surface: Surface, notifier: ServerNotifier): SessionPeer {
-  return {
-    label: `listen ${endpoint}`,
-    backend: surface.kind === "direct" ? surface.backend : undefined,
-    meta: surface.kind === "meta",
-    logLevel: undefined,
-    subscriptions: new Set(),
-    notify: async (notification) => {
-      const publish = CHANGED[notification.method];
-      if (publish === "toolsChanged" || publish === "resourcesChanged" || publish === "promptsChanged") {
-        notifier[publish]();
-      }
-    },
-    request: () => Promise.reject(new Error("a listen stream takes no requests")),
-    clientCapabilities: () => undefined,
-  };
-}
-
 /**
  * The 2026-07-28 side of `/mcp` and `/mcp/{backend}`: one SDK 2.x handler per endpoint (header checks,
  * envelope and version checks, `server/discover`, JSON or per-request event stream, cancel on disconnect),
@@ -97,7 +69,7 @@ function listenPeer(endpoint: string, surface: Surface, notifier: ServerNotifier
 export class StatelessEndpoints {
   readonly #gateway: Gateway;
   readonly #maxBodySize: number;
-  readonly #handlers = new Map<string, McpHttpHandler>();
+  readonly #handlers = new Map<string, { handler: McpHttpHandler; listen: EndpointListen }>();
   readonly #detach: (() => void)[] = [];
   /** Calls of 2026-07-28 clients waiting for their input, shared by every endpoint. */
   readonly #rounds = new InputRounds();
@@ -109,19 +81,29 @@ export class StatelessEndpoints {
 
   /** Answers one 2026-07-28 request whose body was already read (and bounded) by the caller. */
   async serve(request: Request, body: unknown, target: StatelessTarget): Promise<Response> {
-    const handler = await this.#handler(target);
-    return handler.fetch(request, { parsedBody: body, authInfo: authInfoOf(target.principal) });
+    const { handler, listen } = await this.#endpoint(target);
+    const authInfo = authInfoOf(target.principal);
+    const uris = listenResources(body);
+    if (!uris || uris.length === 0) return handler.fetch(request, { parsedBody: body, authInfo });
+    // A listen stream for resource updates: the backends are subscribed for as long as it is open, and
+    // the stream hears only about the URIs this caller may subscribe.
+    const { allowed, release } = await listen.acquire(uris, target.principal);
+    const response = await handler.fetch(request, { parsedBody: withResources(body, allowed), authInfo });
+    return releasingWhenDone(response, release, request.signal);
   }
 
-  async #handler({ endpoint, surface }: StatelessTarget): Promise<McpHttpHandler> {
-    let handler = this.#handlers.get(endpoint);
-    if (!handler) {
+  async #endpoint({
+    endpoint,
+    surface,
+  }: StatelessTarget): Promise<{ handler: McpHttpHandler; listen: EndpointListen }> {
+    let known = this.#handlers.get(endpoint);
+    if (!known) {
       const [{ createMcpHandler }, { createStatelessServer, statelessOperations }] = await Promise.all([
         sdk2(),
         statelessServer(),
       ]);
       const operations = statelessOperations(this.#gateway, surface);
-      handler = createMcpHandler(
+      const handler = createMcpHandler(
         (ctx) =>
           createStatelessServer(operations, surface, {
             principal: principalOf(ctx.authInfo),
@@ -133,15 +115,22 @@ export class StatelessEndpoints {
           onerror: (error) => log.debug(`2026-07-28 request on ${endpoint}: ${error.message}`),
         },
       );
-      this.#handlers.set(endpoint, handler);
-      this.#detach.push(this.#gateway.attach(listenPeer(endpoint, surface, handler.notify)));
+      const listen = new EndpointListen(
+        endpoint,
+        surface,
+        handler.notify,
+        surfaceOperations(this.#gateway, surface),
+      );
+      known = { handler, listen };
+      this.#handlers.set(endpoint, known);
+      this.#detach.push(this.#gateway.attach(listen.peer));
     }
-    return handler;
+    return known;
   }
 
   /** Aborts the stateless requests in flight (their streams end). */
   async closeAll(): Promise<void> {
-    const handlers = [...this.#handlers.values()];
+    const handlers = [...this.#handlers.values()].map((known) => known.handler);
     this.#handlers.clear();
     for (const detach of this.#detach.splice(0)) detach();
     this.#rounds.closeAll();
