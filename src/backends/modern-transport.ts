@@ -9,6 +9,7 @@ import { z } from "zod";
 import { errorMessage } from "../errors.ts";
 import { VERSION } from "../version.ts";
 import type { TransportKind } from "./backend.ts";
+import { type ParamHeader, paramHeaders, paramHeadersFor } from "./modern-param-headers.ts";
 import { currentRelay, type ModernRelay } from "./modern-relay.ts";
 import type { BackendTransport } from "./transport.ts";
 
@@ -77,6 +78,8 @@ export class ModernTransport implements BackendTransport {
   #askSeq = 0;
   readonly #subscriptions = new Set<string>();
   #listen: { close(): Promise<void> } | undefined;
+  /** The backend's tools that declare `Mcp-Param-*` headers, learnt from the lists passing through. */
+  readonly #paramHeaders = new Map<string, ParamHeader[]>();
 
   constructor(options: ModernTransportOptions) {
     this.#options = options;
@@ -178,6 +181,7 @@ export class ModernTransport implements BackendTransport {
         {
           signal: abort.signal,
           allowInputRequired: relay !== undefined,
+          ...(method === "tools/call" ? { headers: this.#headersFor(rest) } : {}),
           // The gateway's own timers (requests.ts) decide; the SDK's would cut a long call short.
           timeout: 2_147_483_647,
           ...(progressToken !== undefined
@@ -188,10 +192,25 @@ export class ModernTransport implements BackendTransport {
             : {}),
         },
       );
+      if (method === "tools/list") this.#learnParamHeaders(result as Params);
       return withoutEnvelope(result as Params);
     } finally {
       this.#inflight.delete(id);
     }
+  }
+
+  #learnParamHeaders(page: Params): void {
+    for (const tool of Array.isArray(page.tools) ? (page.tools as Params[]) : []) {
+      const declared = paramHeaders(tool.inputSchema);
+      if (declared.length > 0) this.#paramHeaders.set(String(tool.name), declared);
+      else this.#paramHeaders.delete(String(tool.name));
+    }
+  }
+
+  /** The `Mcp-Param-*` headers a call of a tool that declares them must carry (SEP-2243). */
+  #headersFor(params: Params): Record<string, string> {
+    const declared = this.#paramHeaders.get(String(params.name));
+    return declared ? paramHeadersFor(declared, params.arguments) : {};
   }
 
   async #initialize(params: Params): Promise<Params> {

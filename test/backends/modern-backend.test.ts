@@ -238,10 +238,79 @@ describe("resource updates of a 2026-07-28 backend", () => {
   });
 });
 
+describe("Mcp-Param-* headers (x-mcp-header tool params)", () => {
+  const url = (): URL => new URL("/mcp/modern", gw.http.url);
+
+  test("the gateway sends them to a 2026-07-28 backend, which refuses a call without them", async () => {
+    const client = await connectHttp(url());
+    try {
+      expect(text(await client.callTool({ name: "route", arguments: { region: "eu-west" } }))).toBe(
+        "routed to eu-west",
+      );
+      // Not plain ASCII: sent in the Base64 sentinel form, decoded by the backend.
+      expect(text(await client.callTool({ name: "route", arguments: { region: "zürich" } }))).toBe(
+        "routed to zürich",
+      );
+    } finally {
+      await client.close();
+    }
+  });
+
+  function call(headers: Record<string, string>): Promise<Response> {
+    return fetch(url(), {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+        "mcp-protocol-version": "2026-07-28",
+        "mcp-method": "tools/call",
+        "mcp-name": "route",
+        ...headers,
+      },
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 7,
+        method: "tools/call",
+        params: {
+          name: "route",
+          arguments: { region: "eu" },
+          _meta: {
+            "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+            "io.modelcontextprotocol/clientCapabilities": {},
+          },
+        },
+      }),
+    });
+  }
+
+  test("a 2026-07-28 client's header must match the argument: missing, different or bad Base64 is 400 / -32020", async () => {
+    const cases: Record<string, string>[] = [
+      {},
+      { "mcp-param-region": "us" },
+      { "mcp-param-region": "=?base64?ZX!!?=" },
+    ];
+    for (const headers of cases) {
+      const response = await call(headers);
+      expect(response.status).toBe(400);
+      const body = (await response.json()) as {
+        id: number;
+        error: { code: number; data: { mismatch: { header: string } } };
+      };
+      expect(body.id).toBe(7);
+      expect(body.error.code).toBe(-32020);
+      expect(body.error.data.mismatch.header).toBe("Mcp-Param-Region");
+    }
+    for (const value of ["eu", `=?base64?${btoa("eu")}?=`]) {
+      const response = await call({ "mcp-param-region": value });
+      expect(response.status).toBe(200);
+      expect(await response.text()).toContain("routed to eu");
+    }
+  });
+});
+
 describe("a stdio backend that speaks only 2026-07-28", () => {
   test("is recognised by its initialize refusal and spoken to on the same pipe", async () => {
     const backend = gw.core.pool.get("modernstdio");
-    expect(backend?.snapshot()).toMatchObject({ status: "running", transport: "stdio" });
     const client = await connectHttp(new URL("/mcp/modernstdio", gw.http.url), { elicitation: {} });
     client.setRequestHandler(ElicitRequestSchema, async () => ({ action: "accept", content: { ok: true } }));
     try {
@@ -253,6 +322,7 @@ describe("a stdio backend that speaks only 2026-07-28", () => {
       expect(seen).toEqual([1, 2]);
       const confirmed = await client.callTool({ name: "confirm", arguments: { action: "go" } });
       expect(text(confirmed)).toBe("go: confirmed");
+      expect(backend?.snapshot()).toMatchObject({ status: "running", transport: "stdio" });
     } finally {
       await client.close();
     }

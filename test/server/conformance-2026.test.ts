@@ -24,8 +24,8 @@ const FIXTURE = join(ROOT, "test/fixtures/conformance-server.ts");
  * - tasks-*: the tasks extension; the gateway refuses task-augmented calls on 2025 sessions as well.
  * - server-stateless: 24 of 28 checks pass; the other 4 need diagnostic tools (`test_missing_capability`,
  *   `test_streaming_elicitation`, `test_logging_tool`) the fixture does not have yet.
- * - http-custom-header-server-validation: needs a tool with `x-mcp-header` params; the gateway does not
- *   check `Mcp-Param-*` headers against arguments yet.
+ * - http-custom-header-server-validation: needs a tool with `x-mcp-header` params, which this fixture
+ *   lacks; through the 2026-07-28 fixture, which has one, it passes (last describe).
  */
 const NOT_YET = [
   "http-custom-header-server-validation",
@@ -122,7 +122,8 @@ describe("2026-07-28 conformance on the gateway's own /mcp (meta-tools)", () => 
 
 describe("2026-07-28 conformance through /mcp/{backend} to a 2026-07-28 backend", () => {
   // The fixture (test/fixtures/modern-server.ts) has the tools these scenarios call; the gateway relays
-  // its input_required answers and the client's retries as they are (keys, signed requestState).
+  // its input_required answers and the client's retries as they are (keys, signed requestState), and
+  // checks Mcp-Param-* headers against the arguments of its x-mcp-header tool.
   for (const scenario of [
     "input-required-result-basic-elicitation",
     "input-required-result-basic-sampling",
@@ -138,6 +139,7 @@ describe("2026-07-28 conformance through /mcp/{backend} to a 2026-07-28 backend"
     "input-required-result-validate-input",
     "input-required-result-ignore-extra-params",
     "input-required-result-tampered-state",
+    "http-custom-header-server-validation",
   ]) {
     test(
       `passes ${scenario}`,

@@ -31,8 +31,9 @@ export class EndpointListen {
     endpoint: string,
     surface: Surface,
     notifier: ServerNotifier,
-    operations: readonly Operation[],
+    options: { operations: readonly Operation[]; onToolsChanged?: () => void },
   ) {
+    const { operations } = options;
     this.#surface = surface;
     this.#subscribe = operations.find((op) => op.method === "resources/subscribe");
     this.#unsubscribe = operations.find((op) => op.method === "resources/unsubscribe");
@@ -44,6 +45,7 @@ export class EndpointListen {
       subscriptions: new Set(),
       notify: async (notification) => {
         const changed = CHANGED[notification.method];
+        if (changed === "toolsChanged") options.onToolsChanged?.();
         if (changed) notifier[changed]();
         else if (notification.method === "notifications/resources/updated") {
           notifier.resourceUpdated(String(notification.params?.uri ?? ""));

@@ -5,6 +5,7 @@ import { log } from "../../log.ts";
 import { surfaceOperations } from "../handlers/operations.ts";
 import { InputRounds } from "../input-rounds.ts";
 import { EndpointListen, listenResources, releasingWhenDone, withResources } from "./listen-peer.ts";
+import { ParamHeaderCheck } from "./param-check.ts";
 
 // The SDK's 2.x packages (and our stateless server on them) load on the first 2026-07-28 request only: a
 // gateway whose clients all speak 2025 never pays their memory or start-up time.
@@ -61,6 +62,13 @@ function principalOf(authInfo: AuthInfo | undefined): Principal {
   return (authInfo?.extra?.principal as Principal | undefined) ?? ANONYMOUS;
 }
 
+/** What one endpoint keeps: the SDK handler, its listen peer, its `Mcp-Param-*` check. */
+interface Endpoint {
+  handler: McpHttpHandler;
+  listen: EndpointListen;
+  params: ParamHeaderCheck;
+}
+
 /**
  * The 2026-07-28 side of `/mcp` and `/mcp/{backend}`: one SDK 2.x handler per endpoint (header checks,
  * envelope and version checks, `server/discover`, JSON or per-request event stream, cancel on disconnect),
@@ -69,7 +77,7 @@ function principalOf(authInfo: AuthInfo | undefined): Principal {
 export class StatelessEndpoints {
   readonly #gateway: Gateway;
   readonly #maxBodySize: number;
-  readonly #handlers = new Map<string, { handler: McpHttpHandler; listen: EndpointListen }>();
+  readonly #handlers = new Map<string, Endpoint>();
   readonly #detach: (() => void)[] = [];
   /** Calls of 2026-07-28 clients waiting for their input, shared by every endpoint. */
   readonly #rounds = new InputRounds();
@@ -81,8 +89,11 @@ export class StatelessEndpoints {
 
   /** Answers one 2026-07-28 request whose body was already read (and bounded) by the caller. */
   async serve(request: Request, body: unknown, target: StatelessTarget): Promise<Response> {
-    const { handler, listen } = await this.#endpoint(target);
+    const { handler, listen, params } = await this.#endpoint(target);
     const authInfo = authInfoOf(target.principal);
+    const ctx = { principal: target.principal, session: listen.peer, surface: target.surface };
+    const mismatch = await params.reject(request, body, ctx);
+    if (mismatch) return mismatch;
     const uris = listenResources(body);
     if (!uris || uris.length === 0) return handler.fetch(request, { parsedBody: body, authInfo });
     // A listen stream for resource updates: the backends are subscribed for as long as it is open, and
@@ -92,10 +103,7 @@ export class StatelessEndpoints {
     return releasingWhenDone(response, release, request.signal);
   }
 
-  async #endpoint({
-    endpoint,
-    surface,
-  }: StatelessTarget): Promise<{ handler: McpHttpHandler; listen: EndpointListen }> {
+  async #endpoint({ endpoint, surface }: StatelessTarget): Promise<Endpoint> {
     let known = this.#handlers.get(endpoint);
     if (!known) {
       const [{ createMcpHandler }, { createStatelessServer, statelessOperations }] = await Promise.all([
@@ -115,13 +123,12 @@ export class StatelessEndpoints {
           onerror: (error) => log.debug(`2026-07-28 request on ${endpoint}: ${error.message}`),
         },
       );
-      const listen = new EndpointListen(
-        endpoint,
-        surface,
-        handler.notify,
-        surfaceOperations(this.#gateway, surface),
-      );
-      known = { handler, listen };
+      const params = new ParamHeaderCheck(this.#gateway);
+      const listen = new EndpointListen(endpoint, surface, handler.notify, {
+        operations: surfaceOperations(this.#gateway, surface),
+        onToolsChanged: () => params.invalidate(),
+      });
+      known = { handler, listen, params };
       this.#handlers.set(endpoint, known);
       this.#detach.push(this.#gateway.attach(listen.peer));
     }
