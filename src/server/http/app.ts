@@ -84,6 +84,11 @@ export function createApp(parts: AppParts): Hono<AppEnv> {
     const health = gateway.health();
     return c.json(c.get("admin") ? health : { status: health.status });
   });
+  // Readiness (a load balancer's or Kubernetes'): 503 until the first start of every backend settled.
+  app.get("/health/ready", (c) => {
+    const status = gateway.health().status;
+    return c.json({ status }, status === "starting" ? 503 : 200);
+  });
   app.get("/metrics", (c) => {
     if (!c.get("admin")) return metricsRefused(c, auth !== undefined);
     const text = gateway.metrics(sessions.size + sse.size + ws.size);
