@@ -2,7 +2,7 @@ import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { LATEST_PROTOCOL_VERSION } from "@modelcontextprotocol/sdk/types.js";
 import type { ConsolaInstance } from "consola";
-import { errorMessage, GatewayError } from "../errors.ts";
+import { GatewayError } from "../errors.ts";
 import { backendFetch } from "../firewall/guarded-fetch.ts";
 import type { SsrfSettings } from "../firewall/ssrf.ts";
 import { redactUrl } from "../redact.ts";
