@@ -22,6 +22,8 @@ const ORDER: Array<[string, string]> = [
   ["tokens", "1. Context tokens"],
   ["search-quality", "2. Search quality"],
   ["search-compare", "2b. Search engines side by side"],
+  ["search-semantic-cost", "2c. What the semantic signal costs"],
+  ["search-synonyms", "2d. Synonym sources"],
   ["latency", "3. Latency"],
   ["startup", "4. Start-up"],
   ["throughput", "5. Throughput under load"],

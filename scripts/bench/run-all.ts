@@ -16,8 +16,11 @@ const benchDeps = existsSync(join(BENCH_DIR, "node_modules/.bin/supergateway"));
 const steps: Array<{ script: string; args: string[]; needsBenchDeps?: boolean; full?: boolean }> = [
   { script: "tokens.ts", args: quick || !benchDeps ? ["--quick"] : [] },
   { script: "search-quality.ts", args: quick ? ["--in-process"] : [] },
-  // minisearch (this tree) against the hand-written index it replaced, side by side (section 2b).
-  { script: "search-compare.ts", args: ["--against", "86d3ea0"], full: true },
+  // This tree's search against plain minisearch scoring (9ef6938, before TermScores), side by side (section 2b).
+  { script: "search-compare.ts", args: ["--against", "9ef6938"], full: true },
+  // The local sentence encoder's cost (minutes: embeds the catalog once, then cached) and synonym sources.
+  { script: "search-semantic-cost.ts", args: [], full: true },
+  { script: "search-synonyms.ts", args: [], needsBenchDeps: true, full: true },
   { script: "latency.ts", args: quick ? ["--quick"] : [] },
   { script: "startup.ts", args: quick ? ["--quick"] : [] },
   { script: "memory.ts", args: quick ? ["--quick"] : [] },
