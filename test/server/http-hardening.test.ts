@@ -252,14 +252,18 @@ describe("session ids in logs", () => {
   });
 });
 
-describe("deeply nested bodies", () => {
-  test("nestsDeeperThan counts arrays and objects, without recursion", async () => {
-    const { nestsDeeperThan } = await import("../../src/server/http/body.ts");
-    expect(nestsDeeperThan({ a: [1, { b: 2 }] }, 3)).toBe(false);
-    expect(nestsDeeperThan({ a: [1, { b: [] }] }, 3)).toBe(true);
-    expect(nestsDeeperThan("flat", 0)).toBe(false);
+describe("deeply nested and very wide bodies", () => {
+  test("jsonShapeProblem counts depth over arrays and objects and keys per object, without recursion", async () => {
+    const { jsonShapeProblem } = await import("../../src/server/json-shape.ts");
+    const limits = { maxDepth: 3, maxKeys: 2 };
+    expect(jsonShapeProblem({ a: [1, { b: 2 }] }, limits)).toBeUndefined();
+    expect(jsonShapeProblem({ a: [1, { b: [] }] }, limits)).toBe("nests deeper than 3 levels");
+    expect(jsonShapeProblem("flat", { maxDepth: 0, maxKeys: 0 })).toBeUndefined();
+    expect(jsonShapeProblem({ a: { x: 1, y: 2, z: 3 } }, limits)).toBe("has an object with more than 2 keys");
+    // An array is not an object with keys: a long list stays within the limits.
+    expect(jsonShapeProblem({ a: [1, 2, 3, 4, 5] }, limits)).toBeUndefined();
     const deep = JSON.parse(`${"[".repeat(100_000)}${"]".repeat(100_000)}`);
-    expect(nestsDeeperThan(deep, 256)).toBe(true);
+    expect(jsonShapeProblem(deep)).toBe("nests deeper than 256 levels");
   });
 
   test("a body nested 100,000 deep is a 400 at once, and the gateway keeps answering", async () => {
@@ -280,6 +284,33 @@ describe("deeply nested bodies", () => {
         body: JSON.stringify({ jsonrpc: "2.0", id: 6, method: "ping" }),
       });
       expect(ping.status).toBe(200);
+    } finally {
+      await gw.stop();
+    }
+  });
+
+  test("a params object of 100,000 keys is a 400 naming the limit; 10,000 keys still pass", async () => {
+    const gw = await startTestGateway("capabilities: { enabled: false }\n");
+    try {
+      const id = await initSession(gw.mcpUrl);
+      const wide = (n: number): Record<string, number> =>
+        Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, i]));
+      const res = await fetch(gw.mcpUrl, {
+        method: "POST",
+        headers: { ...ACCEPT, "mcp-session-id": id },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 7, method: "tools/list", params: wide(100_000) }),
+      });
+      expect(res.status).toBe(400);
+      const body = (await res.json()) as { id: unknown; error: { code: number; message: string } };
+      expect(body.error.code).toBe(-32600);
+      expect(body.error.message).toContain("more than 10000 keys");
+      const ok = await fetch(gw.mcpUrl, {
+        method: "POST",
+        headers: { ...ACCEPT, "mcp-session-id": id },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 8, method: "tools/list", params: wide(10_000) }),
+      });
+      expect(ok.status).toBe(200);
+      expect(await ok.text()).toContain("gateway_invoke");
     } finally {
       await gw.stop();
     }

@@ -1,3 +1,4 @@
+import { jsonShapeProblem } from "../json-shape.ts";
 import { jsonRpcError } from "./json-rpc-error.ts";
 
 /** Limits of one request body. */
@@ -5,27 +6,6 @@ export interface BodyLimits {
   maxBodySize: number;
   /** How long the whole body may take to arrive. */
   bodyTimeoutMs: number;
-}
-
-/**
- * Deepest nesting of arrays and objects a body may have. JSON.parse copes with far deeper, but validators
- * and relays that walk the value recursively then block the event loop for seconds (100,000 levels: ~2 s)
- * or overflow the stack; no real tool's arguments come near this.
- */
-export const MAX_JSON_DEPTH = 256;
-
-/** True when a parsed JSON value nests deeper than `max` (walked without recursion). */
-export function nestsDeeperThan(value: unknown, max: number): boolean {
-  const stack: [unknown, number][] = [[value, 0]];
-  while (stack.length > 0) {
-    const [item, depth] = stack.pop() as [unknown, number];
-    if (typeof item !== "object" || item === null) continue;
-    if (depth >= max) return true;
-    for (const child of Array.isArray(item) ? item : Object.values(item)) {
-      if (typeof child === "object" && child !== null) stack.push([child, depth + 1]);
-    }
-  }
-  return false;
 }
 
 /** A body read whole, or why not. */
@@ -67,7 +47,8 @@ export async function readBounded(request: Request, max: number, timeoutMs: numb
 
 /**
  * Reads a JSON request body of at most `maxBodySize` bytes that arrives within `bodyTimeoutMs`, or the
- * JSON-RPC error answer to send instead (413 over the limit, 408 too slow, 400 for anything not JSON).
+ * JSON-RPC error answer to send instead (413 over the limit, 408 too slow, 400 for anything not JSON or
+ * outside the shape limits of `jsonShapeProblem`).
  */
 export async function readJsonBody(request: Request, limits: BodyLimits): Promise<unknown | Response> {
   const { maxBodySize, bodyTimeoutMs } = limits;
@@ -91,8 +72,7 @@ export async function readJsonBody(request: Request, limits: BodyLimits): Promis
   } catch {
     return jsonRpcError(400, -32700, "Parse error: the body is not valid JSON");
   }
-  if (nestsDeeperThan(parsed, MAX_JSON_DEPTH)) {
-    return jsonRpcError(400, -32600, `Bad Request: the body nests deeper than ${MAX_JSON_DEPTH} levels`);
-  }
+  const shape = jsonShapeProblem(parsed);
+  if (shape) return jsonRpcError(400, -32600, `Bad Request: the body ${shape}`);
   return parsed;
 }

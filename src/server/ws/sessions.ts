@@ -3,9 +3,9 @@ import { type JSONRPCMessage, JSONRPCMessageSchema } from "@modelcontextprotocol
 import type { Server as BunServer, ServerWebSocket, WebSocketHandler } from "bun";
 import type { Principal, Surface } from "../../gateway/call-context.ts";
 import type { Gateway } from "../../gateway/gateway.ts";
-import { MAX_JSON_DEPTH, nestsDeeperThan } from "../http/body.ts";
 import { jsonRpcError } from "../http/json-rpc-error.ts";
 import type { SessionLimits } from "../http/sessions.ts";
+import { jsonShapeProblem } from "../json-shape.ts";
 import { createSessionServer } from "../session-server.ts";
 import { WebSocketServerTransport } from "./transport.ts";
 
@@ -53,10 +53,8 @@ function parseFrame(
   } catch {
     return { error: { code: -32700, message: "Parse error: the frame is not valid JSON" } };
   }
-  if (nestsDeeperThan(parsed, MAX_JSON_DEPTH)) {
-    const message = `Invalid Request: the frame nests deeper than ${MAX_JSON_DEPTH} levels`;
-    return { error: { code: -32600, message } };
-  }
+  const shape = jsonShapeProblem(parsed);
+  if (shape) return { error: { code: -32600, message: `Invalid Request: the frame ${shape}` } };
   const messages: JSONRPCMessage[] = [];
   for (const item of Array.isArray(parsed) ? parsed : [parsed]) {
     const checked = JSONRPCMessageSchema.safeParse(item);

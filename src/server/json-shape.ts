@@ -1,0 +1,42 @@
+/**
+ * Limits on the shape of a parsed JSON message, checked before anything walks it. JSON.parse copes with far
+ * deeper and wider values than tools ever take, but what comes after does not: validators and relays that walk a
+ * value recursively block the event loop for seconds (100,000 levels: ~2 s) or overflow the stack, and an
+ * object of 100,000 keys parsed, validated and copied along the relay peaks near 600 MiB of RSS that the
+ * allocator keeps long after the request. The body size limit bounds neither: 100,000 keys fit in 1 MiB.
+ */
+export interface JsonShapeLimits {
+  /** Deepest nesting of arrays and objects. */
+  maxDepth: number;
+  /** Most keys one object may have (arrays are bounded by the body size alone: they stay compact). */
+  maxKeys: number;
+}
+
+/** The limits every request body and WebSocket frame is held to. */
+export const JSON_SHAPE_LIMITS: JsonShapeLimits = { maxDepth: 256, maxKeys: 10_000 };
+
+/**
+ * What is wrong with the shape of `value` — "nests deeper than 256 levels", "has an object with more than 10000
+ * keys" — or undefined when it is within `limits`. Walked without recursion; stops at the first problem.
+ */
+export function jsonShapeProblem(
+  value: unknown,
+  limits: JsonShapeLimits = JSON_SHAPE_LIMITS,
+): string | undefined {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop() as [unknown, number];
+    if (typeof item !== "object" || item === null) continue;
+    if (depth >= limits.maxDepth) return `nests deeper than ${limits.maxDepth} levels`;
+    let children: unknown[];
+    if (Array.isArray(item)) children = item;
+    else {
+      children = Object.values(item);
+      if (children.length > limits.maxKeys) return `has an object with more than ${limits.maxKeys} keys`;
+    }
+    for (const child of children) {
+      if (typeof child === "object" && child !== null) stack.push([child, depth + 1]);
+    }
+  }
+  return undefined;
+}
