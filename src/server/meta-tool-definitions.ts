@@ -58,14 +58,21 @@ export const META_TOOLS: Tool[] = [
   {
     name: "gateway_list_tools",
     description:
-      "List tools. With server: that server's full definitions (inputSchema). Without: name and one-line summary of every tool.",
+      "List tools. With server: that server's full definitions (inputSchema). Without: name and one-line summary of every tool. Paged: pass nextCursor back as cursor.",
     inputSchema: {
       type: "object",
-      properties: { server: { type: "string", description: "Server name" } },
+      properties: {
+        server: { type: "string", description: "Server name" },
+        cursor: { type: "string", description: "nextCursor of the previous page" },
+      },
     },
     outputSchema: {
       type: "object",
-      properties: { server: { type: "string" }, tools: { type: "array", items: TOOL_SUMMARY } },
+      properties: {
+        server: { type: "string" },
+        tools: { type: "array", items: TOOL_SUMMARY },
+        nextCursor: { type: "string" },
+      },
       required: ["tools"],
     },
     annotations: { readOnlyHint: true, openWorldHint: false },

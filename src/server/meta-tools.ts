@@ -5,6 +5,7 @@ import type { Gateway } from "../gateway/gateway.ts";
 import { toolCallError, toolError } from "./boundary.ts";
 import { CUT, compactSchema, cutText, signature, TOOL_DESCRIPTION_MAX } from "./compact-schema.ts";
 import type { MetaToolName } from "./meta-tool-definitions.ts";
+import { toolPage } from "./tool-pages.ts";
 
 type Result = CallToolResult & Record<string, unknown>;
 
@@ -13,7 +14,10 @@ function structured(value: Record<string, unknown>): Result {
   return { content: [{ type: "text", text: JSON.stringify(value) }], structuredContent: value };
 }
 
-const ListToolsArgs = z.object({ server: z.string().min(1).optional() });
+const ListToolsArgs = z.object({
+  server: z.string().min(1).optional(),
+  cursor: z.string().min(1).optional(),
+});
 const SearchArgs = z.object({
   query: z.string().trim().min(1, "query must not be empty"),
   limit: z.coerce.number().int().min(1).max(50).default(5),
@@ -75,28 +79,43 @@ async function listServers(gateway: Gateway, ctx: CallContext): Promise<Result> 
   return structured({ servers });
 }
 
+/** The page fields of a `gateway_list_tools` answer: the next cursor and a note on how to use it. */
+function pageFields(nextCursor: string | undefined): Record<string, unknown> {
+  return nextCursor
+    ? {
+        nextCursor,
+        note: "More tools: call gateway_list_tools again with this cursor (and the same server).",
+      }
+    : {};
+}
+
 async function listTools(gateway: Gateway, ctx: CallContext, raw: unknown): Promise<Result> {
   const args = ListToolsArgs.safeParse(raw ?? {});
   if (!args.success) return describeArgsError("gateway_list_tools", args.error);
-  const { server } = args.data;
+  const { server, cursor } = args.data;
   if (server === undefined) {
-    const { tools } = await gateway.listTools(ctx);
-    return structured({
-      tools: tools.map((t) => ({
-        server: t.server,
-        name: t.tool.name,
-        description: summary(t.tool.description ?? ""),
-      })),
-    });
+    const all = (await gateway.listTools(ctx)).tools.map((t) => ({
+      server: t.server,
+      name: t.tool.name,
+      description: summary(t.tool.description ?? ""),
+    }));
+    const { page, nextCursor } = toolPage(all, cursor, "", (t) => `${t.server}/${t.name}`);
+    return structured({ tools: page, ...pageFields(nextCursor) });
   }
   const listing = await gateway.listTools(ctx, { server });
-  const tools = listing.tools.map(({ tool: t }) => ({
+  const all = listing.tools.map(({ tool: t }) => ({
     name: t.name,
     description: t.description ?? "",
     inputSchema: t.inputSchema,
     ...(t.annotations ? { annotations: t.annotations } : {}),
   }));
-  return structured({ server, tools, ...(listing.error ? { error: listing.error } : {}) });
+  const { page, nextCursor } = toolPage(all, cursor, server, (t) => t.name);
+  return structured({
+    server,
+    tools: page,
+    ...(listing.error ? { error: listing.error } : {}),
+    ...pageFields(nextCursor),
+  });
 }
 
 /**

@@ -41,6 +41,9 @@ const approveArgs = {
   json: { type: "boolean", description: "Machine-readable output" },
 } as const;
 
+/** Pages `tools list` follows before it gives up on a gateway that never stops paging. */
+const MAX_LIST_PAGES = 1_000;
+
 interface Match {
   server: string;
   tool: string;
@@ -100,11 +103,29 @@ const list = defineCommand({
   args: listArgs,
   run: async ({ args, rawArgs }) => {
     assertKnownFlags(rawArgs, listArgs);
-    const answer = await withGateway(args, (s) =>
-      callMetaTool(s.client, "gateway_list_tools", args.server ? { server: args.server } : {}),
-    );
+    const answer = await withGateway(args, async (s) => {
+      // The meta-tool answers in pages a model can afford; a person at a shell wants the whole list.
+      const whole: Record<string, unknown> = {};
+      const tools: unknown[] = [];
+      let cursor: string | undefined;
+      for (let pages = 0; pages < MAX_LIST_PAGES; pages++) {
+        const page = await callMetaTool(s.client, "gateway_list_tools", {
+          ...(args.server ? { server: args.server } : {}),
+          ...(cursor ? { cursor } : {}),
+        });
+        const { nextCursor, note: _note, tools: pageTools, ...rest } = page;
+        Object.assign(whole, rest);
+        tools.push(...((pageTools ?? []) as unknown[]));
+        if (typeof nextCursor !== "string") return { ...whole, tools };
+        cursor = nextCursor;
+      }
+      throw new GatewayError(
+        "BACKEND_UNAVAILABLE",
+        `the gateway kept paging past ${MAX_LIST_PAGES} pages of tools`,
+      );
+    });
     if (args.json) return writeOutput(`${JSON.stringify(answer, null, 2)}\n`);
-    const tools = (answer.tools ?? []) as { server?: string; name: string; description?: string }[];
+    const tools = answer.tools as { server?: string; name: string; description?: string }[];
     writeOutput(
       table(
         ["SERVER", "TOOL", "DESCRIPTION"],
