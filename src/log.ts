@@ -1,3 +1,4 @@
+import { formatWithOptions } from "node:util";
 import { type ConsolaInstance, type ConsolaReporter, createConsola, type LogObject } from "consola";
 import { CredentialScanner } from "./firewall/credentials.ts";
 
@@ -22,6 +23,29 @@ function jsonReporter(write: (line: string) => void): ConsolaReporter {
         ...(fields ?? (rest.length > 0 ? { args: rest } : {})),
       };
       write(`${JSON.stringify(line)}\n`);
+    },
+  };
+}
+
+const LEVEL_WORDS = ["ERROR", "WARN ", "INFO ", "INFO ", "DEBUG", "TRACE"];
+
+/**
+ * Text lines off a terminal (a file, a pipe, journald): each starts with its ISO time, level and tag.
+ * consola's fancy reporter shows the time only beside a terminal's width, so a log file had none. A
+ * message with several lines (a stack) repeats the prefix, so every line of the file carries its time.
+ */
+function timestampedText(write: (line: string) => void): ConsolaReporter {
+  return {
+    log(entry: LogObject) {
+      const word = LEVEL_WORDS[Math.max(0, Math.min(entry.level, 5))] ?? "INFO ";
+      const prefix = `${entry.date.toISOString()} ${word}${entry.tag ? ` [${entry.tag}]` : ""} `;
+      const text = formatWithOptions({ colors: false, breakLength: Number.POSITIVE_INFINITY }, ...entry.args);
+      write(
+        `${text
+          .split("\n")
+          .map((line) => prefix + line)
+          .join("\n")}\n`,
+      );
     },
   };
 }
@@ -110,7 +134,11 @@ function make(level: LogLevelName, format: LogFormat): ConsolaInstance {
     // stdout belongs to MCP frames (stdio mode) and command output, never to logs.
     stdout: stderr,
     stderr,
-    ...(format === "json" ? { reporters: [jsonReporter((l) => stderr.write(l))] } : {}),
+    ...(format === "json"
+      ? { reporters: [jsonReporter((l) => stderr.write(l))] }
+      : stderr.isTTY === true
+        ? {}
+        : { reporters: [timestampedText((l) => stderr.write(l))] }),
     formatOptions: { date: true, colors: stderr.isTTY === true },
   });
   if (format === "text") instance.options.reporters = instance.options.reporters.map(inlineFields);
