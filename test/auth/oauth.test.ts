@@ -102,7 +102,7 @@ const invoke = (client: Client, server: string, tool: string, args: Record<strin
   client.callTool({ name: "gateway_invoke", arguments: { server, tool, arguments: args } });
 
 describe("OAuth resource server", () => {
-  test("the SDK client's OAuth flow goes from the 401 through discovery to tools/list", async () => {
+  test("the SDK client's client_credentials flow goes from the 401 through discovery to tools/list", async () => {
     const seen: string[] = [];
     const provider = new ClientCredentialsProvider({
       clientId: OPS.client_id,

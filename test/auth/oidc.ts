@@ -35,6 +35,8 @@ export async function startOidc(options: {
   resources: string[];
   /** Resource URLs that get opaque tokens (introspection) instead of JWTs. */
   opaque?: string[];
+  /** The browser's authorization-code flow too: dynamic registration, login and consent pages. */
+  interactive?: boolean;
 }): Promise<OidcServer> {
   const { privateKey } = await generateKeyPair("ES256", { extractable: true });
   const jwk = { ...(await exportJWK(privateKey)), kid: "test-key", alg: "ES256", use: "sig" };
