@@ -1,4 +1,5 @@
 import { copyFileSync, existsSync } from "node:fs";
+import { maskCredentials } from "./secrets.ts";
 
 /** Copies `file` to `file.<UTC timestamp>.bak` before we change it; returns the backup path. */
 export function backupFile(file: string, now: () => Date = () => new Date()): string | undefined {
@@ -10,7 +11,10 @@ export function backupFile(file: string, now: () => Date = () => new Date()): st
   return target;
 }
 
-/** Masks every value of `env` and `headers` maps, for output that may be shared. */
+/**
+ * Masks every value of `env` and `headers` maps, and any credential left in `args`, `command` or
+ * `http_url` (a DSN password, a `--token` value), for output that may be shared.
+ */
 export function maskSecrets(backend: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...backend };
   for (const key of ["env", "headers"]) {
@@ -21,5 +25,9 @@ export function maskSecrets(backend: Record<string, unknown>): Record<string, un
       );
     }
   }
+  if (Array.isArray(backend.args)) out.args = maskCredentials((backend.args as unknown[]).map(String));
+  if (typeof backend.command === "string")
+    out.command = maskCredentials(backend.command.split(" ")).join(" ");
+  if (typeof backend.http_url === "string") out.http_url = maskCredentials([backend.http_url])[0];
   return out;
 }
