@@ -2,6 +2,7 @@ import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { z } from "zod";
 import { GatewayError } from "../errors.ts";
+import { withTraceMeta } from "../telemetry/trace-context.ts";
 
 /** One progress notification, as relayed to the caller. */
 export interface Progress {
@@ -88,10 +89,12 @@ export async function sendRequest(
   const onCallerAbort = (): void => abort.abort(options.signal?.reason);
   if (options.signal?.aborted) onCallerAbort();
   options.signal?.addEventListener("abort", onCallerAbort, { once: true });
-  const meta = {
+  // With telemetry on, `_meta` also carries the attempt's traceparent (every transport: stdio and WebSocket
+  // have no other way; HTTP backends get the header too); off, it is exactly what it was.
+  const meta = withTraceMeta({
     ...((params?._meta as Record<string, unknown> | undefined) ?? {}),
     progressToken: progress.token,
-  };
+  });
   try {
     // The SDK's own timeout is out of the way: the timers above decide.
     return await client.request({ method, params: { ...(params ?? {}), _meta: meta } }, RawResult, {

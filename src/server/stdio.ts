@@ -1,6 +1,7 @@
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import type { Surface } from "../gateway/call-context.ts";
 import type { Gateway } from "../gateway/gateway.ts";
+import { traceIncomingMessages } from "../telemetry/trace-context.ts";
 import { createSessionServer } from "./session-server.ts";
 
 /**
@@ -21,7 +22,10 @@ export async function serveStdio(
     stdin.once("close", resolve);
     transport.onclose = resolve;
   });
-  await server.connect(transport);
+  const connected = server.connect(transport);
+  // A request's `_meta.traceparent` parents the gateway's spans for it (stdio has no headers).
+  traceIncomingMessages(transport);
+  await connected;
   await ended;
   await server.close().catch(() => undefined);
 }

@@ -1,6 +1,9 @@
 import {
   type Attributes,
+  type Context,
   context,
+  defaultTextMapGetter,
+  defaultTextMapSetter,
   type Histogram,
   type Meter,
   type Span,
@@ -9,8 +12,9 @@ import {
   type Tracer,
   trace,
 } from "@opentelemetry/api";
+import { W3CTraceContextPropagator } from "@opentelemetry/core";
 import type { CallTracer, TracedContext, TracedRequest } from "./call-tracer.ts";
-import { withTraceparent } from "./trace-context.ts";
+import { incomingTrace, type TraceCarrier, withTraceparent } from "./trace-context.ts";
 
 type Result = Record<string, unknown>;
 
@@ -73,9 +77,27 @@ function end(span: Span, settled: { result: Result } | { error: unknown }): Attr
   return attributes;
 }
 
-function traceparent(span: Span): string {
-  const { traceId, spanId, traceFlags } = span.spanContext();
-  return `00-${traceId}-${spanId}-${(traceFlags & 1).toString(16).padStart(2, "0")}`;
+const propagator = new W3CTraceContextPropagator();
+
+/**
+ * The context the request's SERVER span starts in: the client's trace context (HTTP headers or
+ * `_meta.traceparent`) as its remote parent when the propagator accepts it; a malformed or unsupported one
+ * is ignored by the propagator and the span starts a new trace.
+ */
+function parentContext(): Context {
+  const active = context.active();
+  const carrier = incomingTrace();
+  if (carrier === undefined) return active;
+  // A remote parent replaces whatever span is active: the client's request is where this one comes from.
+  return propagator.extract(trace.deleteSpan(active), carrier, defaultTextMapGetter);
+}
+
+/** The W3C headers of `span` (and the tracestate it inherited), as the propagator writes them. */
+function carrierOf(span: Span): TraceCarrier | undefined {
+  const carrier: Record<string, string> = {};
+  propagator.inject(trace.setSpan(context.active(), span), carrier, defaultTextMapSetter);
+  const { traceparent, tracestate } = carrier;
+  return traceparent ? { traceparent, tracestate } : undefined;
 }
 
 /**
@@ -111,22 +133,28 @@ export class OtelCallTracer implements CallTracer {
     route: (send: (options: O) => Promise<Result>) => Promise<Result>,
   ): Promise<Result> {
     const attributes = requestAttributes(ctx, request);
-    const server = this.#tracer.startSpan(spanName(request), { kind: SpanKind.SERVER, attributes });
+    const server = this.#tracer.startSpan(
+      spanName(request),
+      { kind: SpanKind.SERVER, attributes },
+      parentContext(),
+    );
     const parent = trace.setSpan(context.active(), server);
     const client: Attributes = {
       ...attributes,
       "network.transport": request.backend.transport === "stdio" ? "pipe" : "tcp",
     };
-    // Each attempt at the backend: a CLIENT span whose traceparent its HTTP requests carry.
+    // Each attempt at the backend: a CLIENT span whose traceparent its HTTP requests (headers) and relayed
+    // requests (`_meta`) carry.
     const attempt = (options: O): Promise<Result> => {
       const span = this.#tracer.startSpan(
         spanName(request),
         { kind: SpanKind.CLIENT, attributes: client },
         parent,
       );
-      return timed(span, this.#clientDuration, client, () =>
-        withTraceparent(traceparent(span), () => send(options)),
-      );
+      return timed(span, this.#clientDuration, client, () => {
+        const carrier = carrierOf(span);
+        return carrier ? withTraceparent(carrier, () => send(options)) : send(options);
+      });
     };
     return timed(server, this.#serverDuration, attributes, () => route(attempt));
   }

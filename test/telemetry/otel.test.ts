@@ -2,10 +2,6 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Server } from "bun";
-import { parseConfig } from "../../src/config/load.ts";
-import { GatewayCore } from "../../src/gateway/core.ts";
-import { Gateway } from "../../src/gateway/gateway.ts";
-import { type HttpFrontEnd, startHttpFrontEnd } from "../../src/server/http/front-end.ts";
 import { connectHttp, tempDir } from "../helpers/gateway.ts";
 import { type HttpServerProcess, startEverythingHttp } from "../helpers/http-servers.ts";
 import { metaCall, testContext } from "../helpers/in-process.ts";
@@ -19,6 +15,7 @@ import {
   protobufSpans,
   startOtlpReceiver,
 } from "./otlp-receiver.ts";
+import { startTracedGateway, type TracedGateway } from "./traced-gateway.ts";
 
 const SERVER = 2;
 const CLIENT = 3;
@@ -64,33 +61,6 @@ function restApi(): { port: number; traceparents: (string | null)[]; server: Ser
   return { port: server.port as number, traceparents, server };
 }
 
-interface Started {
-  core: GatewayCore;
-  gateway: Gateway;
-  http: HttpFrontEnd;
-  stop(): Promise<void>;
-}
-
-async function startGateway(yaml: string, env: Record<string, string>): Promise<Started> {
-  const { config } = parseConfig(yaml, { file: "test.yaml" });
-  config.lifecycle.cache_dir = tempDir("mcp-gateway-otel-cache-");
-  const core = new GatewayCore(config, { env });
-  const gateway = new Gateway(core);
-  gateway.start();
-  await gateway.ready;
-  await core.telemetry.ready;
-  const http = startHttpFrontEnd(gateway, { host: "127.0.0.1", port: 0, surface: { kind: "meta" } });
-  return {
-    core,
-    gateway,
-    http,
-    stop: async () => {
-      await http.stop();
-      await gateway.stop();
-    },
-  };
-}
-
 function attr(span: JsonSpan | undefined, key: string): unknown {
   return span?.attributes[key];
 }
@@ -99,7 +69,7 @@ let receiver: OtlpReceiver;
 let everything: HttpServerProcess;
 let proxy: ReturnType<typeof recordingProxy>;
 let api: ReturnType<typeof restApi>;
-let gw: Started;
+let gw: TracedGateway;
 
 beforeAll(async () => {
   receiver = startOtlpReceiver();
@@ -123,7 +93,7 @@ providers:
       path: /answer
 `,
   );
-  gw = await startGateway(
+  gw = await startTracedGateway(
     `
 server:
   request_timeout: 20s
@@ -269,7 +239,7 @@ describe("OpenTelemetry on (OTLP/HTTP JSON to a local receiver)", () => {
 describe("OpenTelemetry over OTLP/HTTP protobuf (the default protocol)", () => {
   test("spans arrive protobuf-encoded and decode to the same names", async () => {
     const proto = startOtlpReceiver();
-    const other = await startGateway(
+    const other = await startTracedGateway(
       `backends:\n  local:\n    command: '${serverCommand("everything", "stdio")}'\n`,
       { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${proto.endpoint}/v1/traces`, OTEL_METRICS_EXPORTER: "none" },
     );
@@ -300,7 +270,7 @@ describe("OpenTelemetry over OTLP/HTTP protobuf (the default protocol)", () => {
 
 describe("OpenTelemetry off", () => {
   test("without OTEL_* nothing is loaded and calls are not traced", async () => {
-    const off = await startGateway(
+    const off = await startTracedGateway(
       `backends:\n  local:\n    command: '${serverCommand("everything", "stdio")}'\n`,
       {},
     );

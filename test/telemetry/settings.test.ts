@@ -89,7 +89,7 @@ describe("the outgoing traceparent", () => {
 
   test("exists only inside a traced call", async () => {
     expect(outgoingTraceparent()).toBeUndefined();
-    await withTraceparent(TP, async () => {
+    await withTraceparent({ traceparent: TP }, async () => {
       await Promise.resolve();
       expect(outgoingTraceparent()).toBe(TP);
     });
@@ -104,7 +104,7 @@ describe("the outgoing traceparent", () => {
     }) as typeof fetch;
     const traced = tracedFetch(inner);
     await traced("http://x/", { headers: { a: "1" } });
-    await withTraceparent(TP, async () => {
+    await withTraceparent({ traceparent: TP }, async () => {
       await traced("http://x/", { headers: { a: "1" } });
       await traced(new Request("http://x/", { headers: { b: "2" } }));
     });

@@ -2,6 +2,7 @@ import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
 import type { InitializeClaims } from "../../cluster/session-token.ts";
 import type { Principal, Surface } from "../../gateway/call-context.ts";
+import { traceOfRequest, withIncomingTrace } from "../../telemetry/trace-context.ts";
 import { readJsonBody } from "./body.ts";
 import { jsonRpcError } from "./json-rpc-error.ts";
 import { primeEventStream } from "./prime-stream.ts";
@@ -132,7 +133,11 @@ export async function serveMcp(
       );
     }
     cancelOnDisconnect(request, body, session.transport, (id) => sessions.abandon(session, id));
-    return primeEventStream(await session.transport.handleRequest(request, { parsedBody: body }));
+    // The client's trace context (its `_meta.traceparent` or W3C headers) parents the gateway's spans.
+    const handled = withIncomingTrace(traceOfRequest(request.headers, body), () =>
+      session.transport.handleRequest(request, { parsedBody: body }),
+    );
+    return primeEventStream(await handled);
   }
   if (request.method !== "POST") {
     return jsonRpcError(400, -32000, "Bad Request: Mcp-Session-Id header is required");
@@ -140,7 +145,9 @@ export async function serveMcp(
   const body = await readJsonBody(request, options);
   if (body instanceof Response) return body;
   if (await isStatelessRequest(request, body)) {
-    return target.stateless.serve(request, body, { endpoint, surface, principal });
+    return withIncomingTrace(traceOfRequest(request.headers, body), () =>
+      target.stateless.serve(request, body, { endpoint, surface, principal }),
+    );
   }
   if (!isInitialize(body)) {
     return jsonRpcError(400, -32000, "Bad Request: Mcp-Session-Id header is required (initialize first)");

@@ -1,5 +1,6 @@
 import { ANONYMOUS, type Principal, type Surface } from "../../gateway/call-context.ts";
 import type { Gateway } from "../../gateway/gateway.ts";
+import { traceOfRequest, withIncomingTrace } from "../../telemetry/trace-context.ts";
 import { createSessionServer } from "../session-server.ts";
 import { readJsonBody } from "./body.ts";
 import { jsonRpcError } from "./json-rpc-error.ts";
@@ -51,7 +52,7 @@ export class SseSessions {
     }
     const body = await readJsonBody(request, options);
     if (body instanceof Response) return body;
-    return entry.transport.accept(body);
+    return withIncomingTrace(traceOfRequest(request.headers, body), () => entry.transport.accept(body));
   }
 
   async closeAll(): Promise<void> {

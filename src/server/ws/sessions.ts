@@ -3,6 +3,7 @@ import { type JSONRPCMessage, JSONRPCMessageSchema } from "@modelcontextprotocol
 import type { Server as BunServer, ServerWebSocket, WebSocketHandler } from "bun";
 import type { Principal, Surface } from "../../gateway/call-context.ts";
 import type { Gateway } from "../../gateway/gateway.ts";
+import { type TraceCarrier, traceFromHeaders, traceIncomingMessages } from "../../telemetry/trace-context.ts";
 import { jsonRpcError } from "../http/json-rpc-error.ts";
 import type { SessionLimits } from "../http/sessions.ts";
 import { jsonShapeProblem } from "../json-shape.ts";
@@ -26,6 +27,10 @@ interface WsSession {
 /** What each socket carries from its upgrade to its handlers. */
 export interface WsData {
   principal: Principal;
+  /** What the session shows: the front end's `/ws` surface, or one backend's own (`/ws/{backend}`). */
+  surface?: Surface | undefined;
+  /** The upgrade's W3C trace context: the parent of calls whose message carries none of its own. */
+  trace?: TraceCarrier | undefined;
   session?: WsSession;
 }
 
@@ -109,10 +114,11 @@ export class WsSessions {
   }
 
   /**
-   * Upgrades `GET /ws` to a WebSocket session for `principal`, or answers why not: 426 without an upgrade
-   * request, 400 without the `mcp` subprotocol, 503 at the session cap.
+   * Upgrades `GET /ws` (or `/ws/{backend}` with its direct `surface`) to a WebSocket session for
+   * `principal`, or answers why not: 426 without an upgrade request, 400 without the `mcp` subprotocol, 503
+   * at the session cap.
    */
-  upgrade(request: Request, principal: Principal): Response | undefined {
+  upgrade(request: Request, principal: Principal, surface?: Surface): Response | undefined {
     if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
       return jsonRpcError(426, -32000, "Upgrade Required: /ws serves MCP over WebSocket only", {
         upgrade: "websocket",
@@ -132,7 +138,7 @@ export class WsSessions {
       });
     }
     const upgraded = this.#server?.upgrade(request, {
-      data: { principal },
+      data: { principal, surface, trace: traceFromHeaders(request.headers) },
       headers: { "sec-websocket-protocol": MCP_SUBPROTOCOL },
     });
     if (!upgraded) return jsonRpcError(400, -32000, "Bad Request: the WebSocket handshake failed");
@@ -141,7 +147,7 @@ export class WsSessions {
 
   #open(ws: Socket): void {
     const transport = new WebSocketServerTransport(ws);
-    const server = createSessionServer(this.#gateway, this.#surface, {
+    const server = createSessionServer(this.#gateway, ws.data.surface ?? this.#surface, {
       label: "ws",
       principal: ws.data.principal,
     });
@@ -162,6 +168,8 @@ export class WsSessions {
     this.#sockets.add(ws);
     // connect() sets the transport's handlers before its first await, so no frame can arrive unheard.
     void server.connect(transport);
+    // Each call's spans hang under its message's `_meta.traceparent`, else under the upgrade's header.
+    traceIncomingMessages(transport, ws.data.trace);
   }
 
   #message(ws: Socket, data: string | Buffer): void {
