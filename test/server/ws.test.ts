@@ -2,11 +2,12 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { WebSocketClientTransport } from "@modelcontextprotocol/sdk/client/websocket.js";
 import { LoggingMessageNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
+import { addKey } from "../../src/auth/manage.ts";
 import { parseConfig } from "../../src/config/load.ts";
 import { Gateway } from "../../src/gateway/gateway.ts";
 import { startHttpFrontEnd } from "../../src/server/http/front-end.ts";
 import { META_TOOL_NAMES } from "../../src/server/meta-tool-definitions.ts";
-import type { AuthGateway } from "../auth/helpers.ts";
+import { type AuthGateway, startAuthGateway } from "../auth/helpers.ts";
 import { startTestGateway, type TestGateway } from "../helpers/gateway.ts";
 import { serverCommand } from "../helpers/paths.ts";
 import { waitFor } from "../helpers/process.ts";
@@ -37,9 +38,9 @@ async function sdkClient(url: URL): Promise<Client> {
 }
 
 /** The raw handshake (what a browser or a misconfigured client sends), answered by the front end. */
-function handshake(port: number, headers: Record<string, string>): Promise<string> {
+function handshake(port: number, headers: Record<string, string>, path = "/ws"): Promise<string> {
   const lines = [
-    "GET /ws HTTP/1.1",
+    `GET ${path} HTTP/1.1`,
     `Host: 127.0.0.1:${port}`,
     "Connection: Upgrade",
     "Upgrade: websocket",
@@ -261,5 +262,104 @@ describe("/ws with auth", () => {
     expect(denied.result.isError).toBe(true);
     expect(denied.result.content[0]?.text).toContain("not allowed");
     socket.close();
+  });
+});
+
+describe("/ws/{backend}: one backend's own tools over WebSocket", () => {
+  test("the SDK's WebSocketClientTransport lists the backend's own tools and calls them directly", async () => {
+    const client = await sdkClient(wsUrl(gw.http.url, "/ws/everything"));
+    const { tools } = await client.listTools();
+    const names = tools.map((t) => t.name);
+    expect(names).toContain("echo");
+    expect(names).toContain("get-sum");
+    expect(names.some((n) => n.startsWith("gateway_"))).toBe(false);
+    const result = await client.callTool({ name: "echo", arguments: { message: "direct over ws" } });
+    expect(result.isError).toBeFalsy();
+    expect(JSON.stringify(result.content)).toContain("direct over ws");
+    await client.close();
+  });
+
+  test("an unknown backend is refused before the upgrade with /mcp/{backend}'s 404 and a did-you-mean", async () => {
+    const port = Number(gw.http.url.port);
+    const refused = await handshake(port, { "Sec-WebSocket-Protocol": "mcp" }, "/ws/everythin");
+    expect(refused).toStartWith("HTTP/1.1 404");
+    const mcp = await fetch(new URL("/mcp/everythin", gw.http.url), { method: "POST", body: "{}" });
+    expect(mcp.status).toBe(404);
+    const body = await fetch(new URL("/ws/everythin", gw.http.url));
+    expect(body.status).toBe(404);
+    const { error } = (await body.json()) as { error: { message: string } };
+    expect(error.message).toBe('Unknown backend "everythin" (did you mean "everything"?)');
+    // the Host/Origin guard and the WebSocket checks hold as on /ws
+    expect(
+      await handshake(
+        port,
+        { "Sec-WebSocket-Protocol": "mcp", Origin: "https://evil.example" },
+        "/ws/everything",
+      ),
+    ).toStartWith("HTTP/1.1 403");
+    expect(await handshake(port, {}, "/ws/everything")).toStartWith("HTTP/1.1 400");
+    expect((await fetch(new URL("/ws/everything", gw.http.url))).status).toBe(426);
+    expect((await fetch(new URL("/ws/everything", gw.http.url), { method: "POST" })).status).toBe(405);
+  });
+
+  describe("with auth", () => {
+    let auth: AuthGateway;
+    let key: string;
+    beforeAll(async () => {
+      auth = await startAuthGateway(`
+auth: {}
+capabilities:
+  enabled: false
+backends:
+  everything:
+    command: '${serverCommand("everything", "stdio")}'
+  memory:
+    command: '${serverCommand("memory")}'
+`);
+      key = await addKey(auth.keysPath, "ws-direct", { scopes: ["everything"] });
+      auth.auth?.reloadKeys();
+    });
+    afterAll(() => auth?.stop());
+
+    test("the upgrade needs a key (401); a backend out of the key's scopes is 403, as on /mcp/{backend}", async () => {
+      const port = Number(auth.url.port);
+      const anonymous = await handshake(port, { "Sec-WebSocket-Protocol": "mcp" }, "/ws/everything");
+      expect(anonymous).toStartWith("HTTP/1.1 401");
+      expect(anonymous.toLowerCase()).toContain("www-authenticate: bearer");
+      const bearer = { "Sec-WebSocket-Protocol": "mcp", Authorization: `Bearer ${key}` };
+      const outOfScope = await handshake(port, bearer, "/ws/memory");
+      expect(outOfScope).toStartWith("HTTP/1.1 403");
+      const mcp = await fetch(new URL("/mcp/memory", auth.url), {
+        method: "POST",
+        headers: { authorization: `Bearer ${key}` },
+        body: "{}",
+      });
+      expect(mcp.status).toBe(403);
+      // an unknown backend answers the same 403 to a restricted key: no name leaks
+      expect(await handshake(port, bearer, "/ws/no-such-backend")).toStartWith("HTTP/1.1 403");
+      expect(await handshake(port, bearer, "/ws/everything")).toStartWith("HTTP/1.1 101");
+    });
+
+    test("with a key in scope the session lists and calls the backend's tools", async () => {
+      const { socket, next } = await openSocket(wsUrl(auth.url, "/ws/everything"), {
+        headers: { authorization: `Bearer ${key}` },
+      });
+      socket.send(JSON.stringify(INIT));
+      await next();
+      socket.send(JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }));
+      socket.send(JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/list", params: {} }));
+      const listed = (await next()) as { result: { tools: { name: string }[] } };
+      expect(listed.result.tools.map((t) => t.name)).toContain("get-sum");
+      socket.send(
+        JSON.stringify({
+          jsonrpc: "2.0",
+          id: 3,
+          method: "tools/call",
+          params: { name: "get-sum", arguments: { a: 40, b: 2 } },
+        }),
+      );
+      expect(JSON.stringify(await next())).toContain("42");
+      socket.close();
+    });
   });
 });

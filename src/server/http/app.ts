@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { cors } from "hono/cors";
 import type { Auth } from "../../auth/auth.ts";
 import { dashboard } from "../../dashboard/routes.ts";
-import type { Surface } from "../../gateway/call-context.ts";
+import type { Principal, Surface } from "../../gateway/call-context.ts";
 import type { Gateway } from "../../gateway/gateway.ts";
 import { log } from "../../log.ts";
 import { PROMETHEUS_CONTENT_TYPE } from "../../metrics/prometheus.ts";
@@ -47,6 +47,24 @@ const MCP_METHODS = ["GET", "POST", "DELETE"];
 
 function methodNotAllowed(allow: string, message = "Method not allowed"): Response {
   return jsonRpcError(405, -32000, message, { allow });
+}
+
+/**
+ * Why `principal` may not open `/mcp/{backend}` or `/ws/{backend}`: 403 for a backend its scopes do not
+ * reach (the same answer whether it exists or not, naming no other), 404 for an unknown one; else undefined.
+ */
+function directRefusal(gateway: Gateway, principal: Principal, backend: string): Response | undefined {
+  if (gateway.restricts(principal) && !gateway.mayReach(principal, backend)) {
+    return jsonRpcError(403, -32000, `Forbidden: backend "${backend}" is not allowed for this client`);
+  }
+  if (!gateway.hasBackend(backend)) {
+    return jsonRpcError(
+      404,
+      -32000,
+      `Unknown backend "${backend}"${didYouMean(backend, gateway.backendNames)}`,
+    );
+  }
+  return undefined;
 }
 
 /**
@@ -105,17 +123,8 @@ export function createApp(parts: AppParts): Hono<AppEnv> {
   app.on(MCP_METHODS, "/mcp/:backend", (c) => {
     const backend = c.req.param("backend");
     const principal = c.get("principal");
-    if (gateway.restricts(principal) && !gateway.mayReach(principal, backend)) {
-      // The same answer whether the backend exists or not, naming no other.
-      return jsonRpcError(403, -32000, `Forbidden: backend "${backend}" is not allowed for this client`);
-    }
-    if (!gateway.hasBackend(backend)) {
-      return jsonRpcError(
-        404,
-        -32000,
-        `Unknown backend "${backend}"${didYouMean(backend, gateway.backendNames)}`,
-      );
-    }
+    const refused = directRefusal(gateway, principal, backend);
+    if (refused) return refused;
     const endpoint = `/mcp/${backend}`;
     const surface = { kind: "direct", backend } as const;
     return serveMcp(c.req.raw, { endpoint, surface, sessions, stateless, principal }, limits);
@@ -126,6 +135,17 @@ export function createApp(parts: AppParts): Hono<AppEnv> {
   // After a successful upgrade Bun ignores the response; the socket is the session's from here.
   app.get("/ws", (c) => ws.upgrade(c.req.raw, c.get("principal")) ?? new Response(null));
   app.all("/ws", () => methodNotAllowed("GET", "Use GET /ws with a WebSocket upgrade (subprotocol mcp)"));
+  // One backend's own tools over WebSocket, as /mcp/{backend}: refused before the upgrade alike.
+  app.get("/ws/:backend", (c) => {
+    const backend = c.req.param("backend");
+    const principal = c.get("principal");
+    const refused = directRefusal(gateway, principal, backend);
+    if (refused) return refused;
+    return ws.upgrade(c.req.raw, principal, { kind: "direct", backend }) ?? new Response(null);
+  });
+  app.all("/ws/:backend", () =>
+    methodNotAllowed("GET", "Use GET /ws/{backend} with a WebSocket upgrade (subprotocol mcp)"),
+  );
 
   app.get("/sse", (c) => sse.open(c.get("principal")));
   app.all("/sse", () => methodNotAllowed("GET", "Use GET /sse"));

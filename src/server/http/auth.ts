@@ -27,7 +27,12 @@ export const RESOURCE_METADATA_PATH = "/.well-known/oauth-protected-resource";
 
 function isProtected(path: string): boolean {
   return (
-    path === "/mcp" || path.startsWith("/mcp/") || path === "/sse" || path === "/message" || path === "/ws"
+    path === "/mcp" ||
+    path.startsWith("/mcp/") ||
+    path === "/sse" ||
+    path === "/message" ||
+    path === "/ws" ||
+    path.startsWith("/ws/")
   );
 }
 
@@ -86,9 +91,9 @@ function insufficientScope(c: Context, auth: Auth, description: string, scopes: 
   return jsonRpcError(403, -32000, `Forbidden: ${description}`, { "www-authenticate": header });
 }
 
-/** For an OAuth principal on `/mcp/<backend>` outside its profile: the scopes that would reach it. */
+/** For an OAuth principal on `/mcp/<backend>` or `/ws/<backend>` outside its profile: the scopes that would reach it. */
 function stepUp(c: Context, auth: Auth, principal: Principal): Response | undefined {
-  const match = /^\/mcp\/([^/]+)\/?$/.exec(c.req.path);
+  const match = /^\/(?:mcp|ws)\/([^/]+)\/?$/.exec(c.req.path);
   if (!match || !auth.oauth || !principal.id.startsWith("oauth:")) return undefined;
   const backend = decodeURIComponent(match[1] as string);
   const visible = auth.hooks().visible;
