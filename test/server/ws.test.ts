@@ -7,7 +7,7 @@ import { parseConfig } from "../../src/config/load.ts";
 import { Gateway } from "../../src/gateway/gateway.ts";
 import { startHttpFrontEnd } from "../../src/server/http/front-end.ts";
 import { META_TOOL_NAMES } from "../../src/server/meta-tool-definitions.ts";
-import { type AuthGateway, startAuthGateway } from "../auth/helpers.ts";
+import type { AuthGateway } from "../auth/helpers.ts";
 import { startTestGateway, type TestGateway } from "../helpers/gateway.ts";
 import { serverCommand } from "../helpers/paths.ts";
 import { waitFor } from "../helpers/process.ts";
@@ -305,18 +305,11 @@ describe("/ws/{backend}: one backend's own tools over WebSocket", () => {
   describe("with auth", () => {
     let auth: AuthGateway;
     let key: string;
+    /** A key whose scopes reach another backend only. */
+    let elsewhere: string;
     beforeAll(async () => {
-      auth = await startAuthGateway(`
-auth: {}
-capabilities:
-  enabled: false
-backends:
-  everything:
-    command: '${serverCommand("everything", "stdio")}'
-  memory:
-    command: '${serverCommand("memory")}'
-`);
-      key = await addKey(auth.keysPath, "ws-direct", { scopes: ["everything"] });
+      ({ gw: auth, key } = await startKeyedEverything(["everything"]));
+      elsewhere = await addKey(auth.keysPath, "ws-elsewhere", { scopes: ["memory"] });
       auth.auth?.reloadKeys();
     });
     afterAll(() => auth?.stop());
@@ -326,16 +319,18 @@ backends:
       const anonymous = await handshake(port, { "Sec-WebSocket-Protocol": "mcp" }, "/ws/everything");
       expect(anonymous).toStartWith("HTTP/1.1 401");
       expect(anonymous.toLowerCase()).toContain("www-authenticate: bearer");
-      const bearer = { "Sec-WebSocket-Protocol": "mcp", Authorization: `Bearer ${key}` };
-      const outOfScope = await handshake(port, bearer, "/ws/memory");
+      const other = { "Sec-WebSocket-Protocol": "mcp", Authorization: `Bearer ${elsewhere}` };
+      const outOfScope = await handshake(port, other, "/ws/everything");
       expect(outOfScope).toStartWith("HTTP/1.1 403");
-      const mcp = await fetch(new URL("/mcp/memory", auth.url), {
+      expect(outOfScope).toContain('Forbidden: backend \\"everything\\" is not allowed');
+      const mcp = await fetch(new URL("/mcp/everything", auth.url), {
         method: "POST",
-        headers: { authorization: `Bearer ${key}` },
+        headers: { authorization: `Bearer ${elsewhere}` },
         body: "{}",
       });
       expect(mcp.status).toBe(403);
       // an unknown backend answers the same 403 to a restricted key: no name leaks
+      const bearer = { "Sec-WebSocket-Protocol": "mcp", Authorization: `Bearer ${key}` };
       expect(await handshake(port, bearer, "/ws/no-such-backend")).toStartWith("HTTP/1.1 403");
       expect(await handshake(port, bearer, "/ws/everything")).toStartWith("HTTP/1.1 101");
     });
