@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
+import {
+  Client as ModernClient,
+  StreamableHTTPClientTransport as ModernTransport,
+} from "@modelcontextprotocol/client";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
@@ -162,6 +166,26 @@ describe("incoming trace context (telemetry on)", () => {
     }
   });
 
+  test("a 2026-07-28 (stateless) request's traceparent header parents the spans", async () => {
+    const parent = remoteParent();
+    const client = new ModernClient(
+      { name: "trace-2026", version: "1.0.0" },
+      { versionNegotiation: { mode: "auto" } },
+    );
+    await client.connect(
+      new ModernTransport(new URL("/mcp/echo", gw.http.url), {
+        requestInit: { headers: { traceparent: parent.traceparent } },
+      }),
+    );
+    try {
+      expect(client.getNegotiatedProtocolVersion()).toBe("2026-07-28");
+      const result = await client.callTool({ name: "echo_meta", arguments: {} });
+      await expectChain(receivedMeta(result), parent);
+    } finally {
+      await client.close();
+    }
+  });
+
   test("a legacy SSE session's POST /message carries the traceparent header", async () => {
     const parent = remoteParent();
     const client = new Client({ name: "trace-sse", version: "1.0.0" });
@@ -273,6 +297,43 @@ describe("incoming trace context (telemetry on)", () => {
     } finally {
       stdin.end();
       await served;
+    }
+  });
+});
+
+describe("a ws:// backend (another gateway's /ws/{backend})", () => {
+  test("receives the CLIENT span's traceparent in _meta: its spans continue the same trace", async () => {
+    const front = await startTracedGateway(
+      `
+capabilities:
+  enabled: false
+backends:
+  inner:
+    http_url: "${wsUrl(gw.http.url, "/ws/echo")}"
+`,
+      {
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+        OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+        OTEL_METRICS_EXPORTER: "none",
+      },
+    );
+    try {
+      const client = await httpClient(new URL("/mcp/inner", front.http.url));
+      try {
+        const meta = receivedMeta(await client.callTool({ name: "echo_meta", arguments: {} }));
+        await front.core.telemetry.flush();
+        // echo's parent is the inner gateway's CLIENT span; its SERVER span's parent the outer CLIENT span
+        const [, traceId, parentId] = TRACEPARENT.exec(String(meta.traceparent)) ?? [];
+        const { server: inner } = await callSpans(String(parentId));
+        expect(inner?.traceId).toBe(traceId as string);
+        const outer = (await spans()).find((s) => s.spanId === inner?.parentSpanId);
+        expect(outer).toMatchObject({ kind: CLIENT, traceId, name: "tools/call echo_meta" });
+        expect(outer?.attributes["mcp_gateway.backend"]).toBe("inner");
+      } finally {
+        await client.close();
+      }
+    } finally {
+      await front.stop();
     }
   });
 });
