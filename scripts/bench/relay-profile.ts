@@ -40,7 +40,9 @@ async function gateway(logLevel: string, extra: string[] = []) {
       "--log-level",
       logLevel,
     ],
-    { cwd: ROOT, stdout: "ignore", stderr: "pipe" },
+    // process.env explicitly: Bun.spawn's default is the environment this process started with, without
+    // the temp cache and data dirs lib/bench-dirs.ts set.
+    { cwd: ROOT, stdout: "ignore", stderr: "pipe", env: process.env },
   );
   // Drain stderr as a real supervisor would (a full pipe would block the gateway's log writes).
   void (async () => {

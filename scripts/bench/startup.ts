@@ -114,7 +114,9 @@ async function firstToolsList(url: string, timeoutMs = 60_000): Promise<void> {
 async function once(v: Variant): Promise<number> {
   const port = freePort();
   const t0 = performance.now();
-  const proc = Bun.spawn(v.argv(port), { cwd: ROOT, stdout: "ignore", stderr: "ignore" });
+  // process.env explicitly: Bun.spawn's default is the environment this process started with, without
+  // the temp cache and data dirs lib/bench-dirs.ts set.
+  const proc = Bun.spawn(v.argv(port), { cwd: ROOT, stdout: "ignore", stderr: "ignore", env: process.env });
   try {
     await firstToolsList(`http://127.0.0.1:${port}/mcp`);
     return performance.now() - t0;

@@ -1,8 +1,7 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { COMPILE_FLAGS } from "../../build.ts";
+import { benchTempDir } from "./bench-dirs.ts";
 import { BUN, GATEWAY_ENTRY, ROOT } from "./paths.ts";
 
 /**
@@ -10,7 +9,7 @@ import { BUN, GATEWAY_ENTRY, ROOT } from "./paths.ts";
  * autoload); returns the executable's path.
  */
 export function compileExecutable(entry: string, name: string): string {
-  const outfile = join(mkdtempSync(join(tmpdir(), "mcp-gateway-bench-bin-")), name);
+  const outfile = join(benchTempDir("bin-"), name);
   execFileSync(BUN, ["build", entry, ...COMPILE_FLAGS, `--outfile=${outfile}`], {
     cwd: ROOT,
     stdio: ["ignore", "ignore", "inherit"],

@@ -2,10 +2,10 @@
  * A gateway process for the robustness benches (fuzz, load, kill-under-load), and what they read about it
  * from outside: RSS and open fds from /proc, its descendant processes, /health and /metrics figures.
  */
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
+import { benchTempDir } from "./bench-dirs.ts";
 import { freePort, waitForBackends, waitForHttp } from "./mcp.ts";
 import { BUN, GATEWAY_ENTRY, ROOT } from "./paths.ts";
 
@@ -29,7 +29,7 @@ export async function launchGateway(
   options: { backends?: number; logLevel?: string } = {},
 ): Promise<BenchGateway> {
   const port = freePort();
-  const dir = mkdtempSync(join(tmpdir(), "mcp-gateway-bench-run-"));
+  const dir = benchTempDir("run-");
   const stderrFile = join(dir, "stderr.log");
   const proc = Bun.spawn(
     [

@@ -1,11 +1,11 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { Subprocess } from "bun";
 import { stringify } from "yaml";
+import { benchTempDir } from "./bench-dirs.ts";
 import { BUN, GATEWAY_ENTRY, ROOT } from "./paths.ts";
 
 /** One backend as the gateway config spells it. */
@@ -28,7 +28,7 @@ export function writeConfig(
   backends: Record<string, BackendSpec>,
   options: { capabilities?: boolean } = {},
 ): string {
-  const dir = mkdtempSync(join(tmpdir(), "mcp-gateway-bench-"));
+  const dir = benchTempDir("config-");
   const file = join(dir, "gateway.yaml");
   writeFileSync(
     file,
@@ -36,8 +36,8 @@ export function writeConfig(
       server: { request_timeout: "60s" },
       capabilities: { enabled: options.capabilities ?? false },
       // Benches serve different catalogs under one backend name (filesystem: the real server in one, a
-      // LiveMCPBench fixture in another) and share the cache dir: under pinning: block the second would
-      // quarantine the first's tools. warn re-pins and logs instead.
+      // LiveMCPBench fixture in another) and the gateways of one bench process share its temp cache dir
+      // (bench-dirs.ts): under pinning: block the second would quarantine the first's tools. warn re-pins.
       firewall: { pinning: "warn" },
       backends,
     }),
@@ -132,7 +132,9 @@ export async function startHttpGateway(
   const cmd = options.binary ? [options.binary] : [BUN, GATEWAY_ENTRY];
   const proc = Bun.spawn(
     [...cmd, "serve", "--config", configPath, "--port", String(port), "--log-level", "error"],
-    { cwd: ROOT, stdout: "ignore", stderr: "ignore" },
+    // process.env explicitly: Bun.spawn's default is the environment this process started with, without
+    // the temp cache and data dirs bench-dirs.ts set.
+    { cwd: ROOT, stdout: "ignore", stderr: "ignore", env: process.env },
   );
   const url = new URL(`http://127.0.0.1:${port}`);
   try {

@@ -1,5 +1,7 @@
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+// First: every gateway this process builds or spawns keeps its cache and data in a temp dir, not the user's.
+import "./bench-dirs.ts";
 
 /** Repository root (two levels above this file). */
 export const ROOT = resolve(dirname(new URL(import.meta.url).pathname), "../../..");

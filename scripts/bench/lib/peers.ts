@@ -3,13 +3,13 @@
  * mcp-hub, mcporter), each fronting the same stdio backends, plus the backend served directly. A started
  * relay knows its process tree (for RSS) and the endpoints an SDK client can reach it on.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { Client as SdkClient } from "@modelcontextprotocol/sdk/client/index.js";
 import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { benchTempDir } from "./bench-dirs.ts";
 import { type BackendSpec, connectStdio, freePort } from "./mcp.ts";
 import { BENCH_DIR, BUN, GATEWAY_ENTRY, ROOT } from "./paths.ts";
 
@@ -201,7 +201,7 @@ export async function waitForEndpoint(
 }
 
 function scratch(): string {
-  return mkdtempSync(join(tmpdir(), "mcp-gateway-peers-"));
+  return benchTempDir("peers-");
 }
 
 /** The single-backend relays (supergateway, mcp-proxy) run one process per backend. */

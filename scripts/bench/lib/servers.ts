@@ -1,12 +1,11 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadCatalog } from "../../../test/fixtures/catalog-server.ts";
+import { benchTempDir } from "./bench-dirs.ts";
 import type { BackendSpec } from "./mcp.ts";
 import { BUN, bin, CATALOG_FIXTURE, LIVEMCPBENCH_TOOLS, ROOT } from "./paths.ts";
 
 function scratch(): string {
-  return mkdtempSync(join(tmpdir(), "mcp-gateway-bench-data-"));
+  return benchTempDir("data-");
 }
 
 /** (a) the example config shipped in examples/gateway.yaml, with absolute commands. */
