@@ -10,6 +10,7 @@ import { parseConfig } from "../../src/config/load.ts";
 import { GatewayCore } from "../../src/gateway/core.ts";
 import { Gateway } from "../../src/gateway/gateway.ts";
 import { type HttpFrontEnd, startHttpFrontEnd } from "../../src/server/http/front-end.ts";
+import { type MutualTls, startMutualTls } from "../../src/server/http/mtls.ts";
 import { tempDir } from "../helpers/gateway.ts";
 import { BUN, ENTRY, serverCommand } from "../helpers/paths.ts";
 import { childEnv } from "../helpers/process.ts";
@@ -224,6 +225,46 @@ describe("serve with server.tls", () => {
     } finally {
       proc.kill("SIGTERM");
       await proc.exited;
+    }
+  });
+});
+
+describe("the mutual-TLS terminator", () => {
+  test("reads a certificate once per connection; each request still gets its own certificate's subject", async () => {
+    let terminator: MutualTls | undefined;
+    const upstream = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch: (request, server) =>
+        Response.json({ cn: terminator?.peerOf(server.requestIP(request)?.port)?.CN ?? null }),
+    });
+    terminator = startMutualTls({
+      host: "127.0.0.1",
+      port: 0,
+      cert: pem("server.crt"),
+      key: pem("server.key"),
+      ca: pem("ca.crt"),
+      upstreamPort: upstream.port as number,
+    });
+    const url = `https://127.0.0.1:${terminator.port}/`;
+    const subjectOf = async (name: string): Promise<unknown> =>
+      ((await (await fetch(url, { tls: client(name) })).json()) as { cn: unknown }).cn;
+    try {
+      const first: unknown[] = [];
+      for (let i = 0; i < 20; i++) first.push(await subjectOf("ci-bot"));
+      expect(first).toEqual(Array(20).fill("ci-bot"));
+      // A kept-alive client: 20 requests, one handshake and one certificate read.
+      expect(terminator.accepted).toBe(1);
+      // Another certificate never rides the first one's connection.
+      expect(await subjectOf("ops")).toBe("ops");
+      expect(await subjectOf("ci-bot")).toBe("ci-bot");
+      expect(await subjectOf("ops")).toBe("ops");
+      expect(terminator.accepted).toBe(2);
+      expect(terminator.open).toBe(2);
+    } finally {
+      terminator.stop();
+      terminator.closeAll();
+      upstream.stop(true);
     }
   });
 });

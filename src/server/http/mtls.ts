@@ -21,6 +21,13 @@ export interface MutualTls {
   port: number;
   /** The verified subject of the client behind the upstream connection from local `port`, if any. */
   peerOf(port: number | undefined): CertificateSubject | undefined;
+  /**
+   * Connections handed upstream so far. The certificate is read once per connection, so a client that
+   * keeps its connection alive adds one here, not one per request.
+   */
+  readonly accepted: number;
+  /** Connections open now (each holds one upstream port in `peerOf`'s table). */
+  readonly open: number;
   /** Stops accepting connections; open ones carry on. */
   stop(): void;
   /** Cuts every open connection. */
@@ -36,6 +43,7 @@ export interface MutualTls {
 export function startMutualTls(options: MutualTlsOptions): MutualTls {
   const peers = new Map<number, CertificateSubject | undefined>();
   const open = new Set<Socket>();
+  let accepted = 0;
   const server = createServer(
     {
       cert: options.cert,
@@ -46,6 +54,7 @@ export function startMutualTls(options: MutualTlsOptions): MutualTls {
     },
     (socket: TLSSocket) => {
       const subject = socket.authorized ? socket.getPeerCertificate().subject : undefined;
+      accepted++;
       const upstream = connect(options.upstreamPort, "127.0.0.1");
       open.add(socket);
       let localPort: number | undefined;
@@ -79,6 +88,12 @@ export function startMutualTls(options: MutualTlsOptions): MutualTls {
   return {
     port: address.port,
     peerOf: (port) => (port === undefined ? undefined : peers.get(port)),
+    get accepted() {
+      return accepted;
+    },
+    get open() {
+      return open.size;
+    },
     stop: () => server.close(),
     closeAll: () => {
       for (const socket of open) socket.destroy();
