@@ -40,3 +40,35 @@ export function jsonShapeProblem(
   }
   return undefined;
 }
+
+const OPEN_BRACKET = 0x5b;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACKET = 0x5d;
+const CLOSE_BRACE = 0x7d;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/**
+ * True when the raw JSON text opens more than `maxDepth` arrays or objects at once, found by one pass over the
+ * text (brackets inside strings do not count) before anything is parsed: JSON.parse of a 4 MiB body of
+ * `[[[[…` builds millions of nested arrays first (a peak of ~700 MiB) only for the depth check to refuse it.
+ * Works on bytes (an HTTP body) and on a string (a WebSocket text frame) alike: the characters it looks at are
+ * ASCII, which UTF-8 never uses inside a multi-byte character.
+ */
+export function opensDeeperThan(text: Uint8Array | string, maxDepth: number): boolean {
+  const at: (i: number) => number =
+    typeof text === "string" ? (i) => text.charCodeAt(i) : (i) => text[i] as number;
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = at(i);
+    if (inString) {
+      if (c === BACKSLASH) i++;
+      else if (c === QUOTE) inString = false;
+    } else if (c === QUOTE) inString = true;
+    else if (c === OPEN_BRACKET || c === OPEN_BRACE) {
+      if (++depth > maxDepth) return true;
+    } else if (c === CLOSE_BRACKET || c === CLOSE_BRACE) depth--;
+  }
+  return false;
+}

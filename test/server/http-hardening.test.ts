@@ -266,6 +266,27 @@ describe("deeply nested and very wide bodies", () => {
     expect(jsonShapeProblem(deep)).toBe("nests deeper than 256 levels");
   });
 
+  test("opensDeeperThan finds the depth in the raw text, ignoring brackets inside strings", async () => {
+    const { opensDeeperThan } = await import("../../src/server/json-shape.ts");
+    const bytes = (text: string) => new TextEncoder().encode(text);
+    for (const form of [(t: string) => t, bytes]) {
+      expect(opensDeeperThan(form('{"a":[1,{"b":2}]}'), 3)).toBe(false);
+      expect(opensDeeperThan(form('{"a":[1,{"b":[]}]}'), 3)).toBe(true);
+      // Brackets in strings, escaped quotes included, are text, not nesting.
+      expect(opensDeeperThan(form('{"a":"[[[[\\"[[[["}'), 2)).toBe(false);
+      expect(opensDeeperThan(form('["é", ["ü", ["ß"]]]'), 2)).toBe(true);
+      // Siblings do not add up: depth is what is open at once.
+      expect(opensDeeperThan(form("[[],[],[],[],[]]"), 2)).toBe(false);
+    }
+    // It agrees with the parsed check at the limit.
+    const { jsonShapeProblem } = await import("../../src/server/json-shape.ts");
+    const at = (n: number) => `${"[".repeat(n)}${"]".repeat(n)}`;
+    expect(opensDeeperThan(at(256), 256)).toBe(false);
+    expect(jsonShapeProblem(JSON.parse(at(256)))).toBeUndefined();
+    expect(opensDeeperThan(at(257), 256)).toBe(true);
+    expect(jsonShapeProblem(JSON.parse(at(257)))).toBe("nests deeper than 256 levels");
+  });
+
   test("a body nested 100,000 deep is a 400 at once, and the gateway keeps answering", async () => {
     const gw = await startTestGateway("capabilities: { enabled: false }\n");
     try {

@@ -1,4 +1,4 @@
-import { jsonShapeProblem } from "../json-shape.ts";
+import { JSON_SHAPE_LIMITS, jsonShapeProblem, opensDeeperThan } from "../json-shape.ts";
 import { jsonRpcError } from "./json-rpc-error.ts";
 
 /** Limits of one request body. */
@@ -66,6 +66,8 @@ export async function readJsonBody(request: Request, limits: BodyLimits): Promis
     }
     return jsonRpcError(400, -32600, "Bad Request: the body could not be read");
   }
+  const deep = `Bad Request: the body nests deeper than ${JSON_SHAPE_LIMITS.maxDepth} levels`;
+  if (opensDeeperThan(read.bytes, JSON_SHAPE_LIMITS.maxDepth)) return jsonRpcError(400, -32600, deep);
   let parsed: unknown;
   try {
     parsed = JSON.parse(new TextDecoder().decode(read.bytes));
