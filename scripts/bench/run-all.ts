@@ -36,6 +36,8 @@ const steps: Array<{ script: string; args: string[]; needsBenchDeps?: boolean; f
   { script: "firewall.ts", args: quick ? ["--quick"] : [] },
   // Issue 12: API key, JWT and mutual TLS against no auth, interleaved rounds; the auth step alone.
   { script: "auth.ts", args: quick ? ["--quick"] : [] },
+  // Issue 18: a call with OpenTelemetry off and on, against the gateway built from before src/telemetry/.
+  { script: "telemetry.ts", args: quick ? ["--quick"] : [] },
 ];
 
 let failed = 0;
