@@ -42,12 +42,11 @@ test("a bench's gateways keep pins, manifests and usage in a temp dir that is go
     stdout: "pipe",
     stderr: "pipe",
     env: {
+      // No XDG_* at all: the gateway's default dirs are under HOME. Bun's own transpiler cache is off, so
+      // anything that shows up under HOME came from a gateway.
       PATH: process.env.PATH ?? "",
       HOME: home,
-      XDG_CACHE_HOME: "",
-      XDG_DATA_HOME: "",
-      XDG_CONFIG_HOME: "",
-      XDG_STATE_HOME: "",
+      BUN_RUNTIME_TRANSPILER_CACHE_PATH: "0",
       // A developer's own choice is not where a bench writes either.
       MCP_GATEWAY_CACHE_DIR: join(home, "my-cache"),
       MCP_GATEWAY_DATA_DIR: join(home, "my-data"),
