@@ -12,8 +12,15 @@ import { BENCH_DIR, ROOT } from "./lib/paths.ts";
 
 const quick = process.argv.includes("--quick");
 const benchDeps = existsSync(join(BENCH_DIR, "node_modules/.bin/supergateway"));
+const wrk = Bun.which("wrk") !== null;
 
-const steps: Array<{ script: string; args: string[]; needsBenchDeps?: boolean; full?: boolean }> = [
+const steps: Array<{
+  script: string;
+  args: string[];
+  needsBenchDeps?: boolean;
+  needsWrk?: boolean;
+  full?: boolean;
+}> = [
   { script: "tokens.ts", args: quick || !benchDeps ? ["--quick"] : [] },
   { script: "search-quality.ts", args: quick ? ["--in-process"] : [] },
   // This tree's search against plain minisearch scoring (9ef6938, before TermScores), side by side (section 2b).
@@ -24,7 +31,7 @@ const steps: Array<{ script: string; args: string[]; needsBenchDeps?: boolean; f
   { script: "latency.ts", args: quick ? ["--quick"] : [] },
   { script: "startup.ts", args: quick ? ["--quick"] : [] },
   { script: "memory.ts", args: quick ? ["--quick"] : [] },
-  { script: "throughput.ts", args: quick ? ["--quick"] : [], needsBenchDeps: true },
+  { script: "throughput.ts", args: quick ? ["--quick"] : [], needsBenchDeps: true, needsWrk: true },
   // Skips (and names) any peer that is not installed, so it runs without the bench-only packages too.
   { script: "peers.ts", args: quick ? ["--quick"] : [] },
   { script: "faults.ts", args: quick ? ["--runs", "1"] : [] },
@@ -45,6 +52,10 @@ for (const step of steps) {
   if (step.full && quick) continue;
   if (step.needsBenchDeps && !benchDeps) {
     console.log(`\n## ${step.script}: skipped (run npm install --prefix scripts/bench --ignore-scripts)`);
+    continue;
+  }
+  if (step.needsWrk && !wrk) {
+    console.log(`\n## ${step.script}: skipped (wrk is not installed: apt-get install wrk)`);
     continue;
   }
   const proc = Bun.spawn([process.execPath, join(BENCH_DIR, step.script), ...step.args], {

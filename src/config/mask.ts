@@ -1,4 +1,5 @@
 import { REDACTED, redactUrl } from "../redact.ts";
+import { maskCredentials } from "../setup/secrets.ts";
 
 /** Keys whose every value is masked: a child's environment and an HTTP backend's headers. */
 const MASKED_MAPS = new Set(["env", "headers"]);
@@ -21,8 +22,17 @@ function maskString(value: string): string {
  * What `config export` prints and the dashboard's Config page shows.
  */
 export function maskedConfig(value: unknown, key = ""): unknown {
-  if (typeof value === "string") return SECRET_KEY.test(key) ? REDACTED : maskString(value);
-  if (Array.isArray(value)) return value.map((v) => maskedConfig(v));
+  if (typeof value === "string") {
+    if (SECRET_KEY.test(key)) return REDACTED;
+    // A backend's command line and args: `--dsn=postgres://u:p@h`, `--password X` (config export, dashboard).
+    return key === "command"
+      ? maskCredentials(value.split(" ")).map(maskString).join(" ")
+      : maskString(value);
+  }
+  if (Array.isArray(value))
+    return key === "args" && value.every((v) => typeof v === "string")
+      ? maskCredentials(value).map(maskString)
+      : value.map((v) => maskedConfig(v));
   if (value === null || typeof value !== "object") return value;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
