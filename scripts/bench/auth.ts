@@ -5,7 +5,7 @@
  * Streamable HTTP (gateway_invoke of get-sum, a principal scoped to that server); rounds interleaved so
  * drift hits all alike. Also the auth step alone: a cached credential check plus the access hook, per call.
  * And TLS: HTTPS served by Bun.serve itself (an API key) beside mutual TLS (a client certificate mapped to
- * the principal), where node:tls terminates and hands each connection to Bun.serve on loopback: the
+ * the principal), where a Bun.listen TLS terminator hands each connection to Bun.serve on loopback: the
  * difference is what that extra hop costs a call; then the hop alone, the per-request certificate lookup and a
  * new connection's handshake. Calls are interleaved one by one across the five fronts. Certificates are made
  * by `openssl` in a temp folder.
@@ -231,7 +231,7 @@ for (let i = 0; i < 200; i++) {
 }
 
 // mTLS piece by piece. The hop alone: a tiny answer from Bun.serve's own TLS beside the same answer through
-// the node:tls terminator to Bun.serve on loopback, request by request interleaved, on kept-alive
+// the mTLS terminator (Bun.listen) to Bun.serve on loopback, request by request interleaved, on kept-alive
 // connections (counted: the certificate is read once per connection).
 const tiny = (): Response => Response.json({ ok: true });
 const tlsDirect = Bun.serve({ hostname: "127.0.0.1", port: 0, tls: serverTls, fetch: tiny });
@@ -331,7 +331,7 @@ const label: Record<Mode, string> = {
   key: "HTTP, API key",
   jwt: "HTTP, JWT (jose, JWKS)",
   tls: "HTTPS (Bun.serve TLS), API key",
-  mtls: "mutual TLS (node:tls front → Bun.serve), client certificate",
+  mtls: "mutual TLS (Bun.listen terminator → Bun.serve), client certificate",
 };
 const against: Record<Mode, Mode | undefined> = {
   none: undefined,
@@ -372,7 +372,7 @@ publish("auth", `bun scripts/bench/auth.ts --calls ${CALLS} --rounds ${ROUNDS}`,
     rows: [
       { what: "HTTPS by Bun.serve itself", "p50 µs": round(median(hopRounds.direct), 1) },
       {
-        what: "mutual TLS: node:tls terminator → Bun.serve on loopback",
+        what: "mutual TLS: Bun.listen terminator → Bun.serve on loopback",
         "p50 µs": round(median(hopRounds.through), 1),
       },
       {

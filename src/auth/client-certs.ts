@@ -1,7 +1,7 @@
 import type { TlsConfig } from "../config/schema.ts";
 import type { Principal } from "../gateway/call-context.ts";
 
-/** A certificate subject as `node:tls` gives it: attribute → value (or values, when repeated). */
+/** A certificate subject as `getPeerCertificate()` gives it: attribute → value (or values, when repeated). */
 export type CertificateSubject = Readonly<Record<string, string | readonly string[] | undefined>>;
 
 interface Rule {

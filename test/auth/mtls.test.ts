@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { Auth } from "../../src/auth/auth.ts";
-import { ClientCertificates } from "../../src/auth/client-certs.ts";
+import { type CertificateSubject, ClientCertificates } from "../../src/auth/client-certs.ts";
 import { addKey } from "../../src/auth/manage.ts";
 import { parseConfig } from "../../src/config/load.ts";
 import { GatewayCore } from "../../src/gateway/core.ts";
@@ -229,24 +229,39 @@ describe("serve with server.tls", () => {
   });
 });
 
+/** A terminator (trusting the test CA) in front of a Bun.serve whose handler may ask it for subjects. */
+function behindTerminator(
+  handler: (request: Request, subject: CertificateSubject | undefined) => Response | Promise<Response>,
+): { url: string; terminator: MutualTls; stop(): void } {
+  const front: { terminator?: MutualTls } = {};
+  const upstream = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    maxRequestBodySize: 64 * 1024 * 1024,
+    fetch: (request, server) => handler(request, front.terminator?.peerOf(server.requestIP(request)?.port)),
+  });
+  const terminator = startMutualTls({
+    host: "127.0.0.1",
+    port: 0,
+    cert: pem("server.crt"),
+    key: pem("server.key"),
+    ca: pem("ca.crt"),
+    upstreamPort: upstream.port as number,
+  });
+  front.terminator = terminator;
+  const stop = (): void => {
+    terminator.stop();
+    terminator.closeAll();
+    upstream.stop(true);
+  };
+  return { url: `https://127.0.0.1:${terminator.port}/`, terminator, stop };
+}
+
 describe("the mutual-TLS terminator", () => {
   test("reads a certificate once per connection; each request still gets its own certificate's subject", async () => {
-    let terminator: MutualTls | undefined;
-    const upstream = Bun.serve({
-      hostname: "127.0.0.1",
-      port: 0,
-      fetch: (request, server) =>
-        Response.json({ cn: terminator?.peerOf(server.requestIP(request)?.port)?.CN ?? null }),
-    });
-    terminator = startMutualTls({
-      host: "127.0.0.1",
-      port: 0,
-      cert: pem("server.crt"),
-      key: pem("server.key"),
-      ca: pem("ca.crt"),
-      upstreamPort: upstream.port as number,
-    });
-    const url = `https://127.0.0.1:${terminator.port}/`;
+    const { url, terminator, stop } = behindTerminator((_request, subject) =>
+      Response.json({ cn: subject?.CN ?? null }),
+    );
     const subjectOf = async (name: string): Promise<unknown> =>
       ((await (await fetch(url, { tls: client(name) })).json()) as { cn: unknown }).cn;
     try {
@@ -262,9 +277,36 @@ describe("the mutual-TLS terminator", () => {
       expect(terminator.accepted).toBe(2);
       expect(terminator.open).toBe(2);
     } finally {
-      terminator.stop();
-      terminator.closeAll();
-      upstream.stop(true);
+      stop();
+    }
+  });
+
+  test("carries large bodies both ways intact, whichever side is slower", async () => {
+    const big = crypto.getRandomValues(new Uint8Array(6 * 1024 * 1024));
+    const digest = (bytes: Uint8Array | ArrayBuffer): string =>
+      new Bun.CryptoHasher("sha256").update(bytes).digest("hex");
+    const { url, stop } = behindTerminator(async (request, subject) => {
+      const cn = subject?.CN;
+      if (request.method === "POST") return Response.json({ cn, sha: digest(await request.arrayBuffer()) });
+      return new Response(big, { headers: { "x-cn": String(cn) } });
+    });
+    try {
+      const down = await fetch(url, { tls: client("ci-bot") });
+      expect(down.headers.get("x-cn")).toBe("ci-bot");
+      expect(digest(await down.arrayBuffer())).toBe(digest(big));
+      const up = await fetch(url, { method: "POST", body: big, tls: client("ci-bot") });
+      expect(await up.json()).toEqual({ cn: "ci-bot", sha: digest(big) });
+      // Several at once on separate connections, each with its own subject.
+      const names = ["ci-bot", "ops", "stranger"];
+      const answers = await Promise.all(
+        names.map(async (name) => {
+          const response = await fetch(url, { method: "POST", body: big, tls: client(name) });
+          return (await response.json()) as { cn: string; sha: string };
+        }),
+      );
+      expect(answers).toEqual(names.map((cn) => ({ cn, sha: digest(big) })));
+    } finally {
+      stop();
     }
   });
 });
