@@ -98,6 +98,26 @@ interface SetResult {
   gateway: { o200k: number; claude: number | null; bytes: number; tools: string[] };
   reductionPct: number;
   search: { queries: Array<{ query: string; o200k: number; matches: number }>; medianO200k: number };
+  /** gateway_list_tools without a server, every page followed: o200k tokens per page. */
+  listing: { pages: number; tools: number; pageO200k: number[] };
+}
+
+/** Follows gateway_list_tools (all servers) to its last page, counting each page's tokens. */
+async function listingPages(gateway: Client): Promise<SetResult["listing"]> {
+  const pageO200k: number[] = [];
+  let tools = 0;
+  let cursor: string | undefined;
+  do {
+    const result = await gateway.callTool({
+      name: "gateway_list_tools",
+      arguments: cursor ? { cursor } : {},
+    });
+    const page = result.structuredContent as { tools: unknown[]; nextCursor?: string };
+    pageO200k.push(o200k(resultText(result)));
+    tools += page.tools.length;
+    cursor = page.nextCursor;
+  } while (cursor !== undefined && pageO200k.length < 10_000);
+  return { pages: pageO200k.length, tools, pageO200k };
 }
 
 async function measure(set: string, backends: Record<string, BackendSpec>): Promise<SetResult> {
@@ -117,6 +137,7 @@ async function measure(set: string, backends: Record<string, BackendSpec>): Prom
     const matches = ((result.structuredContent as { matches?: unknown[] } | undefined)?.matches ?? []).length;
     queries.push({ query, o200k: o200k(resultText(result)), matches });
   }
+  const listing = await listingPages(gateway);
   await gateway.close();
   const directTokens = o200k(directText);
   const metaTokens = o200k(metaText);
@@ -138,6 +159,7 @@ async function measure(set: string, backends: Record<string, BackendSpec>): Prom
     },
     reductionPct: round(100 * (1 - metaTokens / directTokens), 2),
     search: { queries, medianO200k: median(queries.map((q) => q.o200k)) },
+    listing,
   };
 }
 
@@ -167,6 +189,14 @@ const rows: Row[] = results.map((r) => ({
 const searchRows: Row[] = results.flatMap((r) =>
   r.search.queries.map((q) => ({ set: r.set, query: q.query, matches: q.matches, o200k: q.o200k })),
 );
+const listingRows: Row[] = results.map((r) => ({
+  set: r.set,
+  "tools listed": r.listing.tools,
+  pages: r.listing.pages,
+  "page o200k (median)": median(r.listing.pageO200k),
+  "page o200k (max)": Math.max(...r.listing.pageO200k),
+  "all pages o200k": r.listing.pageO200k.reduce((a, b) => a + b, 0),
+}));
 const surface = results[0]?.gateway.o200k ?? Number.NaN;
 publish(
   "tokens",
@@ -184,6 +214,11 @@ publish(
         "declares sampling/elicitation to its backends and server-everything then adds 2 tools.",
     },
     { title: "Tokens of one gateway_search_tools result (default limit 5, text content)", rows: searchRows },
+    {
+      title:
+        "gateway_list_tools without a server: every page followed (text content, target <= ~2,000 a page)",
+      rows: listingRows,
+    },
   ],
 );
 process.exit(0);

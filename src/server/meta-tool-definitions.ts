@@ -58,12 +58,13 @@ export const META_TOOLS: Tool[] = [
   {
     name: "gateway_list_tools",
     description:
-      "List tools. With server: that server's full definitions (inputSchema). Without: name and one-line summary of every tool. Paged: pass nextCursor back as cursor.",
+      "List tools. With server: that server's full definitions (inputSchema). Without: name and one-line summary of every tool.",
     inputSchema: {
       type: "object",
       properties: {
         server: { type: "string", description: "Server name" },
-        cursor: { type: "string", description: "nextCursor of the previous page" },
+        // No description: every page that has a next one says in its note how to ask for it.
+        cursor: { type: "string" },
       },
     },
     outputSchema: {
