@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { parseConfig } from "../../src/config/load.ts";
@@ -105,6 +105,8 @@ describeHelm("the Helm chart (deploy/helm/mcp-gateway), rendered by Helm v4", ()
     expect(c.resources.requests.cpu).toBeString();
     expect(c.resources.requests.memory).toMatch(/^\d+Mi$/);
     expect(c.resources.limits.memory).toMatch(/^\d+Mi$/);
+    // The figures are a measurement: values.yaml names the bench that printed them.
+    expect(readFileSync(join(CHART, "values.yaml"), "utf8")).toContain("npx bun scripts/bench/replicas.ts");
     const service = one(manifests, "Service");
     expect(at(service, "spec", "ports", 0, "targetPort")).toBe("http");
     expect(at(service, "spec", "selector")).toEqual(
