@@ -82,7 +82,7 @@ describeHelm("the Helm chart (deploy/helm/mcp-gateway), rendered by Helm v4", ()
 
   test("helm lint passes with the default values and with overrides", () => {
     for (const args of [[], ["--set", "replicas=3", "--set", "redis.url=redis://redis:6379/0"]]) {
-      const out = runHelm(["lint", CHART, ...args]);
+      const out = runHelm(["lint", "--strict", CHART, ...args]);
       expect(`${out.stdout}${out.stderr}`).toContain("0 chart(s) failed");
       expect(out.code).toBe(0);
     }
