@@ -35,6 +35,9 @@ const ORDER: Array<[string, string]> = [
   ["kill-under-load", "10. kill -9 under load"],
   ["firewall", "11. Firewall: detection, false positives, cost"],
   ["auth", "12. Auth: what a credential costs a call"],
+  ["telemetry", "13. OpenTelemetry: what tracing costs a call"],
+  ["replicas", "14. Replicas: shared state in Redis, 1 vs 3 replicas, a replica killed"],
+  ["dashboard", "15. Dashboard: size and first paint"],
 ];
 
 const onlyAt = process.argv.indexOf("--only");

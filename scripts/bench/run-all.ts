@@ -45,6 +45,8 @@ const steps: Array<{
   { script: "auth.ts", args: quick ? ["--quick"] : [] },
   // Issue 18: a call with OpenTelemetry off and on, against the gateway built from before src/telemetry/.
   { script: "telemetry.ts", args: quick ? ["--quick"] : [] },
+  // Issue 15: the dashboard's gzipped size and first paint in headless Chromium (skips without Chromium).
+  { script: "dashboard.ts", args: quick ? ["--quick"] : [] },
 ];
 
 let failed = 0;
