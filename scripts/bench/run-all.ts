@@ -13,12 +13,14 @@ import { BENCH_DIR, ROOT } from "./lib/paths.ts";
 const quick = process.argv.includes("--quick");
 const benchDeps = existsSync(join(BENCH_DIR, "node_modules/.bin/supergateway"));
 const wrk = Bun.which("wrk") !== null;
+const cluster = Bun.which("redis-server") !== null && Bun.which("haproxy") !== null;
 
 const steps: Array<{
   script: string;
   args: string[];
   needsBenchDeps?: boolean;
   needsWrk?: boolean;
+  needsCluster?: boolean;
   full?: boolean;
 }> = [
   { script: "tokens.ts", args: quick || !benchDeps ? ["--quick"] : [] },
@@ -47,6 +49,8 @@ const steps: Array<{
   { script: "telemetry.ts", args: quick ? ["--quick"] : [] },
   // Issue 15: the dashboard's gzipped size and first paint in headless Chromium (skips without Chromium).
   { script: "dashboard.ts", args: quick ? ["--quick"] : [] },
+  // Issue 16: Redis per call, 1 vs 3 replicas behind HAProxy, a replica killed mid-session.
+  { script: "replicas.ts", args: quick ? ["--quick"] : [], needsCluster: true },
 ];
 
 let failed = 0;
@@ -54,6 +58,12 @@ for (const step of steps) {
   if (step.full && quick) continue;
   if (step.needsBenchDeps && !benchDeps) {
     console.log(`\n## ${step.script}: skipped (run npm install --prefix scripts/bench --ignore-scripts)`);
+    continue;
+  }
+  if (step.needsCluster && !cluster) {
+    console.log(
+      `\n## ${step.script}: skipped (needs redis-server and haproxy: apt-get install redis-server haproxy)`,
+    );
     continue;
   }
   if (step.needsWrk && !wrk) {
