@@ -342,7 +342,7 @@ const against: Record<Mode, Mode | undefined> = {
 };
 publish("auth", `bun scripts/bench/auth.ts --calls ${CALLS} --rounds ${ROUNDS}`, { result }, [
   {
-    title: `Call latency by credential (gateway_invoke get-sum, SDK client, ${CALLS} calls × ${ROUNDS} interleaved rounds)`,
+    title: `Call latency by credential (gateway_invoke get-sum, SDK client, ${CALLS} calls × ${ROUNDS} rounds, the five fronts interleaved call by call)`,
     rows: modes.map((m) => {
       const base = against[m];
       return {
