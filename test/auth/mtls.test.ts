@@ -232,6 +232,7 @@ describe("serve with server.tls", () => {
 /** A terminator (trusting the test CA) in front of a Bun.serve whose handler may ask it for subjects. */
 function behindTerminator(
   handler: (request: Request, subject: CertificateSubject | undefined) => Response | Promise<Response>,
+  requireCert = true,
 ): { url: string; terminator: MutualTls; stop(): void } {
   const front: { terminator?: MutualTls } = {};
   const upstream = Bun.serve({
@@ -246,6 +247,7 @@ function behindTerminator(
     cert: pem("server.crt"),
     key: pem("server.key"),
     ca: pem("ca.crt"),
+    requireCert,
     upstreamPort: upstream.port as number,
   });
   front.terminator = terminator;
@@ -305,6 +307,23 @@ describe("the mutual-TLS terminator", () => {
         }),
       );
       expect(answers).toEqual(names.map((cn) => ({ cn, sha: digest(big) })));
+    } finally {
+      stop();
+    }
+  });
+
+  test("with certificates optional, an unverified one is let through with no subject at all", async () => {
+    const { url, stop } = behindTerminator(
+      (_request, subject) => Response.json({ subject: subject ?? null }),
+      false,
+    );
+    const subjectOf = async (tls: Tls): Promise<unknown> =>
+      ((await (await fetch(url, { tls })).json()) as { subject: unknown }).subject;
+    try {
+      // Signed by another CA, naming a mapped subject: it must not count.
+      expect(await subjectOf(client("forged"))).toBeNull();
+      expect(await subjectOf({ ca: pem("ca.crt") })).toBeNull();
+      expect(await subjectOf(client("ci-bot"))).toMatchObject({ CN: "ci-bot", O: "Acme" });
     } finally {
       stop();
     }
