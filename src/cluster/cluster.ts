@@ -3,6 +3,8 @@ import { GatewayError } from "../errors.ts";
 import { type RedisConfig, SESSION_SECRET_ENV } from "./config.ts";
 import { RedisFanOut } from "./hub-fan-out.ts";
 import { type LinkLog, RedisLink } from "./redis-link.ts";
+import { RedisRoundRelay } from "./round-relay.ts";
+import { RedisSessionRelay } from "./session-relay.ts";
 import { RedisSessionRevocations } from "./session-revocations.ts";
 import { SessionSigner } from "./session-token.ts";
 import { RedisApprovals } from "./shared-approvals.ts";
@@ -45,6 +47,10 @@ export class Cluster {
   readonly approvals: RedisApprovals | undefined;
   readonly counters: RedisCounters | undefined;
   readonly revocations: RedisSessionRevocations | undefined;
+  /** 2025 sessions' answers and cancellations that reach another replica than the one that asked. */
+  readonly sessionRelay: RedisSessionRelay | undefined;
+  /** 2026-07-28 retries of input rounds another replica holds. */
+  readonly roundRelay: RedisRoundRelay | undefined;
 
   private constructor(link: RedisLink | undefined, signer: SessionSigner | undefined) {
     this.link = link;
@@ -56,6 +62,8 @@ export class Cluster {
     this.approvals = link ? new RedisApprovals(link, this.origin) : undefined;
     this.counters = link ? new RedisCounters(link) : undefined;
     this.revocations = link ? new RedisSessionRevocations(link, this.origin) : undefined;
+    this.sessionRelay = link ? new RedisSessionRelay(link, this.origin) : undefined;
+    this.roundRelay = link ? new RedisRoundRelay(link, this.origin) : undefined;
   }
 
   /** The cluster a config asks for, or undefined when it asks for none. */

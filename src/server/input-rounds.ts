@@ -30,8 +30,62 @@ export function isGatewayState(state: string): boolean {
   return state.startsWith(STATE_PREFIX);
 }
 
+/** A retry as it travels to the replica holding its call. */
+export interface RoundRetry {
+  state: string;
+  /** The caller's principal id (the receiving replica authenticated it). */
+  owner: string;
+  responses?: Record<string, unknown> | undefined;
+}
+
+/** How the rounds other replicas hold are reached (Redis, `src/cluster/round-relay.ts`). */
+export interface RemoteRounds {
+  /** This replica's name, written into the states it hands out. */
+  readonly origin: string;
+  /**
+   * Continues a call the replica `to` holds; resolves with the outcome of its round there.
+   * @throws GatewayError when that replica cannot be reached, or as {@link InputRounds.round} does there
+   */
+  forward(to: string, retry: RoundRetry, signal: AbortSignal): Promise<RoundOutcome>;
+  /** Serves the retries other replicas forward here. */
+  serve(handler: (retry: RoundRetry, signal: AbortSignal) => Promise<RoundOutcome>): void;
+}
+
+/** The replica a gateway `requestState` names (`mcp-gateway:<replica>.<random>`), if any. */
+function stateReplica(state: string): string | undefined {
+  const rest = state.slice(STATE_PREFIX.length);
+  const dot = rest.indexOf(".");
+  return dot > 0 ? rest.slice(0, dot) : undefined;
+}
+
+/** A retry whose call another replica holds: its answers are carried there by {@link InputRounds.round}. */
+class RemoteCall {
+  readonly owner: string;
+  readonly replica: string;
+  readonly state: string;
+  responses: Record<string, unknown> | undefined;
+
+  constructor(replica: string, state: string, owner: string) {
+    this.replica = replica;
+    this.state = state;
+    this.owner = owner;
+  }
+
+  answer(responses: Record<string, unknown> | undefined): void {
+    this.responses = responses;
+  }
+}
+
+/** A call one request of a client continues: held here, or on another replica. */
+export type RoundCall = ParkedCall | RemoteCall;
+
 /** Options of {@link InputRounds}. */
 export interface InputRoundsOptions {
+  /**
+   * Where the rounds of other replicas are (in a cluster); without it every state is this replica's.
+   * @default none
+   */
+  remote?: RemoteRounds | undefined;
   /** How long a call waits for the client's retry with the input. @default 300_000 (5 min) */
   ttlMs?: number;
   /** Most calls waiting for input at once; a new one beyond it is refused. @default 1000 */
@@ -125,18 +179,27 @@ class ParkedCall {
  * sampling, elicitation or roots during a call gets its answer from the client's retry. The first request
  * answers `input_required` with the backend's requests and an opaque `requestState` (a random id, bound to
  * the caller); the retry carrying it and the `inputResponses` continues the same backend call. A call
- * whose retry does not come within `ttlMs` is cancelled. In-process state: a retry must reach this replica.
+ * whose retry does not come within `ttlMs` is cancelled. The calls are in-process state; with `remote` each
+ * state names its replica, and a retry that lands on another replica is forwarded to it.
  */
 export class InputRounds {
   readonly #parked = new Map<string, { call: ParkedCall; timer: ReturnType<typeof setTimeout> }>();
   readonly #ttlMs: number;
   readonly #maxParked: number;
   readonly #timers: Timers;
+  readonly #remote: RemoteRounds | undefined;
 
   constructor(options: InputRoundsOptions = {}) {
     this.#ttlMs = options.ttlMs ?? 300_000;
     this.#maxParked = options.maxParked ?? 1000;
     this.#timers = options.timers ?? { setTimeout, clearTimeout };
+    this.#remote = options.remote;
+    // A retry another replica received for a call held here: one round, its outcome sent back.
+    this.#remote?.serve(async (retry, signal) => {
+      const call = this.#resumeHere(retry.state, retry.owner);
+      call.answer(retry.responses);
+      return this.round(call, signal);
+    });
   }
 
   /** Calls waiting for a retry. */
@@ -145,15 +208,23 @@ export class InputRounds {
   }
 
   /** Starts a call that may ask for input; `run` gets the function that asks and the call's signal. */
-  begin(owner: string, run: (ask: AskFn, signal: AbortSignal) => Promise<Params>): ParkedCall {
+  begin(owner: string, run: (ask: AskFn, signal: AbortSignal) => Promise<Params>): RoundCall {
     return new ParkedCall(owner, run);
   }
 
   /**
-   * The call a retry continues, taken out of the waiting set.
+   * The call a retry continues, taken out of the waiting set (or, for a state another replica handed out,
+   * the call there).
    * @throws GatewayError USAGE (-32602) when the state is unknown, expired or another caller's
    */
-  resume(state: string, owner: string): ParkedCall {
+  resume(state: string, owner: string): RoundCall {
+    const replica = this.#remote && isGatewayState(state) ? stateReplica(state) : undefined;
+    if (this.#remote && replica && replica !== this.#remote.origin)
+      return new RemoteCall(replica, state, owner);
+    return this.#resumeHere(state, owner);
+  }
+
+  #resumeHere(state: string, owner: string): ParkedCall {
     const parked = this.#parked.get(state);
     if (!parked || parked.call.owner !== owner) {
       throw new GatewayError("USAGE", "invalid or expired requestState (start the call again)");
@@ -167,7 +238,13 @@ export class InputRounds {
    * Runs one round of a call and says how it ended; a call that needs input waits for its retry.
    * @throws the call's own error; GatewayError CONCURRENCY_LIMITED when too many calls wait already
    */
-  async round(call: ParkedCall, signal: AbortSignal): Promise<RoundOutcome> {
+  async round(call: RoundCall, signal: AbortSignal): Promise<RoundOutcome> {
+    if (call instanceof RemoteCall) {
+      const retry = { state: call.state, owner: call.owner, responses: call.responses };
+      if (!this.#remote)
+        throw new GatewayError("USAGE", "invalid or expired requestState (start the call again)");
+      return this.#remote.forward(call.replica, retry, signal);
+    }
     const step = await call.next(signal);
     if ("done" in step) return { kind: "complete", result: step.done };
     if (this.#parked.size >= this.#maxParked) {
@@ -177,7 +254,7 @@ export class InputRounds {
         `${this.#maxParked} calls already wait for input; try again later`,
       );
     }
-    const state = `${STATE_PREFIX}${randomUUID()}`;
+    const state = `${STATE_PREFIX}${this.#remote ? `${this.#remote.origin}.` : ""}${randomUUID()}`;
     const timer = this.#timers.setTimeout(() => {
       this.#parked.delete(state);
       call.cancel(new Error(`no retry with the requested input within ${this.#ttlMs}ms`));

@@ -175,3 +175,39 @@ export async function untilShared(replicas: GatewayProcess[], key?: string): Pro
     return states.every((s) => s === "up") || undefined;
   });
 }
+
+/** redis-server, gateway replicas on one config and HAProxy in front of them, started together. */
+export interface TestCluster {
+  redis: RedisServer;
+  haproxy: Haproxy;
+  replicas: GatewayProcess[];
+  /** Stops HAProxy, the replicas and redis (whatever of them started). */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts redis, `count` replicas on the config `yaml` writes for redis's URL (in a fresh directory), waits
+ * until each shares state through redis, then HAProxy round-robin over them.
+ */
+export async function startCluster(count: number, yaml: (redisUrl: string) => string): Promise<TestCluster> {
+  const dir = tempDir("mcp-gateway-cluster-");
+  const redis = new RedisServer();
+  const haproxy = new Haproxy();
+  let replicas: GatewayProcess[] = [];
+  const stop = async (): Promise<void> => {
+    await haproxy.stop();
+    for (const replica of replicas) replica.proc.kill("SIGKILL");
+    await Promise.all(replicas.map((r) => r.proc.exited));
+    await redis.stop();
+  };
+  await redis.start();
+  const config = join(dir, "gateway.yaml");
+  writeFileSync(config, yaml(redis.url));
+  replicas = await startReplicas(count, config);
+  await untilShared(replicas);
+  await haproxy.start(
+    dir,
+    replicas.map((r) => r.url),
+  );
+  return { redis, haproxy, replicas, stop };
+}

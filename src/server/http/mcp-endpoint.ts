@@ -118,6 +118,9 @@ export async function serveMcp(
     if (request.method !== "POST") return primeEventStream(await session.transport.handleRequest(request));
     const body = await readJsonBody(request, options);
     if (body instanceof Response) return body;
+    // Answers and cancellations for what another replica's server sent or runs go there through Redis.
+    const relayed = await sessions.relay(session, body);
+    if (relayed) return relayed;
     const duplicate = sessions.admit(session, body);
     if (duplicate !== undefined) {
       return Response.json(

@@ -2,6 +2,11 @@ import { randomBytes } from "node:crypto";
 import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import {
+  parseReplicaRequestId,
+  type RedisSessionRelay,
+  replicaRequestId,
+} from "../../cluster/session-relay.ts";
 import { type RedisSessionRevocations, sessionDigest } from "../../cluster/session-revocations.ts";
 import type { InitializeClaims, SessionSigner } from "../../cluster/session-token.ts";
 import { ANONYMOUS, type Principal, type Surface } from "../../gateway/call-context.ts";
@@ -64,6 +69,7 @@ export class SessionStore {
   readonly #limits: Required<SessionLimits>;
   readonly #signer: SessionSigner | undefined;
   readonly #revocations: RedisSessionRevocations | undefined;
+  readonly #relay: RedisSessionRelay | undefined;
 
   constructor(gateway: Gateway, limits: SessionLimits) {
     this.#gateway = gateway;
@@ -82,6 +88,38 @@ export class SessionStore {
         if (sessionDigest(session.id) === digest) void this.close(session);
       }
     });
+    this.#relay = gateway.cluster?.sessionRelay;
+    // A client's answer to a request this replica's server sent, received by another replica.
+    this.#relay?.onAnswers((digest, answers) => {
+      const session = this.#byDigest(digest);
+      for (const answer of session ? answers : []) session?.transport.onmessage?.(answer as JSONRPCMessage);
+    });
+    // A cancellation another replica received for a request running here.
+    this.#relay?.onCancel((digest, requestId, reason) => {
+      const session = this.#byDigest(digest);
+      if (!session?.pending.delete(requestId)) return;
+      session.transport.onmessage?.({
+        jsonrpc: "2.0",
+        method: "notifications/cancelled",
+        params: { requestId, ...(reason !== undefined ? { reason } : {}) },
+      });
+    });
+  }
+
+  #byDigest(digest: string): HttpSession | undefined {
+    for (const session of this.#sessions.values()) if (sessionDigest(session.id) === digest) return session;
+    return undefined;
+  }
+
+  /**
+   * Sends on what belongs to another replica: a POST of the client's answers to requests another replica's
+   * server sent goes to that replica (answered 202 here, 503 when it cannot get there), and a cancellation
+   * of a request not in flight here is told to every replica.
+   * @returns the answer to the POST, or undefined when this replica handles it
+   */
+  relay(session: HttpSession, body: unknown): Promise<Response | undefined> {
+    if (!this.#relay) return Promise.resolve(undefined);
+    return this.#relay.forward({ digest: sessionDigest(session.id), pending: session.pending }, body);
   }
 
   get size(): number {
@@ -239,8 +277,13 @@ export class SessionStore {
     });
     // An answer (result or error) ends its request's time in flight.
     const send = transport.send.bind(transport);
+    const origin = this.#relay?.origin;
     transport.send = (message: JSONRPCMessage, options) => {
       if ("id" in message && !("method" in message)) session.pending.delete(message.id as string | number);
+      // A request to the client names this replica, so whichever replica gets the answer can send it here.
+      if (origin && "id" in message && "method" in message) {
+        return send({ ...message, id: replicaRequestId(origin, message.id) }, options);
+      }
       return send(message, options);
     };
     session.transport = transport;
@@ -248,6 +291,17 @@ export class SessionStore {
       if (session.id) this.#sessions.delete(session.id);
     };
     await server.connect(transport);
+    if (origin) {
+      const onmessage = transport.onmessage;
+      transport.onmessage = (message, extra) => {
+        const named =
+          "method" in message ? undefined : parseReplicaRequestId((message as { id?: unknown }).id);
+        onmessage?.(
+          named?.origin === origin ? ({ ...message, id: named.id } as JSONRPCMessage) : message,
+          extra,
+        );
+      };
+    }
     return session;
   }
 

@@ -79,11 +79,12 @@ export class StatelessEndpoints {
   readonly #maxBodySize: number;
   readonly #handlers = new Map<string, Endpoint>();
   readonly #detach: (() => void)[] = [];
-  /** Calls of 2026-07-28 clients waiting for their input, shared by every endpoint. */
-  readonly #rounds = new InputRounds();
+  /** Calls of 2026-07-28 clients waiting for their input, shared by every endpoint (and replica). */
+  readonly #rounds: InputRounds;
 
   constructor(gateway: Gateway, options: { maxBodySize: number }) {
     this.#gateway = gateway;
+    this.#rounds = new InputRounds({ remote: gateway.cluster?.roundRelay });
     this.#maxBodySize = options.maxBodySize;
   }
 
