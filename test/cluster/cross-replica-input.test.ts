@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { join } from "node:path";
 import {
   Client as ModernClient,
   StreamableHTTPClientTransport as ModernTransport,
@@ -7,6 +8,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { CreateMessageRequestSchema, ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { type ConformanceHttpServer, serveConformanceHttp } from "../fixtures/conformance-server.ts";
+import { BUN, ROOT } from "../helpers/paths.ts";
 import { type GatewayProcess, waitFor } from "../helpers/process.ts";
 import {
   type Haproxy,
@@ -23,6 +25,7 @@ import {
 if (MISSING) console.warn(MISSING);
 const describeCluster = MISSING ? describe.skip : describe;
 const VERSION = "2026-07-28";
+const PAGINATING = join(ROOT, "test/fixtures/paginating-server.ts");
 /** The status and body a POST was answered with. */
 type Answered = { status: number; body: string };
 type Fetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
@@ -73,6 +76,9 @@ backends:
   conf:
     http_url: "${backend.url.href}"
     description: "A 2025 server whose tools ask for elicitation and sampling"
+  pages:
+    command: '"${BUN}" "${PAGINATING}"'
+    description: "A stdio child per replica; its hang tool ends only when cancelled"
 `,
     );
     ({ replicas, haproxy, redis } = cluster);
@@ -107,7 +113,7 @@ backends:
     };
   }
 
-  async function sessionClient(fetchFn: Fetch, asked: string[]): Promise<Client> {
+  async function sessionClient(fetchFn: Fetch, asked: string[], path = "/mcp/conf"): Promise<Client> {
     const client = new Client(
       { name: "cluster-input", version: "1.0.0" },
       { capabilities: { elicitation: {}, sampling: {} } },
@@ -120,9 +126,7 @@ backends:
       asked.push("sample");
       return { role: "assistant", model: "m", content: { type: "text", text: "forty-two" } };
     });
-    await client.connect(
-      new StreamableHTTPClientTransport(new URL("/mcp/conf", haproxy.url), { fetch: fetchFn }),
-    );
+    await client.connect(new StreamableHTTPClientTransport(new URL(path, haproxy.url), { fetch: fetchFn }));
     return client;
   }
 
@@ -136,8 +140,9 @@ backends:
       const result = await client.callTool({ name: "test_elicitation", arguments: { message: `Who ${i}?` } });
       expect(text(result)).toContain('"username":"ada"');
       const call = seen.find((s) => s.kind === "tools/call");
-      const answer = seen.find((s) => s.kind === "answer");
-      expect(call && answer).toBeTruthy();
+      // The answer's 202 may reach the client after the call's result does.
+      const answer = await waitFor("the answer POST", () => seen.find((s) => s.kind === "answer"), 5000);
+      expect(call).toBeDefined();
       if (call?.replica !== answer?.replica) crossed++;
     }
     expect(asked).toEqual(["elicit:Who 0?", "elicit:Who 1?", "elicit:Who 2?"]);
@@ -160,6 +165,33 @@ backends:
     // reach the client before that 202 does).
     const accepted = await waitFor("the answer POST's status", () => statuses.get("answer"), 5000);
     expect(accepted.status).toBe(202);
+    await client.close();
+  });
+
+  test("2025: a cancellation sent to another replica cancels the call where it runs", async () => {
+    // Everything to replica 1 but the cancellation, which replica 2 gets.
+    const route = routing((kind) => (kind === "notifications/cancelled" ? 1 : 0));
+    const client = await sessionClient(route, [], "/mcp/pages");
+    const counts = async (): Promise<{ counts: Record<string, number>; cancelled: Record<string, number> }> =>
+      (await client.callTool({ name: "get_call_count", arguments: {} })).structuredContent as never;
+    const before = await counts();
+    const abort = new AbortController();
+    const call = client
+      .callTool({ name: "hang", arguments: {} }, undefined, { signal: abort.signal })
+      .catch((error: unknown) => error);
+    await waitFor("the hang call to reach replica 1's backend", async () => {
+      return ((await counts()).counts.hang ?? 0) > (before.counts.hang ?? 0) || undefined;
+    });
+    abort.abort("changed my mind");
+    expect(await call).toBeInstanceOf(Error);
+    // The backend child behind replica 1 sees the cancellation replica 2 received.
+    await waitFor(
+      "the backend to count the call cancelled",
+      async () => {
+        return ((await counts()).cancelled.hang ?? 0) > (before.cancelled.hang ?? 0) || undefined;
+      },
+      5000,
+    );
     await client.close();
   });
 
