@@ -13,7 +13,7 @@ const replies = (origin: string): string => `round-replies:${origin}`;
 const Params = z.record(z.string(), z.unknown());
 const Retry = z.strictObject({
   state: z.string().max(200),
-  owner: z.string().max(500),
+  owner: z.string().max(2000),
   responses: Params.optional(),
 });
 const Ask = z.strictObject({

@@ -53,6 +53,23 @@ function requestIds(body: unknown): (string | number)[] {
     .map((m) => m.id);
 }
 
+/**
+ * A message to the client as it leaves a replica: a request carries an id naming the replica, so whichever
+ * replica gets the answer can send it here; a cancellation of one names it by that id too.
+ */
+function namedForClient(message: JSONRPCMessage, origin: string): JSONRPCMessage {
+  if (!("method" in message)) return message;
+  if ("id" in message) return { ...message, id: replicaRequestId(origin, message.id) };
+  const requestId = (message.params as { requestId?: unknown } | undefined)?.requestId;
+  if (
+    message.method !== "notifications/cancelled" ||
+    (typeof requestId !== "number" && typeof requestId !== "string")
+  ) {
+    return message;
+  }
+  return { ...message, params: { ...message.params, requestId: replicaRequestId(origin, requestId) } };
+}
+
 /** What {@link SessionStore.restore} found for an id this replica does not hold. */
 export type Restored =
   | { ok: true; session: HttpSession }
@@ -280,11 +297,7 @@ export class SessionStore {
     const origin = this.#relay?.origin;
     transport.send = (message: JSONRPCMessage, options) => {
       if ("id" in message && !("method" in message)) session.pending.delete(message.id as string | number);
-      // A request to the client names this replica, so whichever replica gets the answer can send it here.
-      if (origin && "id" in message && "method" in message) {
-        return send({ ...message, id: replicaRequestId(origin, message.id) }, options);
-      }
-      return send(message, options);
+      return send(origin ? namedForClient(message, origin) : message, options);
     };
     session.transport = transport;
     transport.onclose = () => {
