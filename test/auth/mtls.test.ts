@@ -208,15 +208,19 @@ describe("serve with server.tls", () => {
     let stderr = "";
     try {
       const decoder = new TextDecoder();
-      let url: URL | undefined;
-      for await (const chunk of proc.stderr) {
-        stderr += decoder.decode(chunk, { stream: true });
-        const match = /listening on (https?:\/\/\S+)\/mcp/.exec(stderr);
-        if (match?.[1]) {
-          url = new URL(match[1]);
-          break;
+      // Keep reading stderr to the end: leaving a `for await` cancels the stream, and the gateway's next
+      // log line then hits a closed pipe and ends the process (exit 1, nothing said) mid-test.
+      const { promise: listening, resolve } = Promise.withResolvers<URL | undefined>();
+      const drained = (async () => {
+        for await (const chunk of proc.stderr) {
+          stderr += decoder.decode(chunk, { stream: true });
+          const match = /listening on (https?:\/\/\S+)\/mcp/.exec(stderr);
+          if (match?.[1]) resolve(new URL(match[1]));
         }
-      }
+        resolve(undefined);
+      })();
+      const url = await listening;
+      void drained;
       if (!url) throw new Error(`gateway did not listen:\n${stderr}`);
       expect(url.protocol).toBe("https:");
       expect(await statusOf(url, client("ops"), "/metrics")).toBe(200);

@@ -56,7 +56,7 @@ describe("/ws over TLS", () => {
   for (const [what, tls] of [
     ["server.tls (Bun.serve terminates TLS)", () => ({ cert, key })],
     [
-      "server.tls with client_ca (node:tls terminates and pipes to Bun.serve)",
+      "server.tls with client_ca (the mTLS terminator forwards to Bun.serve)",
       () => ({ cert, key, ca: cert, requireCert: false }),
     ],
   ] as [string, () => FrontEndTls][]) {

@@ -93,7 +93,7 @@ export function startHttpFrontEnd(gateway: Gateway, options: HttpFrontEndOptions
   });
   const tls = options.tls;
   const port = options.port ?? defaults.port;
-  // With client certificates, node:tls terminates TLS (Bun.serve would hide the certificate) and hands
+  // With client certificates, a Bun.listen TLS terminator (Bun.serve would hide the certificate) hands
   // each connection to this server on a loopback port; see mtls.ts.
   const mutual = tls?.ca !== undefined;
   let terminator: MutualTls | undefined;
