@@ -102,6 +102,8 @@ export class UsageStore {
   #dirty = false;
   #writing: Promise<void> = Promise.resolve();
   #tmpCounter = 0;
+  /** Tells this store's temp files from another's on the same path in this process (gateways in tests, benches). */
+  readonly #tmpId = crypto.randomUUID().slice(0, 8);
 
   /** @throws RangeError when an option is out of range */
   constructor(options: UsageStoreOptions = {}) {
@@ -233,7 +235,7 @@ export class UsageStore {
         days: s.days.toJSON(now),
       };
     }
-    const tmp = `${this.path}.${process.pid}.${++this.#tmpCounter}.tmp`;
+    const tmp = `${this.path}.${process.pid}.${this.#tmpId}.${++this.#tmpCounter}.tmp`;
     try {
       await mkdir(dirname(this.path), { recursive: true });
       await writeFile(tmp, `${JSON.stringify(data, null, 2)}\n`, { mode: 0o600 });

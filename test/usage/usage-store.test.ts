@@ -242,3 +242,17 @@ describe("defaultUsagePath", () => {
     );
   });
 });
+
+test("two stores on one path in one process write without taking each other's temp file", async () => {
+  const path = join(dir, "usage.json");
+  const a = new UsageStore({ path, debounceMs: 0 });
+  const b = new UsageStore({ path, debounceMs: 0 });
+  a.record("x", "t", { durationMs: 1, error: false });
+  b.record("y", "t", { durationMs: 1, error: false });
+  // Before, both named their first temp file usage.json.<pid>.1.tmp: the second rename found it gone.
+  await Promise.all([a.flush(), b.flush(), a.flush(), b.flush()]);
+  const names = await readdir(dir);
+  expect(names).toEqual(["usage.json"]);
+  const saved = JSON.parse(await readFile(path, "utf8")) as { tools: Record<string, unknown> };
+  expect(Object.keys(saved.tools).length).toBe(1);
+});
