@@ -31,6 +31,8 @@ export class StdioEraTransport implements BackendTransport {
   #modern: ModernTransport | undefined;
   /** Where the pipe's messages go once the modern client owns it. */
   #modernPipe: ModernSdkTransport | undefined;
+  readonly #inbox: JSONRPCMessage[] = [];
+  #draining = false;
 
   constructor(pipe: BackendTransport) {
     this.#pipe = pipe;
@@ -89,7 +91,7 @@ export class StdioEraTransport implements BackendTransport {
 
   #fromPipe(message: JSONRPCMessage): void {
     if (this.#modernPipe) {
-      this.#modernPipe.onmessage?.(message as never);
+      this.#toModern(message);
       return;
     }
     const init = this.#initialize as Message | undefined;
@@ -98,6 +100,28 @@ export class StdioEraTransport implements BackendTransport {
       return;
     }
     this.onmessage?.(message);
+  }
+
+  /**
+   * Hands the pipe's messages to the 2.x client one macrotask apart. Its notification handlers run a
+   * microtask later than its response handling: progress and the result that follows it in one read were
+   * seen handled result first, the request's progress handler already gone, so the progress was dropped
+   * (1 call in 2 under load). The order on the pipe is kept.
+   */
+  #toModern(message: JSONRPCMessage): void {
+    this.#inbox.push(message);
+    if (this.#draining) return;
+    this.#draining = true;
+    const next = (): void => {
+      const item = this.#inbox.shift();
+      if (item === undefined) {
+        this.#draining = false;
+        return;
+      }
+      this.#modernPipe?.onmessage?.(item as never);
+      setImmediate(next);
+    };
+    next();
   }
 
   /** Hands the pipe to a modern transport and replays the held `initialize` into it. */
