@@ -236,7 +236,7 @@ const link = new RedisLink(RedisConfigSchema.parse({ url: redis.url, key_prefix:
 });
 await link.start();
 const buckets = new RedisBuckets(link);
-/** µs per take: with the bench backend's limit (leases of 25,000), and with a lease of 1 (rate 10/s). */
+/** µs per take: with the bench backend's limit (leases grow to 25,000), and with a lease of 1 (rate 10/s). */
 async function stepTimes(
   key: string,
   limit: { requestsPerSecond: number; burst: number },
@@ -541,7 +541,7 @@ publish("replicas", `bun scripts/bench/replicas.ts${quick ? " --quick" : ""}`, r
   {
     title: `Redis per call: p50 of gateway_invoke → test_simple_text (HTTP backend), one replica, ${ROUNDS} rounds × ${CALLS} calls (blocks of ${BLOCK} interleaved)`,
     rows,
-    note: `Goal: ≤ 0.3 ms p50 added by redis:. Measured: ${round(p50("redis") - p50("local"))} ms against the default, ${round(p50("redis") - p50("signed"))} ms against signed ids alone. The Redis step alone, in process: with the bench's 1,000,000/s limit (leases of 25,000 tokens) p50 ${round(median(takes), 1)} µs, p99 ${round(percentile(takes, 99), 1)} µs; with a lease of 1 (a low limit: one EVALSHA round trip per call) p50 ${round(median(roundTrips), 1)} µs, p99 ${round(percentile(roundTrips, 99), 1)} µs. Load average at start ${loadStart.join(" / ")}, at end ${result.load_average.end.join(" / ")} (other work on the machine shows here).`,
+    note: `Goal: ≤ 0.3 ms p50 added by redis:. Measured: ${round(p50("redis") - p50("local"))} ms against the default, ${round(p50("redis") - p50("signed"))} ms against signed ids alone. The Redis step alone, in process: with the bench's 1,000,000/s limit (leases grow to 25,000 tokens) p50 ${round(median(takes), 1)} µs, p99 ${round(percentile(takes, 99), 1)} µs; with a lease of 1 (a low limit: one EVALSHA round trip per call) p50 ${round(median(roundTrips), 1)} µs, p99 ${round(percentile(roundTrips, 99), 1)} µs. Load average at start ${loadStart.join(" / ")}, at end ${result.load_average.end.join(" / ")} (other work on the machine shows here).`,
   },
   {
     title: `Throughput: ${SESSIONS} SDK sessions calling back to back, ${SECONDS} s × ${RUNS} runs (redis: on, same machine)`,

@@ -35,8 +35,8 @@ return {ok, wait}
 export const LEASE_MS = 50;
 
 /**
- * Tokens a replica takes from the shared bucket at once: what the rate refills in half a lease, at most a
- * quarter of the burst, at least one. A 1/s or 100/s limit stays exact or nearly (1 and 2 tokens at a time);
+ * The most tokens a replica takes from the shared bucket at once: what the rate refills in half a lease, at
+ * most a quarter of the burst, at least one. A 1/s or 100/s limit stays exact or nearly (1 and 2 tokens at a time);
  * only a high rate, where a round trip per call costs the most, is served mostly from the lease.
  */
 export function leaseSize(limit: { requestsPerSecond: number; burst: number }): number {
@@ -46,14 +46,16 @@ export function leaseSize(limit: { requestsPerSecond: number; burst: number }): 
 
 /**
  * Token buckets in Redis, one per key (`<prefix>rate:<key>`); undefined answers while Redis is away.
- * Takes a few tokens per round trip ({@link leaseSize}) and spends them locally for {@link LEASE_MS}: the
- * replicas together never take more than the shared bucket gives, and tokens a lease does not use in time
- * are dropped (a replica that stops calling holds none back for long).
+ * Takes tokens ahead, in leases spent locally within {@link LEASE_MS}, so a busy replica does not pay a round
+ * trip per call: the replicas together never take more than the shared bucket gives. Tokens a lease does not
+ * use in time are dropped, so a lease follows what the replica really spends: it starts at one token, doubles
+ * while leases run out in time (up to {@link leaseSize}), and shrinks to what was used when one expires — a
+ * big fixed lease would drain the bucket with tokens nobody called for.
  */
 export class RedisBuckets implements SharedBuckets {
   readonly #link: RedisLink;
   readonly #now: () => number;
-  readonly #leases = new Map<string, { tokens: number; until: number }>();
+  readonly #leases = new Map<string, { tokens: number; until: number; size: number }>();
 
   /** @param options `now`: the clock leases expire on @default performance.now */
   constructor(link: RedisLink, options: { now?: () => number } = {}) {
@@ -65,24 +67,30 @@ export class RedisBuckets implements SharedBuckets {
     key: string,
     limit: { requestsPerSecond: number; burst: number },
   ): Promise<SharedTake | undefined> {
+    const now = this.#now();
     const lease = this.#leases.get(key);
-    if (lease && lease.tokens > 0 && this.#now() < lease.until) {
+    if (lease && lease.tokens > 0 && now < lease.until) {
       lease.tokens--;
       return { ok: true };
     }
-    const want = leaseSize(limit);
+    let size = 1;
+    if (lease) {
+      // Ran out in time: take more next time; expired: take what was used.
+      size = now < lease.until ? lease.size * 2 : lease.size - lease.tokens;
+    }
+    size = Math.max(1, Math.min(size, leaseSize(limit)));
     const reply = await this.#link.script(
       TAKE,
       [`${this.#link.prefix}rate:${key}`],
-      [String(limit.requestsPerSecond), String(limit.burst), String(want)],
+      [String(limit.requestsPerSecond), String(limit.burst), String(size)],
     );
     if (!Array.isArray(reply) || reply.length !== 2) return undefined;
     const [taken, wait] = reply as [unknown, unknown];
     if (typeof taken === "number" && taken >= 1) {
-      if (taken > 1) this.#leases.set(key, { tokens: taken - 1, until: this.#now() + LEASE_MS });
-      else this.#leases.delete(key);
+      this.#leases.set(key, { tokens: taken - 1, until: this.#now() + LEASE_MS, size });
       return { ok: true };
     }
+    this.#leases.delete(key);
     return { ok: false, retryAfterMs: typeof wait === "number" ? wait : 1000 };
   }
 }

@@ -56,22 +56,43 @@ describeCluster("RedisBuckets", () => {
     return calls("evalsha") + calls("eval");
   }
 
-  test("takes a lease in one round trip and spends it locally until it runs out or expires", async () => {
+  test("leases double while they run out in time, up to the cap, and shrink to what was used", async () => {
     let now = 0;
     const buckets = new RedisBuckets(await link(), { now: () => now });
-    const limit = { requestsPerSecond: 1_000, burst: 100 }; // a lease of 25
+    // Leases of at most 25; a burst far above what the test spends (redis refills on its own clock).
+    const limit = { requestsPerSecond: 1_000, burst: 100_000 };
     // Load the script first: the very first EVALSHA is refused (NOSCRIPT) and sent again as EVAL.
     await buckets.take("warm-up", { requestsPerSecond: 1, burst: 1 });
     const before = await scriptCalls();
-    for (let i = 0; i < 25; i++) expect(await buckets.take("lease", limit)).toEqual({ ok: true });
-    expect((await scriptCalls()) - before).toBe(1);
-    // The 26th needs a new lease.
+    // 1 + 2 + 4 + 8 + 16 tokens: five round trips for 31 calls.
+    for (let i = 0; i < 31; i++) expect(await buckets.take("lease", limit)).toEqual({ ok: true });
+    expect((await scriptCalls()) - before).toBe(5);
+    // The cap: 25 at a time from here, so 50 more calls are 2 round trips (the 32nd call starts a lease of 25).
+    for (let i = 0; i < 50; i++) expect(await buckets.take("lease", limit)).toEqual({ ok: true });
+    expect((await scriptCalls()) - before).toBe(7);
+    // One call of a fresh lease of 25, then quiet past its expiry: the next lease is what was used, one token.
     expect(await buckets.take("lease", limit)).toEqual({ ok: true });
-    expect((await scriptCalls()) - before).toBe(2);
-    // An expired lease is not spent: the next call asks redis again.
+    expect((await scriptCalls()) - before).toBe(8);
     now += LEASE_MS + 1;
-    expect(await buckets.take("lease", limit)).toEqual({ ok: true });
-    expect((await scriptCalls()) - before).toBe(3);
+    expect(await buckets.take("lease", limit)).toEqual({ ok: true }); // a lease of 1: spent at once
+    expect(await buckets.take("lease", limit)).toEqual({ ok: true }); // ran out in time: a lease of 2
+    expect((await scriptCalls()) - before).toBe(10);
+  });
+
+  test("a busy bucket far below its limit is not drained by leases nobody spends", async () => {
+    let now = 0;
+    const buckets = new RedisBuckets(await link(), { now: () => now });
+    // Leases of up to 100: a fixed lease that size per window would take 20,000 tokens for these 200 calls,
+    // far past the burst of 1,000 and what refills while the test runs.
+    const limit = { requestsPerSecond: 4_000, burst: 1_000 };
+    for (let i = 0; i < 200; i++) {
+      // One call per lease window: far below the limit, every call must pass.
+      expect(await buckets.take("sparse", limit)).toEqual({ ok: true });
+      now += LEASE_MS + 1;
+    }
+    const left = Number(await probe.send("HGET", [`buckets-${process.pid}:rate:sparse`, "tokens"]));
+    // Each lease was one token: the bucket keeps most of its burst.
+    expect(left).toBeGreaterThan(500);
   });
 
   test("two replicas together never take more than the shared bucket holds", async () => {
