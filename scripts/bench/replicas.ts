@@ -501,7 +501,7 @@ const result = {
 const label: Record<Mode, string> = {
   local: "no redis:, no session secret (embedded default)",
   signed: "session secret only (signed ids)",
-  redis: "redis: + session secret (shared bucket per call)",
+  redis: "redis: + session secret (shared bucket, leased tokens)",
 };
 const rows: Row[] = modes.map((m) => ({
   setup: label[m],
