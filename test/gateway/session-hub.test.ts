@@ -9,8 +9,14 @@ function emitter(name: string) {
   const lists = new Set<(kind?: ListKind) => void>();
   const backend = {
     name,
-    onNotification: (l: (n: BackendNotification) => void) => (notes.add(l), () => notes.delete(l)),
-    onToolsChanged: (l: (kind?: ListKind) => void) => (lists.add(l), () => lists.delete(l)),
+    onNotification: (l: (n: BackendNotification) => void) => {
+      notes.add(l);
+      return () => notes.delete(l);
+    },
+    onToolsChanged: (l: (kind?: ListKind) => void) => {
+      lists.add(l);
+      return () => lists.delete(l);
+    },
   } as unknown as Backend;
   return {
     backend,
