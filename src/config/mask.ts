@@ -1,5 +1,5 @@
+import { maskCredentials } from "../arg-credentials.ts";
 import { REDACTED, redactUrl } from "../redact.ts";
-import { maskCredentials } from "../setup/secrets.ts";
 
 /** Keys whose every value is masked: a child's environment and an HTTP backend's headers. */
 const MASKED_MAPS = new Set(["env", "headers"]);

@@ -3,9 +3,9 @@ import { GatewayError } from "../errors.ts";
 /**
  * UTF-8 bytes of JSON one `gateway_list_tools` page may take: at most about 2,000 tokens, as tool listings
  * cost 2.8–3.6 bytes an o200k token (schemas are the densest; the tests count the real pages), and the answer
- * around the items (server, cursor, note) takes ~300 more. Bytes, not
- * characters, so text outside ASCII (a token per character or two) is not undercounted; bytes, not tokens, so
- * listing never loads a tokenizer. A page always holds at least one item, however long.
+ * around the items (server, cursor, note) takes ~300 more. Bytes, not characters, so text outside ASCII (a
+ * token per character or two) is not undercounted; bytes, not tokens, so listing never loads a tokenizer. A
+ * page always holds at least one item, however long.
  */
 export const PAGE_BYTES = 5_000;
 

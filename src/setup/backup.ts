@@ -1,5 +1,6 @@
 import { copyFileSync, existsSync } from "node:fs";
-import { maskCredentials } from "./secrets.ts";
+import { maskCredentials, REFERENCE } from "../arg-credentials.ts";
+import { REDACTED } from "../redact.ts";
 
 /** Copies `file` to `file.<UTC timestamp>.bak` before we change it; returns the backup path. */
 export function backupFile(file: string, now: () => Date = () => new Date()): string | undefined {
@@ -21,7 +22,7 @@ export function maskSecrets(backend: Record<string, unknown>): Record<string, un
     const map = backend[key];
     if (map && typeof map === "object") {
       out[key] = Object.fromEntries(
-        Object.entries(map).map(([k, v]) => [k, /^\$\{[^}]+\}$/.test(String(v)) ? v : "***"]),
+        Object.entries(map).map(([k, v]) => [k, REFERENCE.test(String(v)) ? v : REDACTED]),
       );
     }
   }

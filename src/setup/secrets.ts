@@ -1,4 +1,5 @@
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { REFERENCE, replaceInArgs, replaceInText } from "../arg-credentials.ts";
 import { parseEnvText } from "../config/env-file.ts";
 
 /** Env keys whose values are credentials by name. */
@@ -6,52 +7,6 @@ const SECRET_KEY =
   /TOKEN|SECRET|PASS|PWD|API_?KEY|ACCESS_?KEY|PRIVATE|CREDENTIAL|AUTH|COOKIE|SESSION|(^|_)PAT($|_)|(^|_)KEY$/i;
 /** Values that are credentials by shape (GitHub, OpenAI/Anthropic, Slack, AWS, long opaque strings). */
 const SECRET_VALUE = /^(ghp_|gho_|ghs_|github_pat_|glpat-|sk-|xox[abpr]-|AKIA)|^[A-Za-z0-9_\-+/=.]{32,}$/;
-const REFERENCE = /^\$\{[^}]+\}$/;
-/**
- * `scheme://user:password@` anywhere in a string (`--dsn=postgres://u:p@h`, `redis://:p@h`); no `/` in the
- * password (RFC 3986 encodes it), so `http://host:8080/a@b` is a port and a path, not a password.
- */
-const URL_PASSWORD = /([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)([^@\s/]+)(@)/gi;
-/** A credential in a URL's query: `?password=…`, `&token=…`, `&api_key=…`. */
-const QUERY_SECRET =
-  /([?&](?:password|passwd|pwd|pass|secret|client_secret|token|access_token|auth_token|api_?key|apikey|key)=)([^&#\s]+)/gi;
-/** A command-line flag whose value is a credential: `--password X`, `--api-key=X`, `--github-token X`. */
-const SECRET_FLAG =
-  /^(--?(?:[a-z0-9]+[-_])*(password|passwd|pwd|secret|token|api[-_]?key|apikey|(?:access|secret|private|auth)[-_]?key|pat))(=(.*))?$/i;
-
-/** Every credential in one argument (or `command` word), each replaced by what `replace` returns for it. */
-function replaceInText(text: string, replace: (secret: string, what: string) => string): string {
-  return text
-    .replace(URL_PASSWORD, (whole, head: string, secret: string, at: string) =>
-      secret.startsWith("${") ? whole : `${head}${replace(secret, "password")}${at}`,
-    )
-    .replace(QUERY_SECRET, (whole, head: string, secret: string) =>
-      secret.startsWith("${") ? whole : `${head}${replace(secret, head.slice(1, -1))}`,
-    );
-}
-
-/** The arguments with credentials replaced: inside each one, and the value after (or in) a secret-named flag. */
-function replaceInArgs(args: readonly string[], replace: (secret: string, what: string) => string): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] ?? "";
-    const flag = SECRET_FLAG.exec(arg);
-    const next = args[i + 1];
-    if (flag?.[2] && flag[3] !== undefined && flag[4] && !REFERENCE.test(flag[4])) {
-      out.push(`${flag[1]}=${replace(flag[4], flag[2])}`);
-    } else if (flag?.[2] && flag[3] === undefined && next && !next.startsWith("-") && !REFERENCE.test(next)) {
-      out.push(arg, replace(next, flag[2]));
-      i++;
-    } else out.push(replaceInText(arg, replace));
-  }
-  return out;
-}
-
-/** Arguments (or a command line's words) with every credential shown as `***`, for printing. */
-export function maskCredentials(args: readonly string[]): string[] {
-  return replaceInArgs(args, () => "***");
-}
-
 function variableName(...parts: string[]): string {
   const name = parts
     .join("_")

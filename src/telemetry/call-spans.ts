@@ -14,7 +14,7 @@ import {
 } from "@opentelemetry/api";
 import { W3CTraceContextPropagator } from "@opentelemetry/core";
 import type { CallTracer, TracedContext, TracedRequest } from "./call-tracer.ts";
-import { incomingTrace, type TraceCarrier, withTraceparent } from "./trace-context.ts";
+import { incomingTrace, keepIncomingTraces, type TraceCarrier, withTraceparent } from "./trace-context.ts";
 
 type Result = Record<string, unknown>;
 
@@ -111,6 +111,7 @@ export class OtelCallTracer implements CallTracer {
 
   constructor(tracer: Tracer, meter: Meter | undefined) {
     this.#tracer = tracer;
+    keepIncomingTraces();
     const advice = {
       advice: { explicitBucketBoundaries: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] },
     };

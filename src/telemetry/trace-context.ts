@@ -86,10 +86,20 @@ export function tracedFetch(inner: typeof fetch): typeof fetch {
  */
 const incoming = new AsyncLocalStorage<TraceCarrier>();
 let incomingEntered = false;
+/** Set once a tracer exists (`call-spans.ts`): with telemetry off a client's traceparent is not kept. */
+let incomingKept = false;
 
-/** Runs `fn` with `carrier` (when there is one) as the client's trace context; `fn()` alone otherwise. */
+/** From now on the front ends keep the trace context clients send (called when tracing starts). */
+export function keepIncomingTraces(): void {
+  incomingKept = true;
+}
+
+/**
+ * Runs `fn` with `carrier` as the client's trace context, when there is one and tracing is on; `fn()` alone
+ * otherwise (no async context entered).
+ */
 export function withIncomingTrace<T>(carrier: TraceCarrier | undefined, fn: () => T): T {
-  if (carrier === undefined) return fn();
+  if (carrier === undefined || !incomingKept) return fn();
   incomingEntered = true;
   return incoming.run(carrier, fn);
 }

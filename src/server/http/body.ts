@@ -1,4 +1,4 @@
-import { JSON_SHAPE_LIMITS, jsonShapeProblem, opensDeeperThan } from "../json-shape.ts";
+import { jsonShapeProblem, textShapeProblem } from "../json-shape.ts";
 import { jsonRpcError } from "./json-rpc-error.ts";
 
 /** Limits of one request body. */
@@ -48,7 +48,7 @@ export async function readBounded(request: Request, max: number, timeoutMs: numb
 /**
  * Reads a JSON request body of at most `maxBodySize` bytes that arrives within `bodyTimeoutMs`, or the
  * JSON-RPC error answer to send instead (413 over the limit, 408 too slow, 400 for anything not JSON or
- * outside the shape limits of `jsonShapeProblem`).
+ * outside the shape limits of `json-shape.ts`).
  */
 export async function readJsonBody(request: Request, limits: BodyLimits): Promise<unknown | Response> {
   const { maxBodySize, bodyTimeoutMs } = limits;
@@ -66,8 +66,8 @@ export async function readJsonBody(request: Request, limits: BodyLimits): Promis
     }
     return jsonRpcError(400, -32600, "Bad Request: the body could not be read");
   }
-  const deep = `Bad Request: the body nests deeper than ${JSON_SHAPE_LIMITS.maxDepth} levels`;
-  if (opensDeeperThan(read.bytes, JSON_SHAPE_LIMITS.maxDepth)) return jsonRpcError(400, -32600, deep);
+  const deep = textShapeProblem(read.bytes);
+  if (deep) return jsonRpcError(400, -32600, `Bad Request: the body ${deep}`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(new TextDecoder().decode(read.bytes));

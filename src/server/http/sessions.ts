@@ -101,9 +101,8 @@ export class SessionStore {
     this.#revocations = gateway.cluster?.revocations;
     // A session its client ended on another replica is closed here too.
     this.#revocations?.onRevoked((digest) => {
-      for (const session of this.#sessions.values()) {
-        if (sessionDigest(session.id) === digest) void this.close(session);
-      }
+      const session = this.#byDigest(digest);
+      if (session) void this.close(session);
     });
     this.#relay = gateway.cluster?.sessionRelay;
     // A client's answer to a request this replica's server sent, received by another replica.
@@ -136,7 +135,16 @@ export class SessionStore {
    */
   relay(session: HttpSession, body: unknown): Promise<Response | undefined> {
     if (!this.#relay) return Promise.resolve(undefined);
-    return this.#relay.forward({ digest: sessionDigest(session.id), pending: session.pending }, body);
+    // Hashed only when something is sent on: most POSTs are the client's own requests, relayed nowhere.
+    return this.#relay.forward(
+      {
+        get digest() {
+          return sessionDigest(session.id);
+        },
+        pending: session.pending,
+      },
+      body,
+    );
   }
 
   get size(): number {

@@ -6,7 +6,7 @@ import type { Gateway } from "../../gateway/gateway.ts";
 import { type TraceCarrier, traceFromHeaders, traceIncomingMessages } from "../../telemetry/trace-context.ts";
 import { jsonRpcError } from "../http/json-rpc-error.ts";
 import type { SessionLimits } from "../http/sessions.ts";
-import { JSON_SHAPE_LIMITS, jsonShapeProblem, opensDeeperThan } from "../json-shape.ts";
+import { jsonShapeProblem, textShapeProblem } from "../json-shape.ts";
 import { createSessionServer } from "../session-server.ts";
 import { WebSocketServerTransport } from "./transport.ts";
 
@@ -52,10 +52,8 @@ function requestIds(messages: readonly JSONRPCMessage[]): (string | number)[] {
 function parseFrame(
   data: string | Buffer,
 ): { messages: JSONRPCMessage[] } | { error: { code: number; message: string } } {
-  if (opensDeeperThan(data, JSON_SHAPE_LIMITS.maxDepth)) {
-    const message = `Invalid Request: the frame nests deeper than ${JSON_SHAPE_LIMITS.maxDepth} levels`;
-    return { error: { code: -32600, message } };
-  }
+  const deep = textShapeProblem(data);
+  if (deep) return { error: { code: -32600, message: `Invalid Request: the frame ${deep}` } };
   let parsed: unknown;
   try {
     parsed = JSON.parse(typeof data === "string" ? data : new TextDecoder().decode(data));
