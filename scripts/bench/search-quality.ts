@@ -1,7 +1,7 @@
 /**
  * Search quality: recall@1/5/10, hit@1/5/10 and MRR of gateway_search_tools on the LiveMCPBench catalog
  * (527 tools, 70 fixture backends) for the 95 LiveMCPBench tasks, our own labelled query set and three
- * held-out sets (data/queries-heldout*.json; -v2 is issue 14's, of four kinds), and on the GitHub REST catalog
+ * held-out sets (data/queries-heldout*.json; -v2 is issue 14's and -v4 a later one, both of four kinds), and on the GitHub REST catalog
  * (1,221 tools, lib/github-catalog.ts; always in-process) for data/queries-github.json and the held-out v3 set
  * (data/queries-heldout-v3.json, four kinds), against a naive keyword baseline.
  *
@@ -121,6 +121,7 @@ const heldOutNames = ownQueries("queries-heldout-names");
 const heldOutV2 = ownQueries("queries-heldout-v2");
 const githubQueries = ownQueries("queries-github");
 const heldOutV3 = ownQueries("queries-heldout-v3");
+const heldOutV4 = ownQueries("queries-heldout-v4");
 
 const naive = naiveSearch(servers);
 // The GitHub catalog is not served behind the gateway here: its set runs in-process, under the same names.
@@ -217,6 +218,7 @@ const sets: Array<[string, LabelledQuery[]]> = [
   [`held-out set (${heldOut.length}, written after tuning)`, heldOut],
   [`held-out names set (${heldOutNames.length}, identifiers + natural)`, heldOutNames],
   [`held-out v2 (${heldOutV2.length}, issue 14, four kinds)`, heldOutV2],
+  [`held-out v4 (${heldOutV4.length}, four kinds, before general resources)`, heldOutV4],
   [`GitHub set (${githubQueries.length}, 1,221-tool catalog)`, githubQueries],
   [`GitHub held-out v3 (${heldOutV3.length}, four kinds)`, heldOutV3],
 ];
@@ -260,7 +262,7 @@ let agreement: boolean | undefined;
 if (gateway) {
   const gw = systems[1] as System;
   agreement = true;
-  for (const q of [...tasks, ...own, ...heldOut, ...heldOutNames, ...heldOutV2]) {
+  for (const q of [...tasks, ...own, ...heldOut, ...heldOutNames, ...heldOutV2, ...heldOutV4]) {
     const [a, b] = [await gw.search(q.q), await inProcessSearch(q.q)];
     if (JSON.stringify(a) !== JSON.stringify(b)) {
       agreement = false;

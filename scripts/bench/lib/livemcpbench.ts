@@ -49,6 +49,7 @@ export type OwnSet =
   | "queries-heldout-names"
   | "queries-heldout-v2"
   | "queries-heldout-v3"
+  | "queries-heldout-v4"
   | "queries-github";
 
 /**
@@ -56,7 +57,8 @@ export type OwnSet =
  * identifier + natural held-out set written before exact names were ranked first (`queries-heldout-names`),
  * issue 14's held-out set of the four kinds (`queries-heldout-v2`) or the GitHub-catalog set (`queries-github`,
  * over `github-catalog.ts`'s tools), both written before the semantic signal, or held-out v3 (`queries-heldout-v3`,
- * over the GitHub catalog too, written before the synonym replacement).
+ * over the GitHub catalog too, written before the synonym replacement), or held-out v4 (`queries-heldout-v4`, over
+ * LiveMCPBench, four kinds, written before the general-resource ranking change).
  */
 export function ownQueries(set: OwnSet = "queries"): LabelledQuery[] {
   const file = JSON.parse(readFileSync(join(BENCH_DIR, `data/${set}.json`), "utf8")) as {
@@ -134,6 +136,7 @@ export function searchSets(
       set("held-out set", ownQueries("queries-heldout"), live, false),
       set("held-out names set", ownQueries("queries-heldout-names"), live, false),
       set("held-out v2", ownQueries("queries-heldout-v2"), live, true),
+      set("held-out v4", ownQueries("queries-heldout-v4"), live, true),
       set("GitHub set", ownQueries("queries-github"), github, true),
       set("GitHub held-out v3", ownQueries("queries-heldout-v3"), github, true),
     ],
