@@ -3,6 +3,7 @@ import SearchableMap from "minisearch/SearchableMap";
 import type { CatalogEntry } from "./catalog.ts";
 import { NameIndex, type NameMatch } from "./names.ts";
 import type { SearchMatch, SearchSource, ToolRanker } from "./ranker.ts";
+import { relatedWords, wordWeight } from "./related-words.ts";
 import { stem } from "./stem.ts";
 import { synonyms } from "./synonyms.ts";
 import { type Scored, TermScores } from "./term-scores.ts";
@@ -24,6 +25,17 @@ export interface ToolSearchOptions {
   synonymWeight?: number;
   /** Stems that mean the same as a stem (benches compare sources). @default `synonyms` of synonyms.ts */
   synonyms?: (stem: string) => readonly string[];
+  /**
+   * General-English relatives of a typed stem with their weights, asked only for words the catalog does not
+   * contain (a known word already matches; its relatives would only add noise).
+   * @default `relatedWords` of related-words.ts (WordNet + GloVe)
+   */
+  related?: (stem: string) => ReadonlyArray<readonly [string, number]>;
+  /**
+   * How much a typed word (and what it expands to) counts, by how common it is in English (1 = fully).
+   * @default `wordWeight` of related-words.ts
+   */
+  wordWeight?: (word: string) => number;
   /** Weight of catalog words that merely start with a typed word the catalog does not contain. @default 0.375 */
   prefixWeight?: number;
   /**
@@ -48,6 +60,8 @@ const DEFAULTS: Required<Omit<ToolSearchOptions, "vectors">> = {
   typoWeight: 0.7,
   synonymWeight: 0.4,
   synonyms,
+  related: relatedWords,
+  wordWeight,
   prefixWeight: 0.375,
   fusion: FUSION,
 };
@@ -129,6 +143,9 @@ const asIs = (term: string): string => term;
  * with field boosts, camelCase/snake splitting, Porter stemming and CJK bigrams as its tokenizer, synonym
  * expansion (weighted with `boostTerm`), and typo correction (minisearch's fuzzy lookup) only for words the
  * catalog does not contain, so a known word is never stretched into a neighbour (rain is not rainbow).
+ * A word the catalog does not contain also brings its general-English relatives (WordNet + GloVe,
+ * related-words.ts); every typed word counts less the more common it is in English, and the matched-terms
+ * factor adds up the weights of the matched terms (a synonym is not a whole typed word).
  * A query that names a tool (`names.ts`: any case or separators, `server/tool`, or an identifier's prefix)
  * ranks that tool first.
  */
@@ -194,7 +211,13 @@ export class ToolSearch implements ToolRanker {
       },
     });
     index.addAll(entries.map(toDocument));
-    const scores = new TermScores(index, entries.length, { prefixWeight: this.#options.prefixWeight });
+    // Read the general-English tables now, not in the first query (about 80 ms).
+    this.#options.related("");
+    this.#options.wordWeight("");
+    const scores = new TermScores(index, entries.length, {
+      prefixWeight: this.#options.prefixWeight,
+      coordination: "weights",
+    });
     this.#built = { entries, index, stems, words, names: new NameIndex(entries), scores };
     this.#builtFor = this.#catalog.version;
     return this.#built;
@@ -207,7 +230,7 @@ export class ToolSearch implements ToolRanker {
   #queryTerms(query: string, built: Built): { terms: Map<string, number>; prefixes: Set<string> } {
     const terms = new Map<string, number>();
     const prefixes = new Set<string>();
-    const add = (term: string, weight: number): void => {
+    const addTerm = (term: string, weight: number): void => {
       if (built.stems.has(term) && (terms.get(term) ?? 0) < weight) terms.set(term, weight);
     };
     let words = 0;
@@ -216,16 +239,24 @@ export class ToolSearch implements ToolRanker {
       if (++words > MAX_QUERY_WORDS) break;
       const s = stem(word);
       const key = indexKey(s);
+      const g = this.#options.wordWeight(word);
+      const add = (term: string, weight: number): void => addTerm(term, weight * g);
       const related = this.#options.synonyms(s).map(indexKey);
       for (const other of related) add(other, this.#options.synonymWeight);
       if (built.stems.has(key)) add(key, 1);
       else {
+        // A word the catalog does not contain may still have general-English relatives that it does.
+        for (const [other, weight] of this.#options.related(s)) {
+          const otherKey = indexKey(other);
+          add(otherKey, weight);
+          related.push(otherKey);
+        }
         const fixes = typoFixes(word, built.words);
         for (const fix of fixes) add(fix, this.#options.typoWeight);
         // Last resort for a word nothing else explains: a word still being typed (not rain → rainbow).
         const explained = fixes.length > 0 || related.some((other) => built.stems.has(other));
         if (!explained && s.length >= MIN_PREFIX && key === s && !terms.has(s)) {
-          terms.set(s, 1);
+          terms.set(s, g);
           prefixes.add(s);
         }
       }

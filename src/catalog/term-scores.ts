@@ -29,7 +29,9 @@ export interface TermMatches {
  * each term is asked of minisearch once, alone (the same scoring: field boosts, BM25+ parameters, prefix
  * weights), and its postings are reused: a query adds `weight × term score` per tool into one array, multiplies
  * by the number of query terms the tool matched (minisearch's quality factor), and keeps only the best `limit`.
- * The ranking is minisearch's own, to floating-point rounding.
+ * The ranking is minisearch's own, to floating-point rounding. With `coordination: "weights"` that factor
+ * adds up the weights of the matched terms instead: a synonym at 0.4 counts 0.4 of a typed word, so a tool
+ * matching many weak expansions no longer outranks one matching the words typed.
  */
 export class TermScores {
   readonly #index: MiniSearch;
@@ -38,20 +40,27 @@ export class TermScores {
   readonly #cache = new Map<string, Posting>();
   #cached = 0;
   readonly #sum: Float64Array;
-  readonly #terms: Uint16Array;
+  readonly #terms: Float64Array;
+  readonly #byWeight: boolean;
   readonly #touched: Int32Array;
 
   /**
    * @param index a built index whose ids are 0 … documents - 1
    * @param options `prefixWeight`: minisearch's prefix weight; `maxCached`: postings kept before the cache
-   *   starts over (memory bound, 12 bytes each) @default 2,000,000
+   *   starts over (memory bound, 12 bytes each) @default 2,000,000; `coordination`: what the matched-terms
+   *   factor counts, `terms` (minisearch's) or `weights` (of the matched terms) @default "terms"
    */
-  constructor(index: MiniSearch, documents: number, options: { prefixWeight: number; maxCached?: number }) {
+  constructor(
+    index: MiniSearch,
+    documents: number,
+    options: { prefixWeight: number; maxCached?: number; coordination?: "terms" | "weights" },
+  ) {
     this.#index = index;
     this.#prefixWeight = options.prefixWeight;
     this.#maxCached = options.maxCached ?? 2_000_000;
     this.#sum = new Float64Array(documents);
-    this.#terms = new Uint16Array(documents);
+    this.#terms = new Float64Array(documents);
+    this.#byWeight = options.coordination === "weights";
     this.#touched = new Int32Array(documents);
   }
 
@@ -93,12 +102,13 @@ export class TermScores {
     const touched = this.#touched;
     let n = 0;
     for (const [term, weight] of terms) {
+      const counted = this.#byWeight ? weight : 1;
       const { ids, scores } = this.#posting(term, prefixes.has(term));
       for (let i = 0; i < ids.length; i++) {
         const id = ids[i] as number;
         if (counts[id] === 0) touched[n++] = id;
         sum[id] = (sum[id] as number) + weight * (scores[i] as number);
-        counts[id] = (counts[id] as number) + 1;
+        counts[id] = (counts[id] as number) + counted;
       }
     }
     const kept = new Map<number, number>();

@@ -96,6 +96,27 @@ describe("TermScores", () => {
     }
   });
 
+  test("coordination by weights: the matched-terms factor adds the matched terms' weights", () => {
+    const mini = index();
+    const byTerms = new TermScores(mini, DOCS.length, { prefixWeight: 0.375 });
+    const byWeights = new TermScores(mini, DOCS.length, { prefixWeight: 0.375, coordination: "weights" });
+    const one = (word: string, id: number): number =>
+      byTerms.match(new Map([[word, 1]]), new Set()).ranked.find((r) => r.id === id)?.score as number;
+    const terms = new Map([
+      ["read", 1],
+      ["web", 0.4],
+    ]);
+    // "read web pages as markdown" (4) matches both: minisearch multiplies by 2, by weights 1.4.
+    const sum = one("read", 4) + 0.4 * one("web", 4);
+    const get = (scores: TermScores): number =>
+      scores.match(terms, new Set()).ranked.find((r) => r.id === 4)?.score as number;
+    expect(get(byTerms)).toBeCloseTo(sum * 2, 9);
+    expect(get(byWeights)).toBeCloseTo(sum * 1.4, 9);
+    // A tool matching only a weak term keeps its weight as the factor: 0.4 × 0.4 × its score.
+    const webOnly = byWeights.match(terms, new Set()).ranked.find((r) => r.id === 3)?.score as number;
+    expect(webOnly).toBeCloseTo(one("web", 3) * 0.4 * 0.4, 9);
+  });
+
   test("no terms or unknown terms match nothing", () => {
     const scores = new TermScores(index(), DOCS.length, { prefixWeight: 0.375 });
     expect(scores.match(new Map(), new Set()).ranked).toEqual([]);

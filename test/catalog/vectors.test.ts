@@ -137,7 +137,8 @@ describe("ToolSearch with the semantic signal", () => {
   test("words only until the vectors are ready, then a request sharing no word finds the tool", async () => {
     const vectors = new ToolVectors(catalog(TOOLS), countingEmbedder());
     const search = new ToolSearch(catalog(TOOLS), { vectors });
-    const query = "total of 3 plus 4";
+    // No word of it is in the catalog, nor are its general-English relatives (plus: extra, addition, include).
+    const query = "what is 3 plus 4";
     expect(search.semanticReady).toBe(false);
     expect((await search.searchAsync(query, 3)).map((m) => m.entry.tool.name)).toEqual([]);
     await vectors.fill();
