@@ -3,7 +3,8 @@
  * (527 tools, 70 fixture backends) for the 95 LiveMCPBench tasks, our own labelled query set and three
  * held-out sets (data/queries-heldout*.json; -v2 is issue 14's and -v4 a later one, both of four kinds), and on the GitHub REST catalog
  * (1,221 tools, lib/github-catalog.ts; always in-process) for data/queries-github.json and the held-out v3 set
- * (data/queries-heldout-v3.json, four kinds), against a naive keyword baseline.
+ * (data/queries-heldout-v3.json, four kinds), and two dev sets that tuning may read (data/queries-dev-paraphrase.json
+ * over LiveMCPBench, data/queries-dev-github.json over GitHub), against a naive keyword baseline.
  *
  * Run: bun scripts/bench/search-quality.ts            through the real gateway (SDK Client → stdio gateway)
  *      bun scripts/bench/search-quality.ts --in-process   same index built in-process (fast loop for tuning)
@@ -122,6 +123,9 @@ const heldOutV2 = ownQueries("queries-heldout-v2");
 const githubQueries = ownQueries("queries-github");
 const heldOutV3 = ownQueries("queries-heldout-v3");
 const heldOutV4 = ownQueries("queries-heldout-v4");
+// Development sets written for issue 14's general-resource change: tuning may read them query by query.
+const devParaphrase = ownQueries("queries-dev-paraphrase");
+const devGithub = ownQueries("queries-dev-github");
 
 const naive = naiveSearch(servers);
 // The GitHub catalog is not served behind the gateway here: its set runs in-process, under the same names.
@@ -221,6 +225,8 @@ const sets: Array<[string, LabelledQuery[]]> = [
   [`held-out v4 (${heldOutV4.length}, four kinds, before general resources)`, heldOutV4],
   [`GitHub set (${githubQueries.length}, 1,221-tool catalog)`, githubQueries],
   [`GitHub held-out v3 (${heldOutV3.length}, four kinds)`, heldOutV3],
+  [`dev paraphrases (${devParaphrase.length}, may be tuned on)`, devParaphrase],
+  [`GitHub dev set (${devGithub.length}, four kinds, may be tuned on)`, devGithub],
 ];
 /** The systems a set runs on: the GitHub set has its own catalog. */
 const systemsFor = (setName: string): Array<{ name: string; search: SearchFn }> =>

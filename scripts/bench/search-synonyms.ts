@@ -152,8 +152,8 @@ for (const [name, synonyms] of variants) {
   }
   summary.push({
     synonyms: name,
-    "dev hit@5 (mean of 4 sets)": round(mean(hit5.dev)),
-    "held-out hit@5 (mean of 3 sets)": round(mean(hit5["held-out"])),
+    [`dev hit@5 (mean of ${sets.filter((s) => !s.heldOut).length} sets)`]: round(mean(hit5.dev)),
+    [`held-out hit@5 (mean of ${sets.filter((s) => s.heldOut).length} sets)`]: round(mean(hit5["held-out"])),
   });
 }
 

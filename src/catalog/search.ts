@@ -36,6 +36,11 @@ export interface ToolSearchOptions {
    * @default `wordWeight` of related-words.ts
    */
   wordWeight?: (word: string) => number;
+  /**
+   * What the matched-terms factor counts: `terms` (minisearch's: every matched term as 1) or `weights` (the
+   * matched terms' weights, so a synonym at 0.4 counts 0.4). @default "weights"
+   */
+  coordination?: "terms" | "weights";
   /** Weight of catalog words that merely start with a typed word the catalog does not contain. @default 0.375 */
   prefixWeight?: number;
   /**
@@ -62,6 +67,7 @@ const DEFAULTS: Required<Omit<ToolSearchOptions, "vectors">> = {
   synonyms,
   related: relatedWords,
   wordWeight,
+  coordination: "weights",
   prefixWeight: 0.375,
   fusion: FUSION,
 };
@@ -216,7 +222,7 @@ export class ToolSearch implements ToolRanker {
     this.#options.wordWeight("");
     const scores = new TermScores(index, entries.length, {
       prefixWeight: this.#options.prefixWeight,
-      coordination: "weights",
+      coordination: this.#options.coordination,
     });
     this.#built = { entries, index, stems, words, names: new NameIndex(entries), scores };
     this.#builtFor = this.#catalog.version;

@@ -50,6 +50,8 @@ export type OwnSet =
   | "queries-heldout-v2"
   | "queries-heldout-v3"
   | "queries-heldout-v4"
+  | "queries-dev-paraphrase"
+  | "queries-dev-github"
   | "queries-github";
 
 /**
@@ -105,7 +107,8 @@ export interface SearchSet {
 
 /**
  * Every labelled set of the search benches over in-process catalogs: the dev sets (LiveMCPBench tasks, own,
- * held-out 25, names: tuning may look at them) and the held-out sets (v2, GitHub, v3: never tuned on).
+ * held-out 25, names, and issue 14's dev paraphrases and GitHub dev set: tuning may look at them) and the
+ * held-out sets (v2, v4, GitHub, v3: never tuned on).
  */
 export function searchSets(
   servers: readonly CatalogServer[],
@@ -139,6 +142,8 @@ export function searchSets(
       set("held-out v4", ownQueries("queries-heldout-v4"), live, true),
       set("GitHub set", ownQueries("queries-github"), github, true),
       set("GitHub held-out v3", ownQueries("queries-heldout-v3"), github, true),
+      set("dev paraphrases", ownQueries("queries-dev-paraphrase"), live, false),
+      set("GitHub dev set", ownQueries("queries-dev-github"), github, false),
     ],
   };
 }
