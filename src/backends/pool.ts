@@ -15,6 +15,8 @@ export function isLazy(name: string, config: GatewayConfig): boolean {
 export class BackendPool {
   readonly #backends = new Map<string, Backend>();
   readonly #listeners = new Set<(event: PoolEvent) => void>();
+  /** Counts `stopAll` calls: a warm-up begun before the latest one takes no further backends. */
+  #stops = 0;
 
   constructor(backends: Iterable<Backend>) {
     for (const backend of backends) this.#backends.set(backend.name, backend);
@@ -58,12 +60,16 @@ export class BackendPool {
 
   /**
    * Brings backends up at launch: every eager one, and every lazy one whose tools are not yet known
-   * (so search covers it); at most `concurrency` at a time. Failures are logged; the rest serve.
+   * (so search covers it); at most `concurrency` at a time. Failures are logged; the rest serve. Once
+   * `stopAll` is called the queue is dropped: a worker whose start was cut short by the stop takes no next
+   * backend (which would spawn a process after the pool was stopped and outlive the gateway).
    */
   async warmUp(options: { concurrency: number; lazy: (name: string) => boolean }): Promise<void> {
     const queue = this.all().filter((b) => !options.lazy(b.name) || b.snapshot().toolsSource !== "manifest");
+    const stops = this.#stops;
+    const next = (): Backend | undefined => (this.#stops === stops ? queue.shift() : undefined);
     const worker = async (): Promise<void> => {
-      for (let backend = queue.shift(); backend; backend = queue.shift()) {
+      for (let backend = next(); backend; backend = next()) {
         await backend.start().catch((err) => log.withTag(backend.name).error(errorMessage(err)));
       }
     };
@@ -77,6 +83,7 @@ export class BackendPool {
 
   /** Stops every backend in parallel (each closes stdin, then SIGTERM, then SIGKILL its process group). */
   async stopAll(): Promise<void> {
+    this.#stops++;
     await Promise.all(this.all().map((backend) => backend.stop().catch(() => undefined)));
   }
 }
