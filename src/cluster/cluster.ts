@@ -12,6 +12,7 @@ import { RedisBuckets } from "./shared-buckets.ts";
 import { RedisBudgets } from "./shared-budgets.ts";
 import { RedisCircuits } from "./shared-circuits.ts";
 import { RedisCounters } from "./shared-counters.ts";
+import { RedisTasks } from "./shared-tasks.ts";
 
 /** What /health shows about the shared state. */
 export interface ClusterSnapshot {
@@ -51,6 +52,8 @@ export class Cluster {
   readonly sessionRelay: RedisSessionRelay | undefined;
   /** 2026-07-28 retries of input rounds another replica holds. */
   readonly roundRelay: RedisRoundRelay | undefined;
+  /** Relayed tasks' routes (task id → owning backend), so any replica answers tasks/get. */
+  readonly tasks: RedisTasks | undefined;
 
   private constructor(link: RedisLink | undefined, signer: SessionSigner | undefined) {
     this.link = link;
@@ -64,6 +67,7 @@ export class Cluster {
     this.revocations = link ? new RedisSessionRevocations(link, this.origin) : undefined;
     this.sessionRelay = link ? new RedisSessionRelay(link, this.origin) : undefined;
     this.roundRelay = link ? new RedisRoundRelay(link, this.origin) : undefined;
+    this.tasks = link ? new RedisTasks(link) : undefined;
   }
 
   /** The cluster a config asks for, or undefined when it asks for none. */

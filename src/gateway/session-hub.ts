@@ -173,7 +173,14 @@ export class SessionHub {
     );
   }
 
+  /** Where a backend's `notifications/tasks/status` goes (the gateway's task routes know the session). */
+  onTaskStatus: ((backend: string, notification: BackendNotification) => void) | undefined;
+
   #fanOut(backend: string, notification: BackendNotification): void {
+    if (notification.method === "notifications/tasks/status") {
+      this.onTaskStatus?.(backend, notification);
+      return;
+    }
     if (notification.method === "notifications/message") {
       const level = notification.params?.level as LoggingLevel | undefined;
       const busy = new Set((this.#active.get(backend) ?? []).map((c) => c.session));

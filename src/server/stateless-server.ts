@@ -51,8 +51,28 @@ export function statelessOperations(gateway: Gateway, surface: Surface): Readonl
   return new Map(
     surfaceOperations(gateway, surface)
       .filter((op) => !op.legacyOnly)
-      .map((op) => [op.method, op]),
+      .map((op) => [op.method, op.method === "tools/call" ? withoutLegacyTasks(op) : op]),
   );
+}
+
+/**
+ * `params.task` is the 2025-11-25 task augmentation; 2026-07-28 moved tasks to the
+ * `io.modelcontextprotocol/tasks` extension (server-directed, another wire), which the gateway does not
+ * relay: such a call is refused by name rather than answered with a 2025 CreateTaskResult.
+ */
+function withoutLegacyTasks(op: Operation): Operation {
+  return {
+    ...op,
+    run: (ctx, params) => {
+      if (params.task !== undefined) {
+        throw new GatewayError(
+          "INVALID_REQUEST",
+          "`task` on tools/call is 2025-11-25; on 2026-07-28 tasks are the io.modelcontextprotocol/tasks extension, which the gateway does not relay yet: call the tool without `task`, or as a task over a 2025-11-25 session",
+        );
+      }
+      return op.run(ctx, params);
+    },
+  };
 }
 
 function cacheHints(surface: Surface, principal: Principal): Record<string, CacheHint> {

@@ -4,6 +4,7 @@ import type { Gateway } from "../../gateway/gateway.ts";
 import { promptOperations } from "./prompts.ts";
 import { resourceOperations } from "./resources.ts";
 import { type Operation, operation } from "./shared.ts";
+import { taskOperations } from "./tasks.ts";
 import { toolOperations } from "./tools.ts";
 
 /** Every request a surface answers, for both protocol revisions (each calls one facade method). */
@@ -12,6 +13,7 @@ export function surfaceOperations(gateway: Gateway, surface: Surface): Operation
     ...toolOperations(gateway, surface),
     ...resourceOperations(gateway),
     ...promptOperations(gateway),
+    ...taskOperations(gateway, surface),
     operation(
       "logging/setLevel",
       SetLevelRequestSchema,

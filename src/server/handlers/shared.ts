@@ -1,6 +1,14 @@
 import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
+import { getParseErrorMessage, safeParse } from "@modelcontextprotocol/sdk/server/zod-compat.js";
 import { Protocol, type RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
-import type { ServerNotification, ServerRequest } from "@modelcontextprotocol/sdk/types.js";
+import {
+  ErrorCode,
+  McpError,
+  type ServerCapabilities,
+  type ServerNotification,
+  type ServerRequest,
+} from "@modelcontextprotocol/sdk/types.js";
+import { z } from "zod";
 import type { CallContext, ProgressUpdate, Surface } from "../../gateway/call-context.ts";
 import type { Gateway } from "../../gateway/gateway.ts";
 import { asProtocolError } from "../boundary.ts";
@@ -37,6 +45,8 @@ export interface Operation {
   progress: boolean;
   /** True for methods 2026-07-28 removed (`resources/subscribe`, `logging/setLevel`, …). */
   legacyOnly: boolean;
+  /** Server capabilities a session must declare for it (the SDK refuses the handler without them). */
+  capabilities?: ServerCapabilities | undefined;
   run(ctx: CallContext, params: Params): Promise<Result>;
 }
 
@@ -45,7 +55,12 @@ export function operation<P>(
   method: string,
   schema: RequestSchema,
   run: (ctx: CallContext, params: P) => Promise<Result> | Result,
-  options: { raw?: boolean; progress?: boolean; legacyOnly?: boolean } = {},
+  options: {
+    raw?: boolean;
+    progress?: boolean;
+    legacyOnly?: boolean;
+    capabilities?: ServerCapabilities;
+  } = {},
 ): Operation {
   return {
     method,
@@ -53,6 +68,7 @@ export function operation<P>(
     raw: options.raw ?? false,
     progress: options.progress ?? false,
     legacyOnly: options.legacyOnly ?? false,
+    ...(options.capabilities ? { capabilities: options.capabilities } : {}),
     run: async (ctx, params) => run(ctx, params as P),
   };
 }
@@ -79,12 +95,26 @@ export function setRawHandler(
   schema: RequestSchema,
   handler: (request: never, extra: Extra) => Promise<Result>,
 ): void {
-  Protocol.prototype.setRequestHandler.call(server, schema, handled(handler) as never);
+  // The SDK's own parse of the request would answer bad params with -32603; checked here, they are -32602.
+  const method = (schema as unknown as { shape: { method: { value: string } } }).shape.method.value;
+  const checked = async (request: unknown, extra: Extra): Promise<Result> => {
+    const parsed = safeParse(schema, request);
+    if (!parsed.success) {
+      throw new McpError(
+        ErrorCode.InvalidParams,
+        `Invalid params for ${method}: ${getParseErrorMessage(parsed.error)}`,
+      );
+    }
+    return handler(parsed.data as never, extra);
+  };
+  const any = z.looseObject({ method: z.literal(method) });
+  Protocol.prototype.setRequestHandler.call(server, any as never, handled(checked) as never);
 }
 
 /** Registers operations on a 2025 session's SDK `Server`. */
 export function registerOperations(session: Session, operations: readonly Operation[]): void {
   for (const op of operations) {
+    if (op.capabilities) session.server.registerCapabilities(op.capabilities);
     const run = (request: { params?: Params & { _meta?: Params } }, extra: Extra): Promise<Result> =>
       op.run(
         session.context(

@@ -25,7 +25,7 @@ function refuseTasks(params: CallParams): void {
   if ((params as { task?: unknown }).task !== undefined) {
     throw new GatewayError(
       "INVALID_REQUEST",
-      "task-augmented tool calls are not supported through the gateway; call the tool without `task`",
+      "the meta surface runs no tool as a task (gateway_invoke's result is the gateway's); call it without `task`, or call the tool as a task on /mcp/{backend}",
     );
   }
 }
@@ -142,11 +142,10 @@ function relayedOperations(gateway: Gateway, surface: Surface): Operation[] {
       "tools/call",
       CallToolRequestSchema,
       async (ctx, params: CallParams) => {
-        refuseTasks(params);
-        const { name, arguments: args = {} } = params;
+        const { name, arguments: args = {}, task } = params;
         const target = surface.kind === "direct" ? { server: surface.backend, tool: name } : { name };
         try {
-          return await gateway.invoke(ctx, target, args);
+          return await gateway.invoke(ctx, target, args, { task });
         } catch (error) {
           return relayedCallError(error, {
             server: surface.kind === "direct" ? surface.backend : undefined,
