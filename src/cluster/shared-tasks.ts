@@ -12,6 +12,7 @@ const Route = z.strictObject({
   principal: z.string().max(500),
   session: z.string().max(200),
   expiresAt: z.number(),
+  replica: z.string().max(64),
 });
 
 /**

@@ -457,6 +457,7 @@ export class Gateway {
       principal: ctx.principal.id,
       session: ctx.session.label,
       expiresAt: this.#tasks.expiry(created.ttl),
+      replica: this.#replica,
     };
     this.#tasks.remember(route, ctx.session);
     return withTaskId(result, route.id);
@@ -471,9 +472,19 @@ export class Gateway {
   ): Promise<Result> {
     const backend = this.#core.pool.get(route.backend);
     const send = backend?.request?.bind(backend);
+    const foreign = route.replica !== this.#replica;
     if (!backend || !send) {
-      this.#tasks.forget(route);
+      this.#tasks.forget(route, !foreign);
       throw new GatewayError("USAGE", `Task "${route.id}": its backend "${route.backend}" is gone`);
+    }
+    // A stdio backend is a process per replica: the task lives in the other replica's process, and this
+    // one's would answer "not found" (or, with counted ids, about another task). HTTP backends are one
+    // server every replica reaches.
+    if (foreign && backend.transport === "stdio") {
+      throw new GatewayError(
+        "BACKEND_UNAVAILABLE",
+        `Task "${route.id}" runs in another replica's process of the stdio backend "${route.backend}" (stdio backends are per replica); ask the replica that created it, or make "${route.backend}" an http_url backend`,
+      );
     }
     const request = {
       backend,
@@ -486,7 +497,7 @@ export class Gateway {
       return await runOnBackend(this.#core, this.#hooks, ctx, request, (sent) => send(method, params, sent));
     } catch (error) {
       // The backend no longer knows the task (its ttl passed, it restarted): so does the gateway.
-      if ((error as { code?: unknown }).code === -32602) this.#tasks.forget(route);
+      if ((error as { code?: unknown }).code === -32602) this.#tasks.forget(route, !foreign);
       throw error;
     }
   }
@@ -514,6 +525,11 @@ export class Gateway {
     );
     const next = start + TASKS_PAGE < routes.length ? { nextCursor: String(start + TASKS_PAGE) } : {};
     return { tasks: tasks.filter((t) => t !== undefined), ...next };
+  }
+
+  /** This replica's name in task routes (its cluster origin). */
+  get #replica(): string {
+    return this.#core.cluster?.origin ?? "local";
   }
 
   /** A backend's task status, to the session that created the task (with the id it knows). */

@@ -17,6 +17,8 @@ export interface TaskRoute {
   session: string;
   /** When the route is dropped, ms since the epoch (the task's ttl, bounded). */
   expiresAt: number;
+  /** The replica that created it (its cluster origin; `local` without a cluster). */
+  replica: string;
 }
 
 /** The routes of other replicas (Redis, `src/cluster/shared-tasks.ts`). */
@@ -148,10 +150,10 @@ export class TaskRoutes {
     });
   }
 
-  /** Forgets a route (the backend no longer knows its task). */
-  forget(route: TaskRoute): void {
+  /** Forgets a route (the backend no longer knows its task): here, and in Redis when `everywhere`. */
+  forget(route: TaskRoute, everywhere = true): void {
     this.#drop(key(route.surface, route.id));
-    this.#shared?.delete(route);
+    if (everywhere) this.#shared?.delete(route);
   }
 
   /** Forgets the session of every route it created (it closed; its tasks stay reachable by id). */
@@ -161,8 +163,8 @@ export class TaskRoutes {
 
   #sweep(): void {
     const now = this.#now();
-    // Insertion order is creation order, and ttls are bounded: stop at the first live one only when ttls
-    // agree, so check all (at most `max`, done on writes and lists only).
+    // Routes have different ttls, so insertion order says nothing about expiry: check all (at most `max`,
+    // on writes and lists only).
     for (const [k, route] of this.#routes) if (route.expiresAt <= now) this.#drop(k);
   }
 
