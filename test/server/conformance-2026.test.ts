@@ -21,7 +21,8 @@ const FIXTURE = join(ROOT, "test/fixtures/conformance-server.ts");
  *   and check its keys and `requestState` (`user_name`, …); this 2025 fixture has no such tools (a 2025
  *   backend's sampling/elicitation becomes the gateway's own rounds, tested in stateless-input.test.ts).
  *   Through a 2026-07-28 backend that has them they pass: see the last describe below.
- * - tasks-*: the tasks extension; the gateway refuses task-augmented calls on 2025 sessions as well.
+ * - tasks-*: the 2026-07-28 tasks extension (SEP-2663), which the gateway does not relay; 2025-11-25 tasks
+ *   are relayed on 2025 sessions (test/server/tasks.test.ts).
  * - server-stateless: 24 of 28 checks pass; the other 4 need diagnostic tools (`test_missing_capability`,
  *   `test_streaming_elicitation`, `test_logging_tool`) the fixture does not have yet.
  * - http-custom-header-server-validation: needs a tool with `x-mcp-header` params, which this fixture
