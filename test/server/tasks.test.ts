@@ -4,7 +4,7 @@ import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { TaskStatusNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 import { addKey } from "../../src/auth/manage.ts";
 import { type AuthGateway, connectWithKey, startAuthGateway } from "../auth/helpers.ts";
-import { RawResult } from "../helpers/gateway.ts";
+import { connectHttp, RawResult, startTestGateway, type TestGateway } from "../helpers/gateway.ts";
 import { BUN, ROOT, serverCommand } from "../helpers/paths.ts";
 
 // Two instances of one 2025-11-25 task server (ids task-1, task-2, … each: they collide on purpose), a
@@ -228,5 +228,47 @@ describe("2025-11-25 tasks through transparent /mcp", () => {
     );
     expect(refused.code).toBe(-32600);
     expect(refused.message).toContain('backend "plain" does not run tools as tasks');
+  });
+});
+
+describe("2025-11-25 tasks without authentication", () => {
+  let open: TestGateway;
+  beforeAll(async () => {
+    open = await startTestGateway(
+      `capabilities: { enabled: false }\nbackends:\n  a:\n    command: '"${BUN}" "${TASKS}"'\n`,
+      { kind: "transparent" },
+    );
+  }, 60_000);
+  afterAll(() => open?.stop());
+
+  test("every caller is one principal: ids work from any session, tasks/list shows the session's own", async () => {
+    const first = await connectHttp(open.mcpUrl);
+    const second = await connectHttp(open.mcpUrl);
+    clients.push(first, second);
+    const statuses: Raw[] = [];
+    let heard: () => void = () => undefined;
+    const completed = new Promise<void>((resolve) => {
+      heard = resolve;
+    });
+    first.setNotificationHandler(TaskStatusNotificationSchema, (n) => {
+      statuses.push(n.params);
+      if (n.params.status === "completed") heard();
+    });
+    const task = taskOf(
+      await call(first, "tools/call", { name: "a__hold", arguments: { label: "o" }, task: {} }),
+    );
+    expect(task.taskId).toMatch(/^a\/task-\d+$/);
+    expect(await call(second, "tasks/get", { taskId: task.taskId })).toMatchObject({ status: "working" });
+    const ids = (c: Client) =>
+      call(c, "tasks/list", {}).then((r) => (r.tasks as { taskId: string }[]).map((t) => t.taskId));
+    expect(await ids(first)).toEqual([task.taskId]);
+    expect(await ids(second)).toEqual([]);
+    // The status notification names the id the session knows, not the backend's.
+    await call(first, "tools/call", { name: "a__release", arguments: { taskId: task.taskId.slice(2) } });
+    await completed;
+    expect(statuses.at(-1)).toMatchObject({ taskId: task.taskId, status: "completed" });
+    expect(await call(first, "tasks/result", { taskId: task.taskId })).toMatchObject({
+      content: [{ text: "released o" }],
+    });
   });
 });
