@@ -7,7 +7,9 @@
  *  (c) idle RSS with 3 backends (examples/gateway.yaml's), relay processes only, backends not counted.
  * Targets are interleaved within each run; figures are medians over runs. Peers not installed
  * (npm install --prefix scripts/bench --ignore-scripts) are skipped with a note.
- * Run: bun scripts/bench/peers.ts [--runs 3] [--calls 300] [--duration 3] [--quick]
+ * Relay work is timed after `--warmup` call+ping pairs (default 2000) per endpoint: steady state, not a
+ * fresh process's first calls.
+ * Run: bun scripts/bench/peers.ts [--runs 3] [--calls 300] [--warmup 2000] [--duration 3] [--quick]
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -40,7 +42,9 @@ const RUNS = numberArg("runs", quick ? 1 : 3);
 const CALLS = numberArg("calls", quick ? 20 : 300);
 const DURATION_S = numberArg("duration", quick ? 0.3 : 3);
 const SESSIONS = quick ? [10] : [10, 50];
-const WARMUP = quick ? 10 : 30;
+// A relay is a long-running process: time its steady state, after the JIT has warmed the call path (Bun's
+// JavaScriptCore and Node's V8 alike; the first few hundred calls of a fresh process cost 2–3× as much).
+const WARMUP = numberArg("warmup", quick ? 10 : 2000);
 const SETTLE_MS = quick ? 300 : 1000;
 const TRANSPORTS: Transport[] = ["http", "sse", "stdio"];
 const GOAL = { relayMs: 0.2, throughputRatio: 1.2, rssMiB: 60 };
@@ -292,7 +296,7 @@ publish(
   },
   [
     {
-      title: `Relay work per call: ${CALLS} sequential get-sum calls, each followed by a ping, on one SDK session (median of ${RUNS} runs)`,
+      title: `Relay work per call: ${CALLS} sequential get-sum calls, each followed by a ping, on one SDK session after ${WARMUP} warm-up pairs (median of ${RUNS} runs)`,
       rows: latencyRows,
       note:
         `Goal: gateway relay work (call p50 − ping p50) ≤ ${GOAL.relayMs} ms on HTTP and on stdio. A relay that ` +

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { primeEventStream } from "../../src/server/http/prime-stream.ts";
+import { answerPost, primeEventStream } from "../../src/server/http/prime-stream.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -19,16 +19,6 @@ function handFed(): { response: Response; send(text: string): void; end(): void 
   };
 }
 
-async function chunks(response: Response): Promise<string[]> {
-  const out: string[] = [];
-  const reader = response.body?.getReader();
-  for (;;) {
-    const next = await reader?.read();
-    if (!next || next.done) return out;
-    out.push(decoder.decode(next.value));
-  }
-}
-
 describe("primeEventStream", () => {
   test("opens at once by default, before any event", async () => {
     const fed = handFed();
@@ -41,27 +31,71 @@ describe("primeEventStream", () => {
     expect((await reader?.read())?.done).toBe(true);
   });
 
-  test("with openAfterMs, an answer that comes first goes out alone, with no comment before it", async () => {
+  test("other responses pass through untouched", () => {
+    const json = Response.json({ ok: true });
+    expect(primeEventStream(json)).toBe(json);
+  });
+});
+
+describe("answerPost", () => {
+  test("an answer complete when it arrives goes out as one plain body, no comment before it", async () => {
     const fed = handFed();
-    const primed = primeEventStream(fed.response, { openAfterMs: 60_000 });
+    const answered = answerPost(fed.response, { openAfterMs: 60_000 });
     fed.send("event: message\ndata: {}\n\n");
     fed.end();
-    // An hour-long wait would fail the test's own timeout: the stream must end on the answer alone.
-    expect(await chunks(primed)).toEqual(["event: message\ndata: {}\n\n"]);
+    // An hour-long wait would fail the test's own timeout: the answer alone must settle it.
+    const response = await answered;
+    expect(response.headers.get("content-type")).toBe("text/event-stream");
+    expect(await response.text()).toBe("event: message\ndata: {}\n\n");
   });
 
-  test("with openAfterMs, a stream still silent then gets its opening comment", async () => {
+  test("events that arrive together before the end make one body", async () => {
     const fed = handFed();
-    const primed = primeEventStream(fed.response, { openAfterMs: 5 });
-    const reader = primed.body?.getReader();
+    const answered = answerPost(fed.response, { openAfterMs: 60_000 });
+    fed.send("data: progress\n\n");
+    fed.send("data: result\n\n");
+    fed.end();
+    expect(await (await answered).text()).toBe("data: progress\n\ndata: result\n\n");
+  });
+
+  test("a stream that goes on after its first event stays a stream, in order", async () => {
+    const fed = handFed();
+    const answered = answerPost(fed.response, { openAfterMs: 60_000 });
+    fed.send("data: progress\n\n");
+    const response = await answered;
+    const reader = response.body?.getReader();
+    expect(decoder.decode((await reader?.read())?.value)).toBe("data: progress\n\n");
+    fed.send("data: result\n\n");
+    expect(decoder.decode((await reader?.read())?.value)).toBe("data: result\n\n");
+    fed.end();
+    expect((await reader?.read())?.done).toBe(true);
+  });
+
+  test("a stream still silent after openAfterMs opens with its comment and goes on", async () => {
+    const fed = handFed();
+    const response = await answerPost(fed.response, { openAfterMs: 5 });
+    const reader = response.body?.getReader();
     expect(decoder.decode((await reader?.read())?.value)).toBe(": open\n\n");
     fed.send("data: late\n\n");
     expect(decoder.decode((await reader?.read())?.value)).toBe("data: late\n\n");
     await reader?.cancel();
   });
 
-  test("other responses pass through untouched", () => {
-    const json = Response.json({ ok: true });
-    expect(primeEventStream(json)).toBe(json);
+  test("a client gone stops the wait at once: the stream opens and can be cancelled", async () => {
+    const fed = handFed();
+    const gone = new AbortController();
+    const answered = answerPost(fed.response, { openAfterMs: 60_000, signal: gone.signal });
+    gone.abort();
+    const response = await answered;
+    const reader = response.body?.getReader();
+    expect(decoder.decode((await reader?.read())?.value)).toBe(": open\n\n");
+    await reader?.cancel();
+  });
+
+  test("an empty stream gives an empty body", async () => {
+    const fed = handFed();
+    const answered = answerPost(fed.response, { openAfterMs: 60_000 });
+    fed.end();
+    expect(await (await answered).text()).toBe("");
   });
 });

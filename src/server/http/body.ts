@@ -13,6 +13,9 @@ export type Read = { bytes: Uint8Array } | { error: "too-large" | "late" | "unre
 
 /** Reads a body chunk by chunk, stopping as soon as it passes `max` bytes or the deadline. */
 export async function readBounded(request: Request, max: number, timeoutMs: number): Promise<Read> {
+  // A declared length within the limit is what HTTP/1.1 framing delivers: read it whole in one step.
+  const declared = request.headers.get("content-length");
+  if (declared !== null && Number(declared) <= max) return readDeclared(request, max, timeoutMs);
   const reader = request.body?.getReader();
   if (!reader) return { bytes: new Uint8Array() };
   const chunks: Uint8Array[] = [];
@@ -43,6 +46,23 @@ export async function readBounded(request: Request, max: number, timeoutMs: numb
     offset += chunk.byteLength;
   }
   return { bytes };
+}
+
+/** A body whose Content-Length is within the limit, whole, before the deadline. */
+async function readDeclared(request: Request, max: number, timeoutMs: number): Promise<Read> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<"late">((resolve) => {
+    timer = setTimeout(() => resolve("late"), timeoutMs);
+  });
+  try {
+    const bytes = await Promise.race([request.bytes(), late]);
+    if (bytes === "late") return { error: "late" };
+    return bytes.byteLength > max ? { error: "too-large" } : { bytes };
+  } catch {
+    return { error: "unreadable" };
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**

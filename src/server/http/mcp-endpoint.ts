@@ -5,7 +5,7 @@ import type { Principal, Surface } from "../../gateway/call-context.ts";
 import { traceOfRequest, withIncomingTrace } from "../../telemetry/trace-context.ts";
 import { readJsonBody } from "./body.ts";
 import { jsonRpcError } from "./json-rpc-error.ts";
-import { POST_OPEN_AFTER_MS, primeEventStream } from "./prime-stream.ts";
+import { answerPost, primeEventStream } from "./prime-stream.ts";
 import type { SessionStore } from "./sessions.ts";
 import { isStatelessRequest, type StatelessEndpoints } from "./stateless-endpoint.ts";
 
@@ -140,7 +140,7 @@ export async function serveMcp(
     const handled = withIncomingTrace(traceOfRequest(request.headers, body), () =>
       session.transport.handleRequest(request, { parsedBody: body }),
     );
-    return primeEventStream(await handled, { openAfterMs: POST_OPEN_AFTER_MS });
+    return answerPost(await handled, { signal: request.signal });
   }
   if (request.method !== "POST") {
     return jsonRpcError(400, -32000, "Bad Request: Mcp-Session-Id header is required");
@@ -163,5 +163,5 @@ export async function serveMcp(
   // carry (the client was never told it).
   if (!session.id) await sessions.discard(session);
   else if (response.headers.get("mcp-session-id") !== session.id) await sessions.close(session);
-  return primeEventStream(response, { openAfterMs: POST_OPEN_AFTER_MS });
+  return answerPost(response, { signal: request.signal });
 }
