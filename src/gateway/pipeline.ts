@@ -100,7 +100,8 @@ async function route(
     const ms = core.now() - started;
     const outcome = requestOutcome(settled, ctx.signal);
     core.metrics.recordRequest(backend.name, label, outcome, ms);
-    if (kind === "tool")
+    // A task's follow-ups (tasks/get, result, cancel) run as the tool's requests but are not calls of it.
+    if (kind === "tool" && label === name)
       core.usage.record(backend.name, name, { durationMs: ms, error: outcome !== "success" });
     const principal = ctx.principal.id;
     core.cluster?.counters?.count({ server: backend.name, label, principal, outcome, durationMs: ms });
