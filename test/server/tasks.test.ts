@@ -117,8 +117,14 @@ describe("2025-11-25 tasks through /mcp/{backend}", () => {
     const task = taskOf(
       await call(client, "tools/call", { name: "hold", arguments: { label: "x" }, task: {} }),
     );
+    const holds = () => gw.gateway.usage().find((u) => u.backend === "a" && u.tool === "hold")?.calls ?? 0;
+    const before = holds();
+    await call(client, "tasks/get", { taskId: task.taskId });
     const cancelled = await call(client, "tasks/cancel", { taskId: task.taskId });
     expect(cancelled).toMatchObject({ taskId: task.taskId, status: "cancelled" });
+    // The task's follow-ups are not calls of its tool: stats count the one call that made it.
+    expect(before).toBeGreaterThan(0);
+    expect(holds()).toBe(before);
     expect(await call(client, "tools/call", { name: "plain", arguments: {} })).toMatchObject({
       content: [{ text: "plain" }],
     });
