@@ -8,7 +8,7 @@ import { type ApproveReport, approveInCache } from "../firewall/approve.ts";
 import type { ToolUsage } from "../usage/usage-store.ts";
 import { cacheDir } from "../user-dirs.ts";
 import { WEBHOOKS_BACKEND, WebhookBackend, type WebhookInbox } from "../webhooks/backend.ts";
-import { ANONYMOUS, type CallContext, type Principal } from "./call-context.ts";
+import type { CallContext, Principal } from "./call-context.ts";
 import { GatewayCore, type GatewayCoreOptions } from "./core.ts";
 import { firewallState, healthReport, metricsText } from "./health.ts";
 import type { AccessTarget, AuditRecord, GatewayHooks, RequestKind } from "./hooks.ts";
@@ -24,15 +24,8 @@ import {
 import { applyConfig, type ReloadReport } from "./reload.ts";
 import { Routes } from "./routes.ts";
 import { type SessionPeer, subscriptionKey } from "./session-hub.ts";
-import {
-  createdTask,
-  exposedTaskId,
-  type TaskMethod,
-  type TasksCapability,
-  tasksCapability,
-  withTaskId,
-} from "./task-relay.ts";
-import { type TaskRoute, TaskRoutes, taskSurface } from "./task-routes.ts";
+import type { TaskMethod, TasksCapability } from "./task-relay.ts";
+import { GatewayTasks } from "./tasks.ts";
 import { ExposedNames, resolveTool, type ToolTarget, unknownServer } from "./tool-target.ts";
 
 /** One tool as a listing shows it. */
@@ -85,7 +78,7 @@ export class Gateway {
   readonly #hooks: GatewayHooks;
   readonly #names: ExposedNames;
   readonly #requestListeners = new Set<(record: AuditRecord) => void>();
-  readonly #tasks: TaskRoutes;
+  readonly #tasks: GatewayTasks;
   #rejected: RejectedReload | undefined;
 
   constructor(core: GatewayCore, hooks: GatewayHooks = {}) {
@@ -104,8 +97,8 @@ export class Gateway {
       },
     };
     this.#names = new ExposedNames(core);
-    this.#tasks = new TaskRoutes({ shared: core.cluster?.tasks, now: () => core.now() });
-    core.hub.onTaskStatus = (backend, notification) => this.#taskStatus(backend, notification.params);
+    this.#tasks = new GatewayTasks(core, this.#hooks);
+    core.hub.onTaskStatus = (backend, notification) => this.#tasks.status(backend, notification.params);
   }
 
   /** A gateway over the backends of a config. */
@@ -387,7 +380,7 @@ export class Gateway {
     const entry = this.#core.catalog.find(request.backend.name, request.name);
     const guarded = this.#core.firewall.checkCall(request.backend.name, entry?.tool, request.name, args);
     if (guarded) return guarded;
-    if (options.task !== undefined) return this.#startTask(ctx, request, args, options.task);
+    if (options.task !== undefined) return this.#tasks.start(ctx, request, args, options.task);
     return runOnBackend(this.#core, this.#hooks, ctx, request, (sent) =>
       request.backend.callTool(request.name, args, sent),
     );
@@ -395,15 +388,10 @@ export class Gateway {
 
   /**
    * The 2025-11-25 `tasks` capability a session on this surface may advertise: where a backend it reaches
-   * runs tool calls as tasks (known from its last initialize, remembered in its manifest), never on meta.
+   * runs tool calls as tasks, never on meta.
    */
   tasksCapability(surface: CallContext["surface"]): TasksCapability | undefined {
-    const pool = this.#core.pool;
-    if (surface.kind === "direct") {
-      const one = pool.get(surface.backend);
-      return tasksCapability(surface, one ? [one] : []);
-    }
-    return tasksCapability(surface, pool.all());
+    return this.#tasks.capability(surface);
   }
 
   /**
@@ -414,134 +402,7 @@ export class Gateway {
    */
   async relayTask(ctx: CallContext, method: TaskMethod, params: Record<string, unknown>): Promise<Result> {
     await this.#core.ready;
-    const surface = taskSurface(ctx.surface);
-    if (method === "tasks/list") return this.#listTasks(ctx, surface, params.cursor);
-    const id = String(params.taskId);
-    const route = await this.#tasks.find(surface, id, ctx.principal.id);
-    if (!route) {
-      throw new GatewayError(
-        "USAGE",
-        `Unknown task "${id}": not created through this gateway by this client, or expired`,
-      );
-    }
-    const result = await this.#onTaskBackend(ctx, route, method, { ...params, taskId: route.taskId });
-    if (method !== "tasks/result") this.#tasks.touch(route, result.ttl);
-    return withTaskId(result, route.id);
-  }
-
-  async #startTask(
-    ctx: CallContext,
-    request: Awaited<ReturnType<typeof resolveTool>>,
-    args: Record<string, unknown>,
-    task: Record<string, unknown>,
-  ): Promise<Result> {
-    const backend = request.backend;
-    const send = backend.request?.bind(backend);
-    if (!send || ctx.surface.kind === "meta" || !tasksCapability(ctx.surface, [backend])) {
-      throw new GatewayError(
-        "INVALID_REQUEST",
-        `backend "${backend.name}" does not run tools as tasks; call "${request.name}" without \`task\``,
-      );
-    }
-    const result = await runOnBackend(this.#core, this.#hooks, ctx, request, (sent) =>
-      send("tools/call", { name: request.name, arguments: args, task }, sent),
-    );
-    const created = createdTask(result);
-    if (!created) return result; // the backend ran it at once
-    const route: TaskRoute = {
-      id: exposedTaskId(ctx.surface, backend.name, created.taskId),
-      surface: taskSurface(ctx.surface),
-      backend: backend.name,
-      taskId: created.taskId,
-      tool: request.name,
-      principal: ctx.principal.id,
-      session: ctx.session.label,
-      expiresAt: this.#tasks.expiry(created.ttl),
-      replica: this.#replica,
-    };
-    this.#tasks.remember(route, ctx.session);
-    return withTaskId(result, route.id);
-  }
-
-  /** One task request on the task's backend, on the route every request takes (access, failsafes, audit). */
-  async #onTaskBackend(
-    ctx: CallContext,
-    route: TaskRoute,
-    method: Exclude<TaskMethod, "tasks/list">,
-    params: Record<string, unknown>,
-  ): Promise<Result> {
-    const backend = this.#core.pool.get(route.backend);
-    const send = backend?.request?.bind(backend);
-    const foreign = route.replica !== this.#replica;
-    if (!backend || !send) {
-      this.#tasks.forget(route, !foreign);
-      throw new GatewayError("USAGE", `Task "${route.id}": its backend "${route.backend}" is gone`);
-    }
-    // A stdio backend is a process per replica: the task lives in the other replica's process, and this
-    // one's would answer "not found" (or, with counted ids, about another task). HTTP backends are one
-    // server every replica reaches.
-    if (foreign && backend.transport === "stdio") {
-      throw new GatewayError(
-        "BACKEND_UNAVAILABLE",
-        `Task "${route.id}" runs in another replica's process of the stdio backend "${route.backend}" (stdio backends are per replica); ask the replica that created it, or make "${route.backend}" an http_url backend`,
-      );
-    }
-    const request = {
-      backend,
-      kind: "tool" as const,
-      name: route.tool,
-      label: method,
-      retrySafe: method !== "tasks/cancel",
-    };
-    try {
-      return await runOnBackend(this.#core, this.#hooks, ctx, request, (sent) => send(method, params, sent));
-    } catch (error) {
-      // The backend no longer knows the task (its ttl passed, it restarted): so does the gateway.
-      if ((error as { code?: unknown }).code === -32602) this.#tasks.forget(route, !foreign);
-      throw error;
-    }
-  }
-
-  /** The caller's own tasks on this surface, 100 a page, each as its backend reports it now. */
-  async #listTasks(ctx: CallContext, surface: string, cursor: unknown): Promise<Result> {
-    // Without authentication every caller is the same principal: a session then lists only its own.
-    const anonymous = ctx.principal.id === ANONYMOUS.id;
-    const routes = this.#tasks.list(surface, ctx.principal.id, anonymous ? ctx.session.label : undefined);
-    const start = cursor === undefined ? 0 : Number(cursor);
-    if (!Number.isInteger(start) || start < 0 || start > routes.length) {
-      throw new GatewayError("USAGE", `tasks/list: invalid cursor ${JSON.stringify(cursor)}`);
-    }
-    const page = routes.slice(start, start + TASKS_PAGE);
-    const tasks = await Promise.all(
-      page.map((route) =>
-        this.#onTaskBackend(ctx, route, "tasks/get", { taskId: route.taskId }).then(
-          (task) => {
-            const { _meta: _, ...fields } = withTaskId(task, route.id);
-            return fields;
-          },
-          () => undefined, // gone on the backend (forgotten above) or unreachable now: not listed
-        ),
-      ),
-    );
-    const next = start + TASKS_PAGE < routes.length ? { nextCursor: String(start + TASKS_PAGE) } : {};
-    return { tasks: tasks.filter((t) => t !== undefined), ...next };
-  }
-
-  /** This replica's name in task routes (its cluster origin). */
-  get #replica(): string {
-    return this.#core.cluster?.origin ?? "local";
-  }
-
-  /** A backend's task status, to the session that created the task (with the id it knows). */
-  #taskStatus(backend: string, params: Record<string, unknown> | undefined): void {
-    if (typeof params?.taskId !== "string") return;
-    for (const { route, peer } of this.#tasks.owners(backend, params.taskId)) {
-      if (!peer) continue;
-      this.#tasks.touch(route, params.ttl);
-      void peer
-        .notify({ method: "notifications/tasks/status", params: withTaskId(params, route.id) })
-        .catch(() => undefined);
-    }
+    return this.#tasks.relay(ctx, method, params);
   }
 
   /**
@@ -655,9 +516,6 @@ export class Gateway {
     }
   }
 }
-
-/** Tasks per `tasks/list` page. */
-const TASKS_PAGE = 100;
 
 function notAllowed(what: string): GatewayError {
   return new GatewayError("ACCESS_DENIED", `"${what}" is not allowed for this client.`);
