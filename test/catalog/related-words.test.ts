@@ -1,4 +1,6 @@
 import { describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { Tool } from "@modelcontextprotocol/sdk/types.js";
 import { RELATED_WEIGHT, relatedWords, wordWeight } from "../../src/catalog/related-words.ts";
 import { ToolSearch } from "../../src/catalog/search.ts";
@@ -22,6 +24,27 @@ describe("relatedWords (WordNet + GloVe, generated)", () => {
     expect(related("buy")).not.toContain(stem("sell"));
     expect(related("open")).not.toContain(stem("close"));
     expect(relatedWords("zzqx")).toEqual([]);
+  });
+});
+
+describe("the tables as searched", () => {
+  const lines = (file: string): string[] =>
+    readFileSync(join(import.meta.dir, "../../src/catalog/data", file), "utf8")
+      .split("\n")
+      .filter((line) => line !== "" && !line.startsWith("#"));
+
+  test("every line of the related table is found by its stem, with exactly its words", () => {
+    for (const line of lines("related-words.txt")) {
+      const [head, ...others] = line.split(" ");
+      expect(relatedWords(head as string).map(([w]) => w)).toEqual(others);
+    }
+  });
+
+  test("every common word weighs by its line number (its frequency rank)", () => {
+    for (const [i, word] of lines("common-words.txt").entries()) {
+      const expected = Math.max(0.2, Math.log(i + 2) / Math.log(10_000));
+      expect(wordWeight(word)).toBeCloseTo(expected, 12);
+    }
   });
 });
 
