@@ -2,8 +2,10 @@ import { AsyncLocalStorage } from "node:async_hooks";
 
 /**
  * What a 2026-07-28 client's request asks of a 2026-07-28 backend it reaches: that an `input_required`
- * answer comes back as it is (the client fulfils it and retries), with the client's own capabilities in
- * the envelope and, on a retry, the client's `inputResponses` and the backend's `requestState`.
+ * answer (or a tasks-extension CreateTaskResult) comes back as it is (the client fulfils it and retries, or
+ * follows the task), with the client's own capabilities in the envelope (so the backend sees whether the
+ * client declared the tasks extension, on `tools/call` and on `tasks/*` alike) and, on a retry, the client's
+ * `inputResponses` and the backend's `requestState`.
  */
 export interface ModernRelay {
   /** The client's declared capabilities (what the backend may ask it for). */

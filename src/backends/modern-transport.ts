@@ -26,6 +26,14 @@ type Message = { id?: string | number; method?: string; params?: Params; result?
 
 /** The requests whose answer may be `input_required`. */
 const MULTI_ROUND = new Set(["tools/call", "prompts/get", "resources/read"]);
+/** The tasks extension's requests (SEP-2663): sent with the 2026-07-28 client's capabilities when relayed. */
+const TASK_REQUESTS = new Set(["tasks/get", "tasks/update", "tasks/cancel"]);
+/**
+ * Where a backend's CreateTaskResult rides through the SDK 2.x client, which knows no `resultType: "task"`
+ * (it rejects the answer as an unsupported result type): {@link carryingTasks} moves it here, in a complete
+ * result's `_meta`, and `#run` takes it out again.
+ */
+const CARRIED_TASK = "mcp-gateway/created-task";
 
 /** Requests of a backend for input, relayed to the 2025 side as server-to-client requests. */
 const INPUT_METHODS = [
@@ -93,7 +101,7 @@ export class ModernTransport implements BackendTransport {
     const m = message as Message;
     if (m.method !== undefined && m.id !== undefined) {
       // Read now: the relay is the sending call's async context, which the answer below outlives.
-      const relay = MULTI_ROUND.has(m.method) ? currentRelay() : undefined;
+      const relay = MULTI_ROUND.has(m.method) || TASK_REQUESTS.has(m.method) ? currentRelay() : undefined;
       void this.#answer(m.id, m.method, m.params, relay);
       return;
     }
@@ -180,7 +188,7 @@ export class ModernTransport implements BackendTransport {
         RawResult,
         {
           signal: abort.signal,
-          allowInputRequired: relay !== undefined,
+          allowInputRequired: relay !== undefined && MULTI_ROUND.has(method),
           ...(method === "tools/call" ? { headers: this.#headersFor(rest) } : {}),
           // The gateway's own timers (requests.ts) decide; the SDK's would cut a long call short.
           timeout: 2_147_483_647,
@@ -193,6 +201,8 @@ export class ModernTransport implements BackendTransport {
         },
       );
       if (method === "tools/list") this.#learnParamHeaders(result as Params);
+      const task = (result as Params)._meta as Params | undefined;
+      if (task?.[CARRIED_TASK] !== undefined) return createdTask(task[CARRIED_TASK] as Params, relay);
       return withoutEnvelope(result as Params);
     } finally {
       this.#inflight.delete(id);
@@ -243,7 +253,7 @@ export class ModernTransport implements BackendTransport {
       this.onclose?.();
     };
     client.onerror = (error) => this.onerror?.(error);
-    await client.connect(await this.#options.connect());
+    await client.connect(carryingTasks(await this.#options.connect()));
     this.#client = client;
     await this.#relisten();
     const server = client.getServerVersion() ?? { name: "unknown", version: "0" };
@@ -308,6 +318,48 @@ export class ModernTransport implements BackendTransport {
       this.#deliver({ id, method, params });
     });
   }
+}
+
+/**
+ * The SDK transport with a backend's CreateTaskResult (SEP-2663: `resultType: "task"`, which the SDK 2.x
+ * client has no result kind for) handed on as a complete result that carries it in `_meta`, so it reaches
+ * `#run` whole. The client sets `onmessage` on connect; the accessor wraps whatever it sets.
+ */
+function carryingTasks(transport: ModernSdkTransport): ModernSdkTransport {
+  let handler = transport.onmessage;
+  const wrapped: ModernSdkTransport["onmessage"] = (message, extra) => {
+    const result = (message as { result?: Params }).result;
+    if (result?.resultType === "task") {
+      const carried = { resultType: "complete", content: [], _meta: { [CARRIED_TASK]: result } };
+      return handler?.({ ...message, result: carried } as typeof message, extra);
+    }
+    return handler?.(message, extra);
+  };
+  Object.defineProperty(transport, "onmessage", {
+    configurable: true,
+    enumerable: true,
+    get: () => (handler === undefined ? undefined : wrapped),
+    set: (next: ModernSdkTransport["onmessage"]) => {
+      handler = next;
+    },
+  });
+  return transport;
+}
+
+/**
+ * A backend's CreateTaskResult, for a 2026-07-28 client that may take it (its `relay`): as the backend sent
+ * it, less its serverInfo `_meta` (the gateway's own server adds its own).
+ * @throws Error when no such client asked: a 2025 session has no wire for it
+ */
+function createdTask(result: Params, relay: ModernRelay | undefined): Params {
+  if (!relay) {
+    throw new RelayedError(
+      -32603,
+      "the backend answered with a 2026-07-28 task (io.modelcontextprotocol/tasks), which this caller did not declare and cannot take",
+      undefined,
+    );
+  }
+  return withoutMeta(result, "io.modelcontextprotocol/serverInfo") ?? {};
 }
 
 /**

@@ -24,7 +24,7 @@ import {
 import { applyConfig, type ReloadReport } from "./reload.ts";
 import { Routes } from "./routes.ts";
 import { type SessionPeer, subscriptionKey } from "./session-hub.ts";
-import type { TaskMethod, TasksCapability } from "./task-relay.ts";
+import type { ExtensionTaskMethod, TaskMethod, TasksCapability } from "./task-relay.ts";
 import { GatewayTasks } from "./tasks.ts";
 import { ExposedNames, resolveTool, type ToolTarget, unknownServer } from "./tool-target.ts";
 
@@ -381,9 +381,29 @@ export class Gateway {
     const guarded = this.#core.firewall.checkCall(request.backend.name, entry?.tool, request.name, args);
     if (guarded) return guarded;
     if (options.task !== undefined) return this.#tasks.start(ctx, request, args, options.task);
-    return runOnBackend(this.#core, this.#hooks, ctx, request, (sent) =>
+    const result = await runOnBackend(this.#core, this.#hooks, ctx, request, (sent) =>
       request.backend.callTool(request.name, args, sent),
     );
+    return this.#tasks.adopt(ctx, request, result); // a 2026-07-28 backend may answer with a task
+  }
+
+  /** Whether a 2026-07-28 request on this surface is told about the tasks extension (SEP-2663). */
+  tasksExtension(surface: CallContext["surface"]): boolean {
+    return this.#tasks.extension(surface);
+  }
+
+  /**
+   * Routes a 2026-07-28 tasks-extension request (`tasks/get`, `tasks/update`, `tasks/cancel`) to the backend
+   * that created the task, by the id this caller got.
+   * @throws GatewayError USAGE for a task id this caller does not own; the backend's own error as it sent it
+   */
+  async relayExtensionTask(
+    ctx: CallContext,
+    method: ExtensionTaskMethod,
+    params: Record<string, unknown>,
+  ): Promise<Result> {
+    await this.#core.ready;
+    return this.#tasks.relayExtension(ctx, method, params);
   }
 
   /**

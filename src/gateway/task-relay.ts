@@ -62,3 +62,36 @@ export function createdTask(result: Record<string, unknown>): { taskId: string; 
   if (!task || typeof task !== "object" || typeof task.taskId !== "string") return undefined;
   return { taskId: task.taskId, ttl: task.ttl };
 }
+
+/** The 2026-07-28 tasks extension (SEP-2663): server-directed tasks on another wire than 2025-11-25's. */
+export const TASKS_EXTENSION = "io.modelcontextprotocol/tasks";
+
+/** The extension's requests the gateway routes by task id (`tasks/result` and `tasks/list` are gone). */
+export const EXTENSION_TASK_METHODS = ["tasks/get", "tasks/update", "tasks/cancel"] as const;
+export type ExtensionTaskMethod = (typeof EXTENSION_TASK_METHODS)[number];
+
+/** True when the backend advertised the tasks extension (a 2026-07-28 backend's `server/discover`). */
+export function runsExtensionTasks(backend: Backend | undefined): boolean {
+  const extensions = backend?.capabilities?.extensions as Record<string, unknown> | undefined;
+  return extensions?.[TASKS_EXTENSION] !== undefined;
+}
+
+/**
+ * Whether a 2026-07-28 surface advertises the tasks extension: where a backend it reaches advertises it
+ * (the one backend of `/mcp/{backend}`; any on transparent `/mcp`), never on the meta surface (whose
+ * `gateway_invoke` result is the gateway's own, so a task of it would have to be the gateway's).
+ */
+export function advertisesTasksExtension(surface: Surface, backends: readonly Backend[]): boolean {
+  return surface.kind !== "meta" && backends.some(runsExtensionTasks);
+}
+
+/**
+ * The task a 2026-07-28 `tools/call` answered with, if the backend decided to make one: the flat
+ * CreateTaskResult (`resultType: "task"`, `taskId`, `ttlMs`). Anything else is the tool's result.
+ */
+export function createdExtensionTask(
+  result: Record<string, unknown>,
+): { taskId: string; ttl: unknown } | undefined {
+  if (result.resultType !== "task" || typeof result.taskId !== "string") return undefined;
+  return { taskId: result.taskId, ttl: result.ttlMs };
+}

@@ -6,7 +6,10 @@ import type { GatewayHooks } from "./hooks.ts";
 import { type Result, runOnBackend } from "./pipeline.ts";
 import type { SessionPeer } from "./session-hub.ts";
 import {
+  advertisesTasksExtension,
+  createdExtensionTask,
   createdTask,
+  type ExtensionTaskMethod,
   exposedTaskId,
   type TaskMethod,
   type TasksCapability,
@@ -20,8 +23,16 @@ import type { resolveTool } from "./tool-target.ts";
 const TASKS_PAGE = 100;
 
 /**
- * The facade's 2025-11-25 tasks: task-augmented calls, `tasks/*` routed by id to the owning backend on the
- * one route every request takes (access, failsafes, audit), status notifications to the creating session.
+ * The route key of a surface's 2026-07-28 extension tasks: apart from its 2025-11-25 tasks, so neither
+ * revision's requests reach a task of the other's wire.
+ */
+const extensionSurface = (surface: CallContext["surface"]): string => `${taskSurface(surface)}@2026-07-28`;
+
+/**
+ * The facade's tasks: 2025-11-25 task-augmented calls, `tasks/*` routed by id to the owning backend on the
+ * one route every request takes (access, failsafes, audit), status notifications to the creating session;
+ * and the 2026-07-28 tasks extension's (SEP-2663) tasks, which a backend creates when it decides to,
+ * routed the same way.
  */
 export class GatewayTasks {
   readonly #core: GatewayCore;
@@ -50,6 +61,64 @@ export class GatewayTasks {
       return tasksCapability(surface, one ? [one] : []);
     }
     return tasksCapability(surface, pool.all());
+  }
+
+  /** Whether a 2026-07-28 request on this surface may be told about the tasks extension (server/discover). */
+  extension(surface: CallContext["surface"]): boolean {
+    const pool = this.#core.pool;
+    if (surface.kind === "direct") {
+      const one = pool.get(surface.backend);
+      return advertisesTasksExtension(surface, one ? [one] : []);
+    }
+    return advertisesTasksExtension(surface, pool.all());
+  }
+
+  /**
+   * A `tools/call` answer as the caller gets it: a 2026-07-28 backend's CreateTaskResult with its task
+   * remembered under the id the caller gets (`<backend>/<id>` on transparent `/mcp`); any other result as
+   * it is.
+   */
+  adopt(ctx: CallContext, request: Awaited<ReturnType<typeof resolveTool>>, result: Result): Result {
+    const created = createdExtensionTask(result);
+    if (!created || ctx.surface.kind === "meta") return result;
+    const backend = request.backend.name;
+    const route: TaskRoute = {
+      id: exposedTaskId(ctx.surface, backend, created.taskId),
+      surface: extensionSurface(ctx.surface),
+      backend,
+      taskId: created.taskId,
+      tool: request.name,
+      principal: ctx.principal.id,
+      session: ctx.session.label,
+      expiresAt: this.#routes.expiry(created.ttl),
+      replica: this.#replica,
+    };
+    this.#routes.remember(route);
+    return withTaskId(result, route.id);
+  }
+
+  /**
+   * Routes a 2026-07-28 tasks-extension request (`tasks/get`, `tasks/update`, `tasks/cancel`) to the backend
+   * that created the task, by the id this caller got from its `tools/call`.
+   * @throws GatewayError USAGE for a task id this caller does not own (unknown, expired, another
+   * principal's or another surface's: the same answer); the backend's own error as it sent it
+   */
+  async relayExtension(
+    ctx: CallContext,
+    method: ExtensionTaskMethod,
+    params: Record<string, unknown>,
+  ): Promise<Result> {
+    const id = String(params.taskId);
+    const route = await this.#routes.find(extensionSurface(ctx.surface), id, ctx.principal.id);
+    if (!route) {
+      throw new GatewayError(
+        "USAGE",
+        `Unknown task "${id}": not created through this gateway by this client, or expired`,
+      );
+    }
+    const result = await this.#onTaskBackend(ctx, route, method, { ...params, taskId: route.taskId });
+    if (method === "tasks/get") this.#routes.touch(route, result.ttlMs);
+    return withTaskId(result, route.id);
   }
 
   /**
@@ -113,7 +182,7 @@ export class GatewayTasks {
   async #onTaskBackend(
     ctx: CallContext,
     route: TaskRoute,
-    method: Exclude<TaskMethod, "tasks/list">,
+    method: Exclude<TaskMethod, "tasks/list"> | ExtensionTaskMethod,
     params: Record<string, unknown>,
   ): Promise<Result> {
     const backend = this.#core.pool.get(route.backend);
@@ -137,7 +206,7 @@ export class GatewayTasks {
       kind: "tool" as const,
       name: route.tool,
       label: method,
-      retrySafe: method !== "tasks/cancel",
+      retrySafe: method !== "tasks/cancel" && method !== "tasks/update",
     };
     try {
       return await runOnBackend(this.#core, this.#hooks, ctx, request, (sent) => send(method, params, sent));

@@ -19,6 +19,7 @@ import { GatewayError } from "../errors.ts";
 import { ANONYMOUS, type CallContext, type Principal, type Surface } from "../gateway/call-context.ts";
 import type { Gateway } from "../gateway/gateway.ts";
 import type { SessionPeer } from "../gateway/session-hub.ts";
+import { TASKS_EXTENSION } from "../gateway/task-relay.ts";
 import { RELAY_VALIDATOR } from "../relay-validator.ts";
 import { VERSION } from "../version.ts";
 import { asProtocolError } from "./boundary.ts";
@@ -26,6 +27,7 @@ import { surfaceOperations } from "./handlers/operations.ts";
 import { type Operation, type Params, progressSink, type Result } from "./handlers/shared.ts";
 import { type AskFn, type InputRounds, isGatewayState } from "./input-rounds.ts";
 import { INSTRUCTIONS } from "./session-server.ts";
+import { type ExtensionTaskRelay, registerExtensionTasks } from "./stateless-tasks.ts";
 
 /** The stateless protocol revision the gateway serves beside the 2025 sessions. */
 export const STATELESS_VERSION = "2026-07-28";
@@ -57,20 +59,16 @@ export function statelessOperations(gateway: Gateway, surface: Surface): Readonl
 
 /**
  * `params.task` is the 2025-11-25 task augmentation; 2026-07-28 moved tasks to the
- * `io.modelcontextprotocol/tasks` extension (server-directed, another wire), which the gateway does not
- * relay: such a call is refused by name rather than answered with a 2025 CreateTaskResult.
+ * `io.modelcontextprotocol/tasks` extension, where the server decides whether a call becomes a task. The
+ * extension says a `task` hint is tolerated and changes nothing, so it is dropped here (relayed, it would
+ * turn the call into a 2025 task on a 2025 backend).
  */
 function withoutLegacyTasks(op: Operation): Operation {
   return {
     ...op,
     run: (ctx, params) => {
-      if (params.task !== undefined) {
-        throw new GatewayError(
-          "INVALID_REQUEST",
-          "`task` on tools/call is 2025-11-25; on 2026-07-28 tasks are the io.modelcontextprotocol/tasks extension, which the gateway does not relay yet: call the tool without `task`, or as a task over a 2025-11-25 session",
-        );
-      }
-      return op.run(ctx, params);
+      const { task: _, ...rest } = params;
+      return op.run(ctx, rest);
     },
   };
 }
@@ -154,6 +152,11 @@ export interface StatelessServerOptions {
   principal?: Principal;
   /** Where calls that wait for the client's input are kept between rounds. @default none: refused */
   rounds?: InputRounds | undefined;
+  /**
+   * Where the tasks extension's requests go, when a backend this surface reaches advertises the extension
+   * (it is then advertised too). @default none: no extension, `tasks/*` are -32601
+   */
+  tasks?: ExtensionTaskRelay | undefined;
 }
 
 /**
@@ -193,23 +196,26 @@ export function createStatelessServer(
         resources: { listChanged: true, subscribe: true },
         prompts: { listChanged: true },
         completions: {},
+        ...(options.tasks ? { extensions: { [TASKS_EXTENSION]: {} } } : {}),
       },
       ...(surface.kind === "meta" ? { instructions: INSTRUCTIONS } : {}),
       cacheHints: cacheHints(surface, principal),
       jsonSchemaValidator: RELAY_VALIDATOR,
     },
   );
+  const callContext = (ctx: ServerContext, token?: string | number, ask?: AskFn): CallContext => ({
+    principal,
+    session: requestPeer(surface, ctx, ask),
+    surface,
+    requestId: ctx.mcpReq.id,
+    signal: ctx.mcpReq.signal,
+    ...progressSink(token, (n) => ctx.mcpReq.notify({ method: n.method, params: { ...n.params } })),
+  });
+  if (options.tasks) registerExtensionTasks(server, options.tasks, (ctx) => callContext(ctx));
   for (const op of operations.values()) {
     const context = (ctx: ServerContext, params: Params & { _meta?: Params }, ask?: AskFn): CallContext => {
       const token = op.progress ? (params._meta?.progressToken as string | number | undefined) : undefined;
-      return {
-        principal,
-        session: requestPeer(surface, ctx, ask),
-        surface,
-        requestId: ctx.mcpReq.id,
-        signal: ctx.mcpReq.signal,
-        ...progressSink(token, (n) => ctx.mcpReq.notify({ method: n.method, params: { ...n.params } })),
-      };
+      return callContext(ctx, token, ask);
     };
     const rounds = MULTI_ROUND.has(op.method) ? options.rounds : undefined;
     const handler = async (params: Params & { _meta?: Params }, ctx: ServerContext): Promise<Result> => {

@@ -8,7 +8,7 @@ import {
   runConformance,
 } from "../helpers/conformance.ts";
 import { startTestGateway, type TestGateway } from "../helpers/gateway.ts";
-import { startModernFixture } from "../helpers/modern-fixture.ts";
+import { MODERN_TASK_FIXTURE, startModernFixture } from "../helpers/modern-fixture.ts";
 import { BUN, ROOT, serverCommand } from "../helpers/paths.ts";
 
 // The official suite's 2026-07-28 requirement set (conformance 0.2.0-alpha.12, the first release that
@@ -21,8 +21,11 @@ const FIXTURE = join(ROOT, "test/fixtures/conformance-server.ts");
  *   and check its keys and `requestState` (`user_name`, …); this 2025 fixture has no such tools (a 2025
  *   backend's sampling/elicitation becomes the gateway's own rounds, tested in stateless-input.test.ts).
  *   Through a 2026-07-28 backend that has them they pass: see the last describe below.
- * - tasks-*: the 2026-07-28 tasks extension (SEP-2663), which the gateway does not relay; 2025-11-25 tasks
- *   are relayed on 2025 sessions (test/server/tasks.test.ts).
+ * - tasks-*: the tasks extension (SEP-2663) is the backend's to offer: the gateway advertises it on a
+ *   surface only where a backend it reaches does, and relays that backend's tasks. This 2025 fixture
+ *   advertises no extension and has none of the scenarios' task tools (`slow_compute`, `failing_job`,
+ *   `confirm_delete`, …), so nothing here can pass them. Through the 2026-07-28 task fixture they pass:
+ *   see the last describe below.
  * - server-stateless: 24 of 28 checks pass; the other 4 need diagnostic tools (`test_missing_capability`,
  *   `test_streaming_elicitation`, `test_logging_tool`) the fixture does not have yet.
  * - http-custom-header-server-validation: needs a tool with `x-mcp-header` params, which this fixture
@@ -52,13 +55,30 @@ const NOT_YET = [
   "tasks-wire-fields",
 ];
 
+/** The tasks extension's (SEP-2663) scenarios that run checks (tasks-status-notifications only skips). */
+const TASK_SCENARIOS = [
+  "tasks-capability-negotiation",
+  "tasks-dispatch-and-envelope",
+  "tasks-lifecycle",
+  "tasks-mrtr-composition",
+  "tasks-mrtr-input",
+  "tasks-request-headers",
+  "tasks-request-state-removal",
+  "tasks-required-task-error",
+  "tasks-wire-fields",
+];
+
 function run2026(args: string[]): Promise<ConformanceRun> {
   return runConformance(["server", ...args], { entry: CONFORMANCE_2026 });
 }
 
-/** Runs one 2026-07-28 scenario against `url` and expects every check of it to pass. */
+/**
+ * Runs one 2026-07-28 scenario against `url` and expects every check of it to pass. An extension's
+ * scenario (tasks-*) is not on the spec's timeline, so the suite skips it at a spec version unless forced.
+ */
 async function expectScenarioPasses(url: string, scenario: string): Promise<void> {
-  const run = await run2026(["--url", url, "--scenario", scenario, "--spec-version", "2026-07-28"]);
+  const force = scenario.startsWith("tasks-") ? ["--force"] : [];
+  const run = await run2026(["--url", url, "--scenario", scenario, "--spec-version", "2026-07-28", ...force]);
   if (run.code !== 0) console.error(explain(run));
   expect(run.summary?.passed).toBeGreaterThan(0);
   expect(run.summary?.failed).toBe(0);
@@ -78,19 +98,21 @@ let relay: TestGateway;
 let meta: TestGateway;
 let modernGw: TestGateway;
 let modern: Awaited<ReturnType<typeof startModernFixture>>;
+let modernTasks: Awaited<ReturnType<typeof startModernFixture>>;
 beforeAll(async () => {
-  modern = await startModernFixture();
+  [modern, modernTasks] = await Promise.all([startModernFixture(), startModernFixture(MODERN_TASK_FIXTURE)]);
   [relay, meta, modernGw] = await Promise.all([
     startTestGateway(CONF_BACKEND, { kind: "transparent" }),
     startTestGateway(EVERYTHING),
     startTestGateway(
-      `capabilities: { enabled: false }\nbackends:\n  modern:\n    http_url: "${modern.url.href}"\n    forward_roots: true\n`,
+      `capabilities: { enabled: false }\nbackends:\n  modern:\n    http_url: "${modern.url.href}"\n    forward_roots: true\n  tasks:\n    http_url: "${modernTasks.url.href}"\n`,
     ),
   ]);
 });
 afterAll(async () => {
   await Promise.all([relay?.stop(), meta?.stop(), modernGw?.stop()]);
   modern?.proc.kill();
+  modernTasks?.proc.kill();
 });
 
 describe("2026-07-28 conformance through the gateway", () => {
@@ -145,6 +167,16 @@ describe("2026-07-28 conformance through /mcp/{backend} to a 2026-07-28 backend"
     test(
       `passes ${scenario}`,
       () => expectScenarioPasses(new URL("/mcp/modern", modernGw.http.url).href, scenario),
+      60_000,
+    );
+  }
+  // The task fixture (test/fixtures/modern-task-server.ts) has the tools the tasks extension's scenarios
+  // call; the gateway advertises the extension for it, relays its CreateTaskResults as they are and routes
+  // tasks/get, tasks/update and tasks/cancel by task id back to it.
+  for (const scenario of TASK_SCENARIOS) {
+    test(
+      `passes ${scenario}`,
+      () => expectScenarioPasses(new URL("/mcp/tasks", modernGw.http.url).href, scenario),
       60_000,
     );
   }

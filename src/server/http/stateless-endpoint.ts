@@ -112,11 +112,16 @@ export class StatelessEndpoints {
         statelessServer(),
       ]);
       const operations = statelessOperations(this.#gateway, surface);
+      const gateway = this.#gateway;
       const handler = createMcpHandler(
         (ctx) =>
           createStatelessServer(operations, surface, {
             principal: principalOf(ctx.authInfo),
             rounds: this.#rounds,
+            // Decided per request: a backend's capabilities are known once it has started.
+            tasks: gateway.tasksExtension(surface)
+              ? (call, method, params) => gateway.relayExtensionTask(call, method, params)
+              : undefined,
           }),
         {
           legacy: "reject",
