@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Client as ModernClient, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
+import { addKey } from "../../src/auth/manage.ts";
+import { type AuthGateway, startAuthGateway } from "../auth/helpers.ts";
 import { connectHttp, RawResult, startTestGateway, type TestGateway } from "../helpers/gateway.ts";
 import { MODERN_FIXTURE, MODERN_TASK_FIXTURE, startModernFixture } from "../helpers/modern-fixture.ts";
 import { BUN } from "../helpers/paths.ts";
@@ -67,8 +69,9 @@ async function ok(
   url: URL,
   method: string,
   params: Record<string, unknown>,
+  headers: Record<string, string> = {},
 ): Promise<Record<string, unknown>> {
-  const { body } = await rpc(url, method, params);
+  const { body } = await rpc(url, method, params, { headers });
   if (!body.result) throw new Error(`${method} failed: ${JSON.stringify(body.error)}`);
   return body.result;
 }
@@ -383,5 +386,40 @@ describe("task ids stay with the backend and surface that made them", () => {
     const done = await until(url, taskId, ["completed"]);
     expect(done.taskId).toBe(taskId);
     expect(text(done.result)).toBe("computed  after 0.1s");
+  });
+});
+
+describe("task ids belong to the principal that created them", () => {
+  let authGw: AuthGateway;
+  let mine: Record<string, string>;
+  let theirs: Record<string, string>;
+  beforeAll(async () => {
+    authGw = await startAuthGateway(
+      `auth: {}\ncapabilities: { enabled: false }\nbackends:\n  a:\n    http_url: "${a.url.href}"\n`,
+    );
+    // one after the other: both write the same keys file
+    const one = await addKey(authGw.keysPath, "one", { scopes: ["a/*"] });
+    const two = await addKey(authGw.keysPath, "two", { scopes: ["a/*"] });
+    authGw.auth?.reloadKeys();
+    mine = { authorization: `Bearer ${one}` };
+    theirs = { authorization: `Bearer ${two}` };
+  });
+  afterAll(() => authGw?.stop());
+
+  test("another principal's tasks/get and tasks/cancel find nothing (-32602); the owner's do", async () => {
+    const url = new URL("/mcp/a", authGw.url);
+    const { taskId } = await ok(
+      url,
+      "tools/call",
+      { name: "slow_compute", arguments: { seconds: 60 } },
+      mine,
+    );
+    for (const method of ["tasks/get", "tasks/cancel"]) {
+      const { body } = await rpc(url, method, { taskId }, { headers: theirs });
+      expect(body.error?.code).toBe(-32602);
+    }
+    expect((await ok(url, "tasks/get", { taskId }, mine)).status).toBe("working");
+    await ok(url, "tasks/cancel", { taskId }, mine);
+    expect((await ok(url, "tasks/get", { taskId }, mine)).status).toBe("cancelled");
   });
 });
