@@ -1,5 +1,8 @@
 import { formatWithOptions } from "node:util";
-import { type ConsolaInstance, type ConsolaReporter, createConsola, type LogObject } from "consola";
+import type { ConsolaInstance, ConsolaReporter, LogObject } from "consola";
+// consola's core: its main entry loads node:tty and the fancy reporter, about 40 ms of CPU at every start
+// (farm-bench, `import "consola"` against `import "consola/core"`); only a terminal needs that reporter.
+import { createConsola } from "consola/core";
 import { CredentialScanner } from "./firewall/credentials.ts";
 
 /** Log verbosity accepted by `--log-level`. */
@@ -45,6 +48,41 @@ function timestampedText(write: (line: string) => void): ConsolaReporter {
           .split("\n")
           .map((line) => prefix + line)
           .join("\n")}\n`,
+      );
+    },
+  };
+}
+
+/**
+ * A terminal's lines in consola's own fancy format. Its module loads on the first line (a server off a
+ * terminal never pays for it); lines logged meanwhile wait in order, and any still waiting when the
+ * process exits are written as plain text so that none is lost.
+ */
+function terminalReporter(write: (line: string) => void): ConsolaReporter {
+  let fancy: ConsolaReporter | undefined;
+  let waiting: [LogObject, Parameters<ConsolaReporter["log"]>[1]][] | undefined;
+  const plain = timestampedText(write);
+  const flushPlain = (): void => {
+    for (const [entry, context] of waiting ?? []) plain.log(entry, context);
+    waiting = [];
+  };
+  return {
+    log(entry, context) {
+      if (fancy) return fancy.log(entry, context);
+      if (waiting) return void waiting.push([entry, context]);
+      waiting = [[entry, context]];
+      process.once("exit", flushPlain);
+      void import("consola").then(
+        ({ createConsola: withFancy }) => {
+          fancy = withFancy({ stdout: process.stderr, stderr: process.stderr }).options.reporters[0] ?? plain;
+          process.off("exit", flushPlain);
+          for (const [e, c] of waiting ?? []) fancy.log(e, c);
+          waiting = undefined;
+        },
+        () => {
+          fancy = plain;
+          flushPlain();
+        },
       );
     },
   };
@@ -137,7 +175,7 @@ function make(level: LogLevelName, format: LogFormat): ConsolaInstance {
     ...(format === "json"
       ? { reporters: [jsonReporter((l) => stderr.write(l))] }
       : stderr.isTTY === true
-        ? {}
+        ? { reporters: [terminalReporter((l) => stderr.write(l))] }
         : { reporters: [timestampedText((l) => stderr.write(l))] }),
     formatOptions: { date: true, colors: stderr.isTTY === true },
   });

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from "node:crypto";
+import { randomToken, sha256 } from "../digest.ts";
 import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { basename, dirname, extname, join, resolve } from "node:path";
 import { z } from "zod";
@@ -45,8 +45,8 @@ export async function createKey(
     key?: string;
   },
 ): Promise<{ key: string; record: KeyRecord }> {
-  const id = options.id ?? randomBytes(ID_LENGTH / 2).toString("hex");
-  const key = options.key ?? `${KEY_PREFIX}${id}_${randomBytes(32).toString("base64url")}`;
+  const id = options.id ?? randomToken(ID_LENGTH / 2, "hex");
+  const key = options.key ?? `${KEY_PREFIX}${id}_${randomToken(32, "base64url")}`;
   const record: KeyRecord = {
     id,
     name,
@@ -100,7 +100,7 @@ export function writeKeyFile(path: string, keys: readonly KeyRecord[]): void {
 
 /** The cache slot of a key: its SHA-256 (a preimage of it would be the key itself). */
 function digest(key: string): string {
-  return createHash("sha256").update(key).digest("base64");
+  return sha256(key, "base64");
 }
 
 /** The principal of a key record. */

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { sha256 } from "../digest.ts";
 import { createRemoteJWKSet, customFetch, errors, type JWTVerifyGetKey, jwtVerify } from "jose";
 import { z } from "zod";
 import type { OAuthConfig } from "../config/schema.ts";
@@ -72,7 +72,7 @@ export class TokenVerifier {
 
   /** Checks `token` for one of `audiences`. Never throws: an unreachable issuer refuses the token. */
   async check(token: string, audiences: readonly string[]): Promise<TokenCheck> {
-    const slot = `${createHash("sha256").update(token).digest("base64")} ${audiences.join(" ")}`;
+    const slot = `${sha256(token, "base64")} ${audiences.join(" ")}`;
     const cached = this.#cache.get(slot);
     if (cached && (!cached.ok || cached.expiresAt > this.#now())) return cached;
     const result = JWT_SHAPE.test(token)

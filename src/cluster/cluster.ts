@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { randomToken } from "../digest.ts";
 import { GatewayError } from "../errors.ts";
 import { type RedisConfig, SESSION_SECRET_ENV } from "./config.ts";
 import { RedisFanOut } from "./hub-fan-out.ts";
@@ -38,7 +38,7 @@ export interface ClusterOptions {
  */
 export class Cluster {
   /** This replica's name on the channels (its own messages come back and are skipped). */
-  readonly origin = randomBytes(8).toString("hex");
+  readonly origin = randomToken(8, "hex");
   readonly link: RedisLink | undefined;
   readonly signer: SessionSigner | undefined;
   readonly buckets: RedisBuckets | undefined;

@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { randomToken } from "../digest.ts";
 import { McpError } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import { ERROR_TABLE } from "../error-table.ts";
@@ -115,7 +115,7 @@ export class RedisRoundRelay implements RemoteRounds {
 
   async forward(to: string, retry: RoundRetry, signal: AbortSignal): Promise<RoundOutcome> {
     if (!this.#link.up) throw unreachable();
-    const id = randomBytes(12).toString("hex");
+    const id = randomToken(12, "hex");
     const outcome = new Promise<RoundOutcome>((resolve, reject) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
       const end = (): void => {

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { sha256 } from "../digest.ts";
 import { z } from "zod";
 import type { RedisLink } from "./redis-link.ts";
 import { safeJson } from "./safe-json.ts";
@@ -8,7 +8,7 @@ const Message = z.strictObject({ origin: z.string().max(64), session: z.string()
 
 /** A session id's name in Redis: never the id itself (a credential until it expires). */
 export function sessionDigest(id: string): string {
-  return createHash("sha256").update(id).digest("hex").slice(0, 32);
+  return sha256(id, "hex").slice(0, 32);
 }
 
 /**

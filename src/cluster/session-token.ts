@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { hmacSha256, randomToken, sameBytes } from "../digest.ts";
 import { z } from "zod";
 import { safeJson } from "./safe-json.ts";
 
@@ -62,7 +62,7 @@ export class SessionSigner {
     const full: SessionClaims = {
       ...claims,
       expires: this.#now() + this.#ttlMs,
-      nonce: randomBytes(12).toString("base64url"),
+      nonce: randomToken(12, "base64url"),
     };
     const json = JSON.stringify(full);
     if (Buffer.byteLength(json) > MAX_CLAIMS_BYTES) return undefined;
@@ -79,13 +79,13 @@ export class SessionSigner {
     const body = rest.slice(0, dot);
     const given = Buffer.from(rest.slice(dot + 1), "base64url");
     const expected = this.#mac(body);
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
+    if (!sameBytes(given, expected)) return undefined;
     const claims = Claims.safeParse(safeJson(Buffer.from(body, "base64url").toString("utf8")));
     if (!claims.success || claims.data.expires <= this.#now()) return undefined;
     return claims.data;
   }
 
   #mac(body: string): Buffer {
-    return createHmac("sha256", this.#secret).update(PREFIX).update(body).digest();
+    return hmacSha256(this.#secret, PREFIX, body);
   }
 }

@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { hmacSha256, randomBytes, sameBytes } from "../digest.ts";
 import type { Context } from "hono";
 import { Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
@@ -83,7 +83,7 @@ export function dashboard(parts: DashboardParts): Hono<AppEnv> {
   const peer = dashboardPeer();
   const app = new Hono<AppEnv>({ strict: false });
 
-  const csrfOf = (key: string): string => createHmac("sha256", secret).update(key).digest("base64url");
+  const csrfOf = (key: string): string => hmacSha256(secret, key).toString("base64url");
 
   const caller = async (c: Context<AppEnv>): Promise<Caller> => {
     if (!auth) {
@@ -124,7 +124,7 @@ export function dashboard(parts: DashboardParts): Hono<AppEnv> {
       if (c.req.method === "POST") {
         const sent = Buffer.from(c.req.header(CSRF_HEADER) ?? "");
         const expected = Buffer.from(csrfOf(who.key));
-        if (sent.length !== expected.length || !timingSafeEqual(sent, expected)) {
+        if (!sameBytes(sent, expected)) {
           return noStore(c.json({ error: "missing or stale CSRF token: reload the page" }, 403));
         }
       }

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { sha256 } from "../digest.ts";
 import type { Backend, CallOptions } from "../backends/backend.ts";
 import { log } from "../log.ts";
 import { requestOutcome } from "../metrics/gateway-metrics.ts";
@@ -27,7 +27,7 @@ const sessionLabels = new Map<string, string>();
 export function sessionLabel(id: string): string {
   let label = sessionLabels.get(id);
   if (!label) {
-    label = createHash("sha256").update(id).digest("hex").slice(0, 8);
+    label = sha256(id, "hex").slice(0, 8);
     if (sessionLabels.size > 10_000) sessionLabels.clear();
     sessionLabels.set(id, label);
   }

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import type { Timers } from "../backends/restart-backoff.ts";
 import { GatewayError } from "../errors.ts";
 
@@ -254,7 +253,7 @@ export class InputRounds {
         `${this.#maxParked} calls already wait for input; try again later`,
       );
     }
-    const state = `${STATE_PREFIX}${this.#remote ? `${this.#remote.origin}.` : ""}${randomUUID()}`;
+    const state = `${STATE_PREFIX}${this.#remote ? `${this.#remote.origin}.` : ""}${crypto.randomUUID()}`;
     const timer = this.#timers.setTimeout(() => {
       this.#parked.delete(state);
       call.cancel(new Error(`no retry with the requested input within ${this.#ttlMs}ms`));

@@ -1,4 +1,4 @@
-import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { hmacSha256, sameBytes, sha256 } from "../digest.ts";
 
 /** Who signs a webhook, and so how its signature is checked. */
 export type WebhookProvider = "github" | "linear" | "stripe" | "generic";
@@ -46,18 +46,12 @@ export const DEFAULT_TOLERANCE_MS: Record<WebhookProvider, number> = {
 
 const encoder = new TextEncoder();
 
-function hmac(key: string | Uint8Array, ...parts: (string | Uint8Array)[]): Buffer {
-  const mac = createHmac("sha256", key);
-  for (const part of parts) mac.update(part);
-  return mac.digest();
-}
-
 /** Constant-time comparison of a computed digest with a claimed one; a malformed claim is simply false. */
 function sameDigest(expected: Buffer, claimed: string, encoding: "hex" | "base64"): boolean {
   const valid = encoding === "hex" ? /^[0-9a-fA-F]+$/ : /^[A-Za-z0-9+/]+={0,2}$/;
   if (!valid.test(claimed)) return false;
   const bytes = Buffer.from(claimed, encoding);
-  return bytes.length === expected.length && timingSafeEqual(bytes, expected);
+  return sameBytes(bytes, expected);
 }
 
 function refused(reason: string, status: 400 | 401 = 401): RefusedDelivery {
@@ -84,7 +78,7 @@ function field(payload: unknown, key: string): string | number | undefined {
 
 /** A stand-in id for a sender that names none: the body's own hash, so a replayed body is still caught. */
 function bodyId(delivery: Delivery): string {
-  return `sha256:${createHash("sha256").update(delivery.body).digest("hex").slice(0, 32)}`;
+  return `sha256:${sha256(delivery.body, "hex").slice(0, 32)}`;
 }
 
 function outside(timestampMs: number, options: VerifyOptions): boolean {
@@ -96,7 +90,7 @@ function github(delivery: Delivery, options: VerifyOptions): Verification {
   const header = delivery.headers.get("x-hub-signature-256");
   if (!header) return refused("no X-Hub-Signature-256 header");
   const claimed = header.startsWith("sha256=") ? header.slice(7) : "";
-  if (!sameDigest(hmac(options.secret, delivery.body), claimed, "hex")) {
+  if (!sameDigest(hmacSha256(options.secret, delivery.body), claimed, "hex")) {
     return refused("X-Hub-Signature-256 does not match the body");
   }
   const parsed = parsePayload(delivery);
@@ -116,7 +110,7 @@ function github(delivery: Delivery, options: VerifyOptions): Verification {
 function linear(delivery: Delivery, options: VerifyOptions): Verification {
   const header = delivery.headers.get("linear-signature");
   if (!header) return refused("no Linear-Signature header");
-  if (!sameDigest(hmac(options.secret, delivery.body), header, "hex")) {
+  if (!sameDigest(hmacSha256(options.secret, delivery.body), header, "hex")) {
     return refused("Linear-Signature does not match the body");
   }
   const parsed = parsePayload(delivery);
@@ -150,7 +144,7 @@ function stripe(delivery: Delivery, options: VerifyOptions): Verification {
   if (!t || !/^\d{1,12}$/.test(t) || v1.length === 0) {
     return refused("Stripe-Signature lacks t=… or v1=…");
   }
-  const expected = hmac(options.secret, `${t}.`, delivery.body);
+  const expected = hmacSha256(options.secret, `${t}.`, delivery.body);
   if (!v1.some((claimed) => sameDigest(expected, claimed, "hex"))) {
     return refused("no v1 signature in Stripe-Signature matches the body");
   }
@@ -192,7 +186,7 @@ function generic(delivery: Delivery, options: VerifyOptions): Verification {
   if (!/^\d{1,12}$/.test(timestamp)) return refused("webhook-timestamp is not a unix time");
   const key = standardWebhooksKey(options.secret);
   if (!key) return refused("the configured secret is not whsec_<base64>");
-  const expected = hmac(key, `${id}.${timestamp}.`, delivery.body);
+  const expected = hmacSha256(key, `${id}.${timestamp}.`, delivery.body);
   const claims = header.split(" ").filter((s) => s.startsWith("v1,"));
   if (!claims.some((claim) => sameDigest(expected, claim.slice(3), "base64"))) {
     return refused("no v1 signature in webhook-signature matches the body");

@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { randomToken } from "../../digest.ts";
 import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
@@ -227,7 +227,7 @@ export class SessionStore {
     init?: InitializeClaims,
   ): Promise<HttpSession> {
     const signed = init && this.#signer?.sign({ init, principal: principal.id, endpoint });
-    return this.#create(endpoint, surface, principal, signed ?? randomBytes(24).toString("base64url"));
+    return this.#create(endpoint, surface, principal, signed ?? randomToken(24, "base64url"));
   }
 
   /**

@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { randomToken } from "../../digest.ts";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { type JSONRPCMessage, JSONRPCMessageSchema } from "@modelcontextprotocol/sdk/types.js";
 
@@ -9,7 +9,7 @@ const encoder = new TextEncoder();
  * event stream whose first event names the URL to POST messages to; answers come back on the stream.
  */
 export class SseServerTransport implements Transport {
-  readonly sessionId = randomBytes(24).toString("base64url");
+  readonly sessionId = randomToken(24, "base64url");
   onmessage?: (message: JSONRPCMessage) => void;
   onerror?: (error: Error) => void;
   onclose?: () => void;

@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { randomToken } from "../../digest.ts";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 
@@ -16,7 +16,7 @@ export interface MessageSocket {
  */
 export class WebSocketServerTransport implements Transport {
   /** Random, like a Streamable HTTP session id; logs show only its hash. */
-  readonly sessionId = randomBytes(24).toString("base64url");
+  readonly sessionId = randomToken(24, "base64url");
   onmessage?: (message: JSONRPCMessage) => void;
   onerror?: (error: Error) => void;
   onclose?: () => void;
