@@ -289,7 +289,10 @@ describe("callers that did not declare the extension", () => {
       expect(body.error?.code).toBe(-32021);
       expect(body.error?.data).toEqual({ requiredCapabilities: { extensions: { [TASKS]: {} } } });
     }
-    // refused before it reached the backend: the task still runs
+    // the gateway's own answer, before any lookup: an id it never handed out is refused the same way
+    const unknown = await rpc(at("a"), "tasks/get", { taskId: "never-created" }, undeclared);
+    expect(unknown.body.error?.code).toBe(-32021);
+    // and nothing was cancelled: the task still runs
     expect((await ok(at("a"), "tasks/get", { taskId })).status).toBe("working");
     await ok(at("a"), "tasks/cancel", { taskId });
   });
