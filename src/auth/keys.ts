@@ -1,7 +1,7 @@
-import { randomToken, sha256 } from "../digest.ts";
 import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { basename, dirname, extname, join, resolve } from "node:path";
 import { z } from "zod";
+import { randomToken, sha256 } from "../digest.ts";
 import { GatewayError } from "../errors.ts";
 import type { Principal } from "../gateway/call-context.ts";
 

@@ -1,7 +1,7 @@
-import { sha256 } from "../digest.ts";
 import { createRemoteJWKSet, customFetch, errors, type JWTVerifyGetKey, jwtVerify } from "jose";
 import { z } from "zod";
 import type { OAuthConfig } from "../config/schema.ts";
+import { sha256 } from "../digest.ts";
 import { errorMessage } from "../errors.ts";
 import { log } from "../log.ts";
 import type { Claims } from "./claims.ts";

@@ -1,6 +1,6 @@
-import { randomToken } from "../digest.ts";
 import { McpError } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
+import { randomToken } from "../digest.ts";
 import { ERROR_TABLE } from "../error-table.ts";
 import { errorMessage, GatewayError, type GatewayErrorCode, isGatewayError } from "../errors.ts";
 import type { RemoteRounds, RoundOutcome, RoundRetry } from "../server/input-rounds.ts";

@@ -1,5 +1,5 @@
-import { sha256 } from "../digest.ts";
 import { z } from "zod";
+import { sha256 } from "../digest.ts";
 import type { RedisLink } from "./redis-link.ts";
 import { safeJson } from "./safe-json.ts";
 

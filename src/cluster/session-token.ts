@@ -1,5 +1,5 @@
-import { hmacSha256, randomToken, sameBytes } from "../digest.ts";
 import { z } from "zod";
+import { hmacSha256, randomToken, sameBytes } from "../digest.ts";
 import { safeJson } from "./safe-json.ts";
 
 /** The prefix of a signed session id (and its format's version). */

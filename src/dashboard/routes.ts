@@ -1,10 +1,10 @@
-import { hmacSha256, randomBytes, sameBytes } from "../digest.ts";
 import type { Context } from "hono";
 import { Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
 import type { Auth } from "../auth/auth.ts";
 import { isAdmin } from "../auth/scopes.ts";
+import { hmacSha256, randomBytes, sameBytes } from "../digest.ts";
 import { errorForm } from "../error-table.ts";
 import { errorMessage, GatewayError, isGatewayError } from "../errors.ts";
 import type { CallContext, Principal } from "../gateway/call-context.ts";

@@ -1,5 +1,5 @@
-import { sha256 } from "../digest.ts";
 import type { Backend, CallOptions } from "../backends/backend.ts";
+import { sha256 } from "../digest.ts";
 import { log } from "../log.ts";
 import { requestOutcome } from "../metrics/gateway-metrics.ts";
 import type { CallContext } from "./call-context.ts";

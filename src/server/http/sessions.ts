@@ -1,4 +1,3 @@
-import { randomToken } from "../../digest.ts";
 import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
@@ -9,6 +8,7 @@ import {
 } from "../../cluster/session-relay.ts";
 import { type RedisSessionRevocations, sessionDigest } from "../../cluster/session-revocations.ts";
 import type { InitializeClaims, SessionSigner } from "../../cluster/session-token.ts";
+import { randomToken } from "../../digest.ts";
 import { ANONYMOUS, type Principal, type Surface } from "../../gateway/call-context.ts";
 import type { Gateway } from "../../gateway/gateway.ts";
 import { sessionLabel } from "../../gateway/pipeline.ts";

@@ -1,6 +1,6 @@
-import { randomToken } from "../../digest.ts";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { type JSONRPCMessage, JSONRPCMessageSchema } from "@modelcontextprotocol/sdk/types.js";
+import { randomToken } from "../../digest.ts";
 
 const encoder = new TextEncoder();
 

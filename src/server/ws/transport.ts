@@ -1,6 +1,6 @@
-import { randomToken } from "../../digest.ts";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import { randomToken } from "../../digest.ts";
 
 /** The part of a Bun `ServerWebSocket` the transport uses (tests may hand in their own). */
 export interface MessageSocket {
