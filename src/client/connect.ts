@@ -135,7 +135,7 @@ export async function connectGateway(options: ConnectOptions = {}): Promise<Gate
       config: settings.configPath,
     });
   }
-  const gateway = Gateway.fromConfig(settings.config);
+  const gateway = await Gateway.open(settings.config);
   options.onStarting?.(gateway.backendNames.length);
   gateway.start();
   const server = createSessionServer(gateway, { kind: "meta" }, { label: "cli" });

@@ -1,6 +1,6 @@
 import { randomToken } from "../digest.ts";
 import { GatewayError } from "../errors.ts";
-import { type RedisConfig, SESSION_SECRET_ENV } from "./config.ts";
+import { clusterWanted, type RedisConfig, SESSION_SECRET_ENV } from "./config.ts";
 import { RedisFanOut } from "./hub-fan-out.ts";
 import { type LinkLog, RedisLink } from "./redis-link.ts";
 import { RedisRoundRelay } from "./round-relay.ts";
@@ -73,8 +73,8 @@ export class Cluster {
   /** The cluster a config asks for, or undefined when it asks for none. */
   static fromConfig(config: RedisConfig | undefined, options: ClusterOptions): Cluster | undefined {
     const env = options.env ?? process.env;
+    if (!clusterWanted(config, env)) return undefined;
     const secret = config?.session_secret ?? env[SESSION_SECRET_ENV];
-    if (!config && !secret) return undefined;
     if (secret !== undefined && secret.length < 32) {
       throw new GatewayError(
         "CONFIG_INVALID",

@@ -5,6 +5,17 @@ import { Duration } from "../failsafe/config.ts";
 export const SESSION_SECRET_ENV = "MCP_GATEWAY_SESSION_SECRET";
 
 /**
+ * True when a `redis:` section or the environment's session secret asks for a cluster. Only then is
+ * `cluster.ts` (the Redis classes and their schemas) loaded: a lone gateway starts without them.
+ */
+export function clusterWanted(
+  config: RedisConfig | undefined,
+  env: Record<string, string | undefined>,
+): boolean {
+  return config !== undefined || Boolean(env[SESSION_SECRET_ENV]);
+}
+
+/**
  * The `redis:` section: state shared by every replica of one gateway (rate-limit buckets, budgets, circuit
  * breakers, approvals, counters, notification fan-out). Without it every replica keeps its own, in process.
  */

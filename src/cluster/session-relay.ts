@@ -1,11 +1,11 @@
 import { z } from "zod";
 import type { RedisLink } from "./redis-link.ts";
+import { type Id, parseReplicaRequestId } from "./replica-ids.ts";
 import { safeJson } from "./safe-json.ts";
 
 const CANCELS = "session-cancels";
 const answersChannel = (origin: string): string => `session-answers:${origin}`;
 
-type Id = string | number;
 const RequestId = z.union([z.string().max(200), z.number()]);
 /** A client's answer (result or error) to a request a session's server sent. */
 const Answer = z.looseObject({ jsonrpc: z.literal("2.0"), id: RequestId });
@@ -22,25 +22,6 @@ export type SessionAnswer = z.infer<typeof Answer>;
 
 /** Why {@link RedisSessionRelay.deliver} could not hand answers on. */
 export type Undelivered = "redis-down" | "replica-gone";
-
-const SEPARATOR = "/";
-
-/**
- * The id a session's server-to-client request carries on the wire: the replica's name and the SDK's own
- * id, so a replica that receives the client's answer knows where the request waits.
- */
-export function replicaRequestId(origin: string, id: Id): string {
-  return `${origin}${SEPARATOR}${id}`;
-}
-
-/** The replica and SDK id in an id made by {@link replicaRequestId}, or undefined for any other id. */
-export function parseReplicaRequestId(id: unknown): { origin: string; id: Id } | undefined {
-  if (typeof id !== "string") return undefined;
-  const at = id.indexOf(SEPARATOR);
-  if (at <= 0) return undefined;
-  const rest = id.slice(at + 1);
-  return { origin: id.slice(0, at), id: /^\d{1,15}$/.test(rest) ? Number(rest) : rest };
-}
 
 function undeliverable(why: Undelivered): Response {
   const reason =

@@ -1,15 +1,10 @@
 import { z } from "zod";
-import { sha256 } from "../digest.ts";
 import type { RedisLink } from "./redis-link.ts";
+import { sessionDigest } from "./replica-ids.ts";
 import { safeJson } from "./safe-json.ts";
 
 const CHANNEL = "sessions-closed";
 const Message = z.strictObject({ origin: z.string().max(64), session: z.string().max(64) });
-
-/** A session id's name in Redis: never the id itself (a credential until it expires). */
-export function sessionDigest(id: string): string {
-  return sha256(id, "hex").slice(0, 32);
-}
 
 /**
  * Signed session ids a client ended (DELETE) on one replica: remembered in Redis until they would have

@@ -3,7 +3,8 @@ import { Catalog } from "../catalog/catalog.ts";
 import { ToolSearch } from "../catalog/search.ts";
 import { toolVectorsFor } from "../catalog/semantic.ts";
 import type { ToolVectors } from "../catalog/vectors.ts";
-import { Cluster } from "../cluster/cluster.ts";
+import type { Cluster } from "../cluster/cluster.ts";
+import { clusterWanted } from "../cluster/config.ts";
 import { catchUp, followCircuits, sharedFailsafe } from "../cluster/share-failsafe.ts";
 import type { GatewayConfig } from "../config/schema.ts";
 import { mergeFailsafe } from "../failsafe/config.ts";
@@ -26,7 +27,10 @@ export interface GatewayCoreOptions {
   now?: () => number;
   /** Where tool vectors are cached (`embeddings/` inside). @default cacheDir() */
   cacheDir?: string;
-  /** State shared with other replicas. @default from the config's `redis:` section (none without it) */
+  /**
+   * State shared with other replicas. Required when the config has a `redis:` section or the session secret
+   * is set ({@link Gateway.open} loads it); none without.
+   */
   cluster?: Cluster | undefined;
   /** Where the `OTEL_*` variables are read (OpenTelemetry is off unless they name an exporter). @default process.env */
   env?: Record<string, string | undefined>;
@@ -64,10 +68,10 @@ export class GatewayCore {
     this.config = config;
     this.now = options.now ?? Date.now;
     this.pool = options.pool ?? new BackendPool(backendsFromConfig(config));
-    this.cluster =
-      "cluster" in options
-        ? options.cluster
-        : Cluster.fromConfig(config.redis, { log: log.withTag("cluster") });
+    if (!("cluster" in options) && clusterWanted(config.redis, process.env)) {
+      throw new Error("this config shares state with other replicas: build the gateway with Gateway.open");
+    }
+    this.cluster = options.cluster;
     followCircuits(this.cluster, {
       policy: (server) => this.policy(server),
       shares: (server) => sharedFailsafe(this.cluster, this.config.backends[server]) !== undefined,

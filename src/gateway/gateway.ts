@@ -2,9 +2,11 @@ import type { Tool } from "@modelcontextprotocol/sdk/types.js";
 import type { Backend, BackendSnapshot } from "../backends/backend.ts";
 import type { CatalogEntry } from "../catalog/catalog.ts";
 import type { Cluster } from "../cluster/cluster.ts";
+import { openCluster } from "../cluster/open.ts";
 import type { GatewayConfig } from "../config/schema.ts";
 import { errorMessage, GatewayError, isGatewayError } from "../errors.ts";
 import { type ApproveReport, approveInCache } from "../firewall/approve.ts";
+import { log } from "../log.ts";
 import type { ToolUsage } from "../usage/usage-store.ts";
 import { cacheDir } from "../user-dirs.ts";
 import { WEBHOOKS_BACKEND, WebhookBackend, type WebhookInbox } from "../webhooks/backend.ts";
@@ -101,7 +103,20 @@ export class Gateway {
     core.hub.onTaskStatus = (backend, notification) => this.#tasks.status(backend, notification.params);
   }
 
-  /** A gateway over the backends of a config. */
+  /**
+   * A gateway over the backends of a config, with the cluster its `redis:` section (or the session secret)
+   * asks for: the Redis side is loaded only then, so a lone gateway starts without it.
+   */
+  static async open(
+    config: GatewayConfig,
+    options: GatewayCoreOptions & GatewayHooks = {},
+  ): Promise<Gateway> {
+    if ("cluster" in options) return Gateway.fromConfig(config, options);
+    const cluster = await openCluster(config.redis, { log: log.withTag("cluster") });
+    return Gateway.fromConfig(config, { ...options, cluster });
+  }
+
+  /** A gateway over the backends of a config that needs no cluster (tests, `open` underneath). */
   static fromConfig(config: GatewayConfig, options: GatewayCoreOptions & GatewayHooks = {}): Gateway {
     return new Gateway(new GatewayCore(config, options), options);
   }

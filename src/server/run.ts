@@ -53,7 +53,7 @@ export async function runGateway(
   const tls = flags.stdio ? undefined : await readTls(config, settings.configPath);
   const auth = await startAuth(config, settings.configPath);
   const { Gateway } = await import("../gateway/gateway.ts");
-  const gateway = Gateway.fromConfig(config, auth?.hooks() ?? {});
+  const gateway = await Gateway.open(config, auth?.hooks() ?? {});
   // Replicas share per-key rate limits and budgets through the cluster's Redis, when there is one.
   if (gateway.cluster?.link)
     auth?.share({ buckets: gateway.cluster.buckets, budgets: gateway.cluster.budgets });

@@ -4,10 +4,12 @@ import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { z } from "zod";
+import { openCluster } from "../../src/cluster/open.ts";
 import { parseConfig } from "../../src/config/load.ts";
 import type { Surface } from "../../src/gateway/call-context.ts";
 import { GatewayCore } from "../../src/gateway/core.ts";
 import { Gateway } from "../../src/gateway/gateway.ts";
+import { log } from "../../src/log.ts";
 import { type HttpFrontEnd, startHttpFrontEnd } from "../../src/server/http/front-end.ts";
 import { serverCommand } from "./paths.ts";
 
@@ -32,7 +34,8 @@ export async function startTestGateway(
   const { config } = parseConfig(yaml, { file: "test.yaml" });
   // Each gateway gets its own manifest cache, so one test's remembered tools never make another lazy.
   config.lifecycle.cache_dir ??= tempDir("mcp-gateway-cache-");
-  const core = new GatewayCore(config);
+  const cluster = await openCluster(config.redis, { log: log.withTag("cluster") });
+  const core = new GatewayCore(config, { cluster });
   const gateway = new Gateway(core);
   gateway.start();
   await gateway.ready;

@@ -1,12 +1,9 @@
 import type { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
-import {
-  parseReplicaRequestId,
-  type RedisSessionRelay,
-  replicaRequestId,
-} from "../../cluster/session-relay.ts";
-import { type RedisSessionRevocations, sessionDigest } from "../../cluster/session-revocations.ts";
+import { parseReplicaRequestId, replicaRequestId, sessionDigest } from "../../cluster/replica-ids.ts";
+import type { RedisSessionRelay } from "../../cluster/session-relay.ts";
+import type { RedisSessionRevocations } from "../../cluster/session-revocations.ts";
 import type { InitializeClaims, SessionSigner } from "../../cluster/session-token.ts";
 import { randomToken } from "../../digest.ts";
 import { ANONYMOUS, type Principal, type Surface } from "../../gateway/call-context.ts";

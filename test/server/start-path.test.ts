@@ -1,0 +1,60 @@
+import { describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import { openCluster } from "../../src/cluster/open.ts";
+import { parseConfig } from "../../src/config/load.ts";
+import { Gateway } from "../../src/gateway/gateway.ts";
+
+const SRC = join(import.meta.dir, "../../src");
+
+/** What `serve` loads before its first answer: the modules these entries import statically. */
+const START = ["config/resolve.ts", "gateway/gateway.ts", "server/http/front-end.ts"];
+
+async function staticGraph(entries: string[]): Promise<Set<string>> {
+  const result = await Bun.build({
+    entrypoints: entries.map((e) => join(SRC, e)),
+    target: "bun",
+    splitting: true,
+    metafile: true,
+    throw: false,
+  } as Parameters<typeof Bun.build>[0] & { metafile: true; throw: false });
+  const meta = (
+    result as unknown as {
+      metafile: { inputs: Record<string, { imports: { path: string; kind: string }[] }> };
+    }
+  ).metafile;
+  if (!result.success) throw new Error(result.logs.map(String).join("\n"));
+  const seen = new Set<string>();
+  const todo = Object.keys(meta.inputs).filter((k) => START.some((e) => k.endsWith(`src/${e}`)));
+  while (todo.length > 0) {
+    const file = todo.pop() as string;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    for (const i of meta.inputs[file]?.imports ?? []) {
+      if (i.kind !== "dynamic-import" && meta.inputs[i.path]) todo.push(i.path);
+    }
+  }
+  return seen;
+}
+
+describe("the start path", () => {
+  test("a lone gateway does not load the Redis side (it comes with redis: only)", async () => {
+    const graph = [...(await staticGraph(START))].map((f) => f.replace(/^.*src\//, ""));
+    expect(graph).toContain("gateway/gateway.ts");
+    expect(graph).toContain("server/http/front-end.ts");
+    expect(graph.filter((f) => f.startsWith("cluster/")).sort()).toEqual([
+      "cluster/config.ts",
+      "cluster/open.ts",
+      "cluster/replica-ids.ts",
+      "cluster/share-failsafe.ts",
+    ]);
+  });
+
+  test("without redis: there is no cluster; with it, Gateway.open brings one and fromConfig refuses", async () => {
+    expect(await openCluster(undefined, { log: console, env: {} })).toBeUndefined();
+    const { config } = parseConfig("redis:\n  url: redis://127.0.0.1:1\n", { file: "gw.yaml", env: {} });
+    expect(() => Gateway.fromConfig(config)).toThrow(/Gateway\.open/);
+    const gateway = await Gateway.open(config);
+    expect(gateway.cluster?.snapshot().redis).toBe("down");
+    await gateway.stop();
+  });
+});
