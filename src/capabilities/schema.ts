@@ -159,9 +159,9 @@ export const CapabilityObjectSchema = z.strictObject({
       const { primary, fallback, ...others } = providers;
       return { primary, fallback: [...Object.values(others), ...(fallback ?? [])] as ProviderOutput[] };
     }),
-  auth: AuthSchema.default(AuthSchema.parse({})),
-  cache: CacheSchema.default(CacheSchema.parse({})),
-  metadata: MetadataSchema.default(MetadataSchema.parse({})),
+  auth: AuthSchema.prefault({}),
+  cache: CacheSchema.prefault({}),
+  metadata: MetadataSchema.prefault({}),
   sha256: z
     .string()
     .regex(/^(sha256:)?[0-9a-f]{64}$/, "sha256 must be 64 lowercase hex digits (write it with: cap pin)")

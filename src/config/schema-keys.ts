@@ -14,7 +14,13 @@ function unwrap(schema: z.ZodType | undefined): z.ZodType | undefined {
   let current = schema;
   for (let i = 0; current && i < 10; i++) {
     const def = (current as unknown as { def: Def }).def;
-    if (def.type === "optional" || def.type === "default" || def.type === "nullable") current = def.innerType;
+    if (
+      def.type === "optional" ||
+      def.type === "default" ||
+      def.type === "prefault" ||
+      def.type === "nullable"
+    )
+      current = def.innerType;
     else if (def.type === "pipe") current = def.in;
     else return current;
   }

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { BUILTIN_CATEGORIES } from "../capabilities/builtin-categories.ts";
 import { RedisConfigSchema } from "../cluster/config.ts";
 import { parseDuration } from "../duration.ts";
-import { defaultFailsafeConfig, FailsafeConfigSchema, FailsafeOverrideSchema } from "../failsafe/config.ts";
+import { FailsafeConfigSchema, FailsafeOverrideSchema } from "../failsafe/config.ts";
 import { invalidAllowEntry } from "../firewall/ssrf.ts";
 import { TransformsSchema } from "../transforms/schema.ts";
 
@@ -509,20 +509,20 @@ export const WebhookSchema = z
   .describe("A webhook received on POST /webhooks/<name>, checked by its signature");
 
 export const GatewayConfigSchema = z.strictObject({
-  server: ServerSchema.default(ServerSchema.parse({})),
-  meta_mcp: MetaMcpSchema.default(MetaMcpSchema.parse({})),
+  server: ServerSchema.prefault({}),
+  meta_mcp: MetaMcpSchema.prefault({}),
   backends: z
     .record(
       z.string().regex(BACKEND_NAME, "backend names use letters, digits, _ . - (max 64)"),
       BackendSchema,
     )
     .default({}),
-  capabilities: CapabilitiesConfigSchema.default(CapabilitiesConfigSchema.parse({})),
-  lifecycle: LifecycleSchema.default(LifecycleSchema.parse({})),
-  failsafe: FailsafeConfigSchema.default(defaultFailsafeConfig()),
+  capabilities: CapabilitiesConfigSchema.prefault({}),
+  lifecycle: LifecycleSchema.prefault({}),
+  failsafe: FailsafeConfigSchema.prefault({}),
   auth: AuthSchema.optional(),
-  search: SearchSchema.default(SearchSchema.parse({})),
-  firewall: FirewallSchema.default(FirewallSchema.parse({})),
+  search: SearchSchema.prefault({}),
+  firewall: FirewallSchema.prefault({}),
   redis: RedisConfigSchema.optional(),
   webhooks: z
     .record(

@@ -95,14 +95,14 @@ const ConcurrencyConfig = z.strictObject({
 /** The global `failsafe:` section: circuit breaker, retry, rate limit and concurrency limit per backend. */
 export const FailsafeConfigSchema = z
   .strictObject({
-    circuit_breaker: CircuitBreakerConfig.default(CircuitBreakerConfig.parse({})).describe(
+    circuit_breaker: CircuitBreakerConfig.prefault({}).describe(
       "Per-backend circuit breaker",
     ),
-    retry: RetryConfig.default(RetryConfig.parse({})).describe(
+    retry: RetryConfig.prefault({}).describe(
       "Retry with exponential backoff and full jitter, only when repeating is safe",
     ),
-    rate_limit: RateLimitConfig.default(RateLimitConfig.parse({})).describe("Per-backend token bucket"),
-    concurrency: ConcurrencyConfig.default(ConcurrencyConfig.parse({})).describe(
+    rate_limit: RateLimitConfig.prefault({}).describe("Per-backend token bucket"),
+    concurrency: ConcurrencyConfig.prefault({}).describe(
       "Per-backend limit on calls in flight",
     ),
   })
@@ -125,7 +125,7 @@ export type FailsafeOverride = z.output<typeof FailsafeOverrideSchema>;
 
 /** The settings in force when nothing is configured. */
 export function defaultFailsafeConfig(): FailsafeConfig {
-  return FailsafeConfigSchema.parse({});
+  return FailsafeConfigSchema.parse({}, { jitless: true });
 }
 
 /**
