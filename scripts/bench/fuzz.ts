@@ -5,7 +5,10 @@
  * duplicate in-flight ids, random bytes, HTTP/1.0 without Host, and a few slowloris connections beside.
  * Counts crashes (the gateway process exiting), 5xx answers, hangs (no complete answer within 5 s), RSS
  * before/after and sessions left once every session id the run saw has been DELETEd.
- * Run: bun scripts/bench/fuzz.ts [--requests 24000] [--seed 11] [--workers 24] [--max-seconds 240] [--quick]
+ * Run: bun scripts/bench/fuzz.ts [--requests 24000] [--seed 11] [--workers 24] [--max-seconds 240] [--rounds 1] [--quick]
+ * `--rounds N` repeats the fuzz phase (new requests each round, every session DELETEd after each) against
+ * the same gateway and reports RSS after each round: growth that stops after round 1 is high-water, growth
+ * per round is something kept.
  * The same seed sends the same requests (session ids aside, which the gateway picks).
  */
 import { numberArg } from "./lib/args.ts";
@@ -34,6 +37,8 @@ const DEADLINE_MS = 5_000;
 const BODY_DEADLINE_MS = 30_000;
 const SLOW = quick ? { body: 2, header: 1, dribble: 1 } : { body: 4, header: 3, dribble: 3 };
 const CANARY_EVERY = 40;
+/** `--rounds N`: the fuzz phase N times against one gateway, RSS after each (high-water vs leak). */
+const ROUNDS = Math.max(1, numberArg("rounds", 1));
 /** `--cases a,b`: only the categories whose names start with one of these (e.g. to chase one finding). */
 const casesAt = process.argv.indexOf("--cases");
 const ONLY = casesAt > 0 ? (process.argv[casesAt + 1] ?? "").split(",").filter(Boolean) : undefined;
@@ -1184,19 +1189,18 @@ const sampler = setInterval(() => {
 }, 250);
 
 const started = performance.now();
-const deadline = started + MAX_SECONDS * 1000;
-const { promise: fuzzDone, resolve: endFuzz } = Promise.withResolvers<void>();
-// Slow connections are held until they are answered, or (quick runs) until the fuzz ends.
-const slowUntil = quick ? fuzzDone : Bun.sleep(BODY_DEADLINE_MS + 15_000);
-const slow = Promise.all([
-  ...Array.from({ length: SLOW.body }, () => slowConnection("body", slowUntil)),
-  ...Array.from({ length: SLOW.header }, () => slowConnection("header", slowUntil)),
-  ...Array.from({ length: SLOW.dribble }, () => slowConnection("dribble", slowUntil)),
-]);
-
+const deadline = started + MAX_SECONDS * ROUNDS * 1000;
+/** RSS 3 s after each round's DELETEs, and the sessions open before them. */
+const rounds: Array<{ rss: number; sessionsOpen: number | undefined; requests: number; seconds: number }> =
+  [];
 let next = 0;
+let roundTarget = TARGET;
+let slowResults: SlowResult[] = [];
+let sessionsBeforeCleanup: number | undefined;
+let deleted = 0;
+
 async function worker(): Promise<void> {
-  while (sent < TARGET && performance.now() < deadline) {
+  while (sent < roundTarget && performance.now() < deadline) {
     if (relaunching) await relaunching;
     const i = next++;
     const rng = new Prng((SEED * 2_654_435_761 + i) >>> 0);
@@ -1216,27 +1220,58 @@ async function worker(): Promise<void> {
     }
   }
 }
-await Promise.all(Array.from({ length: WORKERS }, () => worker()));
-const seconds = (performance.now() - started) / 1000;
-endFuzz();
-const slowResults = await slow;
 
-// Every session any answer named gets DELETEd; what /metrics still counts was opened and never named.
-const gatewayAlive = gw.proc.exitCode === null && gw.proc.signalCode === null;
-const sessionsBeforeCleanup = gatewayAlive ? await activeSessions(gw.url) : undefined;
-for (const [id, endpoint] of seenSessions) {
-  for (const path of endpoint === "?" ? ["/mcp", "/mcp/everything"] : [endpoint]) {
-    const answer = await sendRaw(
-      gw.port,
-      buildRequest({ method: "DELETE", path, headers: headersFor([["Mcp-Session-Id", id]]) }),
-      { deadlineMs: DEADLINE_MS },
-    );
-    if (answer.status !== 404) break;
+// Each round sends new requests (the request index runs on across rounds, so round 1 is the one-round
+// run), holds its own slowloris connections, then DELETEs every session it saw: what a round leaves is
+// what the next one measures against.
+for (let r = 1; r <= ROUNDS; r++) {
+  const roundStarted = performance.now();
+  const sentBefore = sent;
+  roundTarget = sent + TARGET;
+  if (r > 1) await fillPool();
+  const { promise: fuzzDone, resolve: endFuzz } = Promise.withResolvers<void>();
+  // Slow connections are held until they are answered, or (quick runs) until the fuzz ends.
+  const slowUntil = quick ? fuzzDone : Bun.sleep(BODY_DEADLINE_MS + 15_000);
+  const slow = Promise.all([
+    ...Array.from({ length: SLOW.body }, () => slowConnection("body", slowUntil)),
+    ...Array.from({ length: SLOW.header }, () => slowConnection("header", slowUntil)),
+    ...Array.from({ length: SLOW.dribble }, () => slowConnection("dribble", slowUntil)),
+  ]);
+  await Promise.all(Array.from({ length: WORKERS }, () => worker()));
+  const roundSeconds = (performance.now() - roundStarted) / 1000;
+  endFuzz();
+  slowResults = [...slowResults, ...(await slow)];
+
+  // Every session any answer named gets DELETEd; what /metrics still counts was opened and never named.
+  const gatewayAlive = gw.proc.exitCode === null && gw.proc.signalCode === null;
+  sessionsBeforeCleanup = gatewayAlive ? await activeSessions(gw.url) : undefined;
+  for (const [id, endpoint] of seenSessions) {
+    for (const path of endpoint === "?" ? ["/mcp", "/mcp/everything"] : [endpoint]) {
+      const answer = await sendRaw(
+        gw.port,
+        buildRequest({ method: "DELETE", path, headers: headersFor([["Mcp-Session-Id", id]]) }),
+        { deadlineMs: DEADLINE_MS },
+      );
+      if (answer.status !== 404) break;
+    }
   }
+  deleted += seenSessions.size;
+  seenSessions.clear();
+  await Bun.sleep(3_000);
+  const rss = rssKiB(gw.pid) ?? 0;
+  rounds.push({
+    rss,
+    sessionsOpen: sessionsBeforeCleanup,
+    requests: sent - sentBefore,
+    seconds: roundSeconds,
+  });
+  process.stderr.write(
+    `fuzz: round ${r}/${ROUNDS}: ${sent - sentBefore} requests, RSS ${(rss / 1024).toFixed(1)} MiB 3 s after\n`,
+  );
 }
-await Bun.sleep(3_000);
+const seconds = rounds.reduce((a, r) => a + r.seconds, 0);
 clearInterval(sampler);
-const rssEnd = rssKiB(gw.pid) ?? 0;
+const rssEnd = rounds.at(-1)?.rss ?? 0;
 // Bun's heap shrinks lazily: a longer look on full runs shows whether the growth stays.
 if (!quick) await Bun.sleep(12_000);
 const rssLater = quick ? undefined : rssKiB(gw.pid);
@@ -1306,6 +1341,12 @@ const summary: Row[] = [
   { figure: `valid calls failed (1 in ${CANARY_EVERY})`, value: `${validFailed} / ${validSent}`, goal: 0 },
   { figure: "RSS before, MiB", value: mib(rssStart) },
   { figure: "RSS peak, MiB", value: mib(rssPeak) },
+  ...(ROUNDS > 1
+    ? rounds.map((r, i) => ({
+        figure: `RSS 3 s after round ${i + 1} (${r.requests} requests, ${r.sessionsOpen ?? "?"} sessions open before its DELETEs), MiB`,
+        value: mib(r.rss),
+      }))
+    : []),
   { figure: "RSS after (3 s after the run), MiB", value: mib(rssEnd) },
   { figure: "RSS after / before", value: `${round((rssEnd / rssStart) * 100, 0)} %`, goal: "≤ 120 %" },
   ...(rssLater !== undefined
@@ -1324,7 +1365,7 @@ const summary: Row[] = [
         },
       ]
     : []),
-  { figure: "session ids the run saw (all DELETEd)", value: seenSessions.size },
+  { figure: "session ids the run saw (all DELETEd)", value: deleted },
   { figure: "sessions open before the DELETEs", value: sessionsBeforeCleanup ?? "gateway gone" },
   { figure: "sessions left (mcp_gateway_active_sessions)", value: sessionsLeft ?? "?", goal: 0 },
   { figure: "processes left after stop", value: processesLeft, goal: 0 },
@@ -1333,9 +1374,10 @@ const summary: Row[] = [
   { figure: "slowloris: headers never finished", value: slowSummary("header") },
 ];
 
-const command = `bun scripts/bench/fuzz.ts${quick ? " --quick" : ` --requests ${TARGET} --seed ${SEED} --workers ${WORKERS}`}${ONLY ? ` --cases ${ONLY.join(",")}` : ""}`;
+const command = `bun scripts/bench/fuzz.ts${quick ? " --quick" : ` --requests ${TARGET} --seed ${SEED} --workers ${WORKERS}`}${ROUNDS > 1 ? ` --rounds ${ROUNDS}` : ""}${ONLY ? ` --cases ${ONLY.join(",")}` : ""}`;
+// A multi-round run is a diagnosis, not the §8 figures: its own results file.
 publish(
-  "fuzz",
+  ROUNDS > 1 ? "fuzz-rounds" : "fuzz",
   command,
   {
     seed: SEED,
