@@ -6,6 +6,7 @@ import type { Gateway } from "../../gateway/gateway.ts";
 import { log } from "../../log.ts";
 import { type WsData, WsSessions } from "../ws/sessions.ts";
 import { createApp } from "./app.ts";
+import { IdleRelease, type IdleReleaseOptions } from "./idle-release.ts";
 import { type MutualTls, startMutualTls } from "./mtls.ts";
 import { SessionStore } from "./sessions.ts";
 import { SseSessions } from "./sse-endpoint.ts";
@@ -27,6 +28,11 @@ export interface HttpFrontEndOptions {
   auth?: Auth | undefined;
   /** HTTPS, and with `ca` client certificates (PEM contents). @default plain HTTP */
   tls?: FrontEndTls | undefined;
+  /**
+   * Give memory back once requests stop after a burst (see `idle-release.ts`); false to never.
+   * @default the IdleRelease defaults
+   */
+  idleRelease?: IdleReleaseOptions | false;
 }
 
 /** The front end's TLS: PEM contents, not paths. */
@@ -97,6 +103,18 @@ export function startHttpFrontEnd(gateway: Gateway, options: HttpFrontEndOptions
   // each connection to this server on a loopback port; see mtls.ts.
   const mutual = tls?.ca !== undefined;
   let terminator: MutualTls | undefined;
+  const idle =
+    options.idleRelease === false
+      ? undefined
+      : new IdleRelease({ busy: () => gateway.inflight > 0, ...options.idleRelease });
+  const serve: (request: Request, self: BunServer<WsData>) => Response | Promise<Response> = mutual
+    ? (request, self) => {
+        const subject = terminator?.peerOf(self.requestIP(request)?.port);
+        const principal = subject && tls.clients?.principalOf(subject);
+        if (principal) setCertificatePrincipal(request, principal);
+        return app.fetch(request);
+      }
+    : app.fetch;
   const server: BunServer<WsData> = Bun.serve<WsData>({
     hostname: mutual ? "127.0.0.1" : host,
     port: mutual ? 0 : port,
@@ -108,14 +126,16 @@ export function startHttpFrontEnd(gateway: Gateway, options: HttpFrontEndOptions
     // reader stops at max_body_size whatever the client declared.
     maxRequestBodySize: maxBodySize * 2 + 1024 * 1024,
     websocket: ws.handlers,
-    fetch: mutual
-      ? (request, self) => {
-          const subject = terminator?.peerOf(self.requestIP(request)?.port);
-          const principal = subject && tls.clients?.principalOf(subject);
-          if (principal) setCertificatePrincipal(request, principal);
-          return app.fetch(request);
+    fetch: idle
+      ? async (request, self) => {
+          idle.begin();
+          try {
+            return await serve(request, self);
+          } finally {
+            idle.end();
+          }
         }
-      : app.fetch,
+      : serve,
   });
   ws.listen(server);
   if (mutual) {
@@ -132,6 +152,7 @@ export function startHttpFrontEnd(gateway: Gateway, options: HttpFrontEndOptions
     } catch (error) {
       void server.stop(true);
       clearInterval(sweeper);
+      idle?.stop();
       throw error;
     }
   }
@@ -146,6 +167,7 @@ export function startHttpFrontEnd(gateway: Gateway, options: HttpFrontEndOptions
       // Stop accepting connections; requests already in flight carry on.
       terminator?.stop();
       void server.stop(false);
+      idle?.stop();
       const grace = stopOptions.graceMs ?? 0;
       if (grace > 0) {
         if (gateway.inflight > 0)

@@ -1,0 +1,252 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { WebSocketClientTransport } from "@modelcontextprotocol/sdk/client/websocket.js";
+import { parseConfig } from "../../src/config/load.ts";
+import { GatewayCore } from "../../src/gateway/core.ts";
+import { Gateway } from "../../src/gateway/gateway.ts";
+import { type HttpFrontEnd, startHttpFrontEnd } from "../../src/server/http/front-end.ts";
+import { IdleRelease, type IdleReleaseOptions } from "../../src/server/http/idle-release.ts";
+import { connectHttp, tempDir } from "../helpers/gateway.ts";
+import { serverCommand } from "../helpers/paths.ts";
+import { waitFor } from "../helpers/process.ts";
+import { wsUrl } from "../helpers/ws.ts";
+
+// Issue 11: after a burst of hostile requests the gateway stayed at 126 % of its starting RSS, nearly all
+// of it allocator and JIT high-water; the front end gives it back once requests stop.
+
+/** Timers run by hand: `advance(ms)` fires what falls due, in order. */
+function manualTimers() {
+  let now = 0;
+  const pending = new Set<{ at: number; fn: () => void }>();
+  return {
+    setTimer: (fn: () => void, ms: number): unknown => {
+      const timer = { at: now + ms, fn };
+      pending.add(timer);
+      return timer;
+    },
+    clearTimer: (timer: unknown) => {
+      pending.delete(timer as { at: number; fn: () => void });
+    },
+    advance(ms: number) {
+      const until = now + ms;
+      for (;;) {
+        const due = [...pending].filter((t) => t.at <= until).sort((a, b) => a.at - b.at)[0];
+        if (!due) break;
+        pending.delete(due);
+        now = due.at;
+        due.fn();
+      }
+      now = until;
+    },
+    get pending() {
+      return pending.size;
+    },
+  };
+}
+
+function releaser(options: Omit<IdleReleaseOptions, "rss"> & { rss: { value: number } }) {
+  const timers = manualTimers();
+  const released: number[] = [];
+  const idle = new IdleRelease({
+    idleMs: 1_000,
+    growth: 0.2,
+    settleMs: 10_000,
+    ...options,
+    rss: () => options.rss.value,
+    release: () => released.push(options.rss.value),
+    setTimer: timers.setTimer,
+    clearTimer: timers.clearTimer,
+  });
+  return { idle, timers, released };
+}
+
+describe("IdleRelease", () => {
+  test("releases once the last request has been quiet for idleMs and RSS grew past growth", () => {
+    const rss = { value: 100 };
+    const { idle, timers, released } = releaser({ rss });
+    idle.begin();
+    idle.begin();
+    rss.value = 300;
+    idle.end();
+    timers.advance(5_000);
+    expect(released).toEqual([]); // one request still open
+    idle.end();
+    timers.advance(999);
+    expect(released).toEqual([]);
+    timers.advance(1);
+    expect(released).toEqual([300]);
+    expect(idle.releases).toBe(1);
+  });
+
+  test("does nothing when RSS is within growth of where it started", () => {
+    const rss = { value: 100 };
+    const { idle, timers, released } = releaser({ rss });
+    rss.value = 119;
+    idle.begin();
+    idle.end();
+    timers.advance(60_000);
+    expect(released).toEqual([]);
+  });
+
+  test("a request during the idle wait starts the wait over", () => {
+    const rss = { value: 100 };
+    const { idle, timers, released } = releaser({ rss });
+    rss.value = 200;
+    idle.begin();
+    idle.end();
+    timers.advance(900);
+    idle.begin();
+    idle.end();
+    timers.advance(900);
+    expect(released).toEqual([]);
+    timers.advance(100);
+    expect(released).toEqual([200]);
+  });
+
+  test("waits while calls still run on backends", () => {
+    const rss = { value: 100 };
+    let busy = true;
+    const { idle, timers, released } = releaser({ rss, busy: () => busy });
+    rss.value = 200;
+    idle.begin();
+    idle.end();
+    timers.advance(10_000);
+    expect(released).toEqual([]);
+    busy = false;
+    timers.advance(1_000);
+    expect(released).toEqual([200]);
+  });
+
+  test("measures the next burst from where RSS settled after a release", () => {
+    const rss = { value: 100 };
+    const { idle, timers, released } = releaser({ rss });
+    rss.value = 300;
+    idle.begin();
+    idle.end();
+    timers.advance(1_000);
+    expect(released).toEqual([300]);
+    // Before it settled: no second release, however high RSS still is.
+    idle.begin();
+    idle.end();
+    timers.advance(1_000);
+    expect(released).toEqual([300]);
+    rss.value = 150;
+    timers.advance(10_000);
+    // 170 is within 20 % of 150: kept; 190 is past it.
+    rss.value = 170;
+    idle.begin();
+    idle.end();
+    timers.advance(1_000);
+    expect(released).toEqual([300]);
+    rss.value = 190;
+    idle.begin();
+    idle.end();
+    timers.advance(1_000);
+    expect(released).toEqual([300, 190]);
+  });
+
+  test("stop cancels what is pending", () => {
+    const rss = { value: 100 };
+    const { idle, timers, released } = releaser({ rss });
+    rss.value = 300;
+    idle.begin();
+    idle.end();
+    idle.stop();
+    expect(timers.pending).toBe(0);
+    idle.begin();
+    idle.end();
+    timers.advance(5_000);
+    expect(released).toEqual([]);
+  });
+
+  test("refuses options out of range", () => {
+    expect(() => new IdleRelease({ idleMs: -1 })).toThrow(RangeError);
+    expect(() => new IdleRelease({ growth: Number.NaN })).toThrow("growth");
+  });
+});
+
+describe("the HTTP front end", () => {
+  let gateway: Gateway;
+  let http: HttpFrontEnd;
+  const releases: number[] = [];
+  let callRunning = false;
+  const releasedDuringCall: boolean[] = [];
+
+  beforeAll(async () => {
+    const { config } = parseConfig(
+      `capabilities: { enabled: false }
+backends:
+  everything:
+    command: '${serverCommand("everything", "stdio")}'
+`,
+      { file: "test.yaml" },
+    );
+    config.lifecycle.cache_dir = tempDir("mcp-gateway-cache-");
+    gateway = new Gateway(new GatewayCore(config));
+    gateway.start();
+    await gateway.ready;
+    http = startHttpFrontEnd(gateway, {
+      host: "127.0.0.1",
+      port: 0,
+      surface: { kind: "meta" },
+      // Any RSS counts as grown: the test is about when, not how much.
+      idleRelease: {
+        idleMs: 20,
+        growth: 0,
+        settleMs: 0,
+        release: () => {
+          releases.push(Date.now());
+          releasedDuringCall.push(callRunning);
+        },
+      },
+    });
+  });
+  afterAll(async () => {
+    await http?.stop();
+    await gateway?.stop();
+  });
+
+  async function longCall(client: Client): Promise<void> {
+    callRunning = true;
+    try {
+      // ~1 s on the backend: many idle waits of 20 ms pass meanwhile.
+      const result = await client.callTool({
+        name: "gateway_invoke",
+        arguments: {
+          server: "everything",
+          tool: "trigger-long-running-operation",
+          arguments: { duration: 1, steps: 2 },
+        },
+      });
+      expect(result.isError).not.toBe(true);
+    } finally {
+      callRunning = false;
+    }
+  }
+
+  test("gives memory back after HTTP requests stop, not while one is open", async () => {
+    const client = await connectHttp(new URL("/mcp", http.url));
+    try {
+      const before = releases.length;
+      await longCall(client);
+      await waitFor("a release after the call", () => (releases.length > before ? true : undefined));
+      expect(releasedDuringCall).not.toContain(true);
+    } finally {
+      await client.close();
+    }
+  });
+
+  test("waits for a call running on a backend with no HTTP request open (a /ws session)", async () => {
+    // WebSocket frames never pass the HTTP handler: only the gateway's own count of calls holds it back.
+    const client = new Client({ name: "idle-release-test", version: "1.0.0" });
+    await client.connect(new WebSocketClientTransport(wsUrl(http.url)));
+    try {
+      const before = releases.length;
+      await longCall(client);
+      await waitFor("a release after the call", () => (releases.length > before ? true : undefined));
+      expect(releasedDuringCall).not.toContain(true);
+    } finally {
+      await client.close();
+    }
+  });
+});
