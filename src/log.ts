@@ -1,4 +1,3 @@
-import { formatWithOptions } from "node:util";
 import type { ConsolaInstance, ConsolaReporter, LogObject } from "consola";
 // consola's core: its main entry loads node:tty and the fancy reporter, about 40 ms of CPU at every start
 // (farm-bench, `import "consola"` against `import "consola/core"`); only a terminal needs that reporter.
@@ -30,6 +29,13 @@ function jsonReporter(write: (line: string) => void): ConsolaReporter {
   };
 }
 
+let util: typeof import("node:util") | undefined;
+/** node:util, loaded at the first text line: its import is ~7 ms of start-up a quiet server never needs. */
+function nodeUtil(): typeof import("node:util") {
+  util ??= process.getBuiltinModule("node:util");
+  return util;
+}
+
 const LEVEL_WORDS = ["ERROR", "WARN ", "INFO ", "INFO ", "DEBUG", "TRACE"];
 
 /**
@@ -42,7 +48,10 @@ function timestampedText(write: (line: string) => void): ConsolaReporter {
     log(entry: LogObject) {
       const word = LEVEL_WORDS[Math.max(0, Math.min(entry.level, 5))] ?? "INFO ";
       const prefix = `${entry.date.toISOString()} ${word}${entry.tag ? ` [${entry.tag}]` : ""} `;
-      const text = formatWithOptions({ colors: false, breakLength: Number.POSITIVE_INFINITY }, ...entry.args);
+      const text = nodeUtil().formatWithOptions(
+        { colors: false, breakLength: Number.POSITIVE_INFINITY },
+        ...entry.args,
+      );
       write(
         `${text
           .split("\n")

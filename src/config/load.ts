@@ -5,6 +5,7 @@ import { GatewayError } from "../errors.ts";
 import { didYouMean } from "../suggest.ts";
 import { readEnvFile } from "./env-file.ts";
 import { interpolate } from "./interpolate.ts";
+import { plainYamlValue } from "./plain-yaml.ts";
 import { readConfigText } from "./read.ts";
 import { type BackendConfig, type GatewayConfig, GatewayConfigSchema } from "./schema.ts";
 import { allowedKeys } from "./schema-keys.ts";
@@ -77,6 +78,34 @@ function openQuote(text: string): number | undefined {
   return open?.at;
 }
 
+/** The value of a text by the full parser, or its syntax errors (each at its line:col). */
+function fullValue(
+  text: string,
+  file: string,
+  { doc, counter }: { doc: ReturnType<typeof parseDocument>; counter: LineCounter },
+): unknown {
+  if (doc.errors.length > 0) {
+    const lines = doc.errors.map((e) => {
+      // yaml reports an unterminated quote where the file ends; the user needs the line it opened on.
+      const opened =
+        e.code === "MISSING_CHAR" && /closing .?quote/i.test(e.message) ? openQuote(text) : undefined;
+      const pos = counter.linePos(opened ?? e.pos[0]);
+      return `${file}:${pos.line}:${pos.col}: ${e.message.split("\n")[0]}`;
+    });
+    throw new GatewayError("CONFIG_INVALID", `invalid YAML\n  ${lines.join("\n  ")}`);
+  }
+  try {
+    return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (cause) {
+    // yaml throws a ReferenceError once aliases expand past the limit; nothing else is expected here.
+    const message =
+      cause instanceof ReferenceError
+        ? `YAML aliases expand too far (over maxAliasCount ${MAX_ALIAS_COUNT}); write the repeated values out`
+        : (cause as Error).message;
+    throw new GatewayError("CONFIG_INVALID", `${file}: ${message}`, { cause });
+  }
+}
+
 /**
  * Parses and validates config text. Every problem is reported at once, each naming its path and
  * `file:line:col`, with a did-you-mean for unknown keys.
@@ -86,34 +115,24 @@ export function parseConfig(
   text: string,
   options: { file: string; env?: Record<string, string | undefined> },
 ): { config: GatewayConfig; warnings: string[] } {
-  const counter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false });
+  // The full parser runs only when a message needs a position or the text is not plain (plain-yaml.ts).
+  let full: { doc: ReturnType<typeof parseDocument>; counter: LineCounter } | undefined;
+  const parsedFully = (): { doc: ReturnType<typeof parseDocument>; counter: LineCounter } => {
+    if (!full) {
+      const counter = new LineCounter();
+      full = { doc: parseDocument(text, { lineCounter: counter, prettyErrors: false }), counter };
+    }
+    return full;
+  };
   const where = (path: readonly PropertyKey[], key?: string): string => {
+    const { doc, counter } = parsedFully();
     const pos = locate(doc, counter, path, key);
     return pos ? `${options.file}:${pos.line}:${pos.col}` : options.file;
   };
-  if (doc.errors.length > 0) {
-    const lines = doc.errors.map((e) => {
-      // yaml reports an unterminated quote where the file ends; the user needs the line it opened on.
-      const opened =
-        e.code === "MISSING_CHAR" && /closing .?quote/i.test(e.message) ? openQuote(text) : undefined;
-      const pos = counter.linePos(opened ?? e.pos[0]);
-      return `${options.file}:${pos.line}:${pos.col}: ${e.message.split("\n")[0]}`;
-    });
-    throw new GatewayError("CONFIG_INVALID", `invalid YAML\n  ${lines.join("\n  ")}`);
-  }
   const warnings: string[] = [];
-  let parsed: unknown;
-  try {
-    parsed = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? {};
-  } catch (cause) {
-    // yaml throws a ReferenceError once aliases expand past the limit; nothing else is expected here.
-    const message =
-      cause instanceof ReferenceError
-        ? `YAML aliases expand too far (over maxAliasCount ${MAX_ALIAS_COUNT}); write the repeated values out`
-        : (cause as Error).message;
-    throw new GatewayError("CONFIG_INVALID", `${options.file}: ${message}`, { cause });
-  }
+  let parsed = plainYamlValue(text)?.value;
+  if (parsed === undefined) parsed = fullValue(text, options.file, parsedFully());
+  parsed ??= {};
   if (typeof parsed !== "object" || Array.isArray(parsed) || parsed === null) {
     throw new GatewayError("CONFIG_INVALID", `${where([])}: the config must be a mapping of sections`);
   }
