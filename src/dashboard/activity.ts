@@ -20,6 +20,8 @@ export interface ActivityEntry {
 export interface ActivityFeedOptions {
   /** Entries kept for a page that opens later. @default 200 */
   keep?: number;
+  /** Longest `tool` kept, in characters; a longer one is cut and ends in "…". @default 256 */
+  maxNameLength?: number;
 }
 
 /**
@@ -31,11 +33,13 @@ export interface ActivityFeedOptions {
  */
 export class ActivityFeed {
   readonly #keep: number;
+  readonly #maxName: number;
   readonly #listeners = new Set<(entry: ActivityEntry) => void>();
   readonly #recent: ActivityEntry[] = [];
 
   constructor(options: ActivityFeedOptions = {}) {
     this.#keep = options.keep ?? 200;
+    this.#maxName = options.maxNameLength ?? 256;
   }
 
   /** The latest entries, oldest first. */
@@ -51,7 +55,12 @@ export class ActivityFeed {
       session: record.session,
       server: record.server,
       kind: record.kind,
-      tool: record.name,
+      // A name is whatever the client sent (a direct session relays any): 200 of them up to max_body_size
+      // each would be kept otherwise. A slice would keep the whole original alive: copy the part shown.
+      tool:
+        record.name.length > this.#maxName
+          ? `${Buffer.from(record.name.slice(0, this.#maxName)).toString()}…`
+          : record.name,
       outcome: record.outcome,
       latencyMs: Math.round(record.durationMs),
     };

@@ -1,7 +1,7 @@
 import type { Backend, CallOptions } from "../backends/backend.ts";
 import { sha256 } from "../digest.ts";
 import { log } from "../log.ts";
-import { requestOutcome } from "../metrics/gateway-metrics.ts";
+import { OTHER_TOOL, requestOutcome } from "../metrics/gateway-metrics.ts";
 import type { CallContext } from "./call-context.ts";
 import type { GatewayCore } from "./core.ts";
 import type { AuditRecord, GatewayHooks, RequestKind } from "./hooks.ts";
@@ -99,16 +99,29 @@ async function route(
   const finish = (settled: { result: Result } | { error: unknown }): void => {
     const ms = core.now() - started;
     const outcome = requestOutcome(settled, ctx.signal);
-    core.metrics.recordRequest(backend.name, label, outcome, ms);
     // A task's follow-ups (tasks/get, result, cancel) run as the tool's requests but are not calls of it.
-    if (kind === "tool" && label === name)
+    const toolCall = kind === "tool" && label === name;
+    // A direct session relays any tool name. One its backend does not list is counted under its own name
+    // only while it looks like a tool name and the label cap has room, else as "other": names a client makes
+    // up (up to max_body_size long, as many as it likes) are then kept nowhere (labels, usage, log fields).
+    const listed = !toolCall || core.catalog.find(backend.name, name) !== undefined;
+    const counted = core.metrics.toolLabel(backend.name, label, { listed });
+    core.metrics.recordRequest(backend.name, counted, outcome, ms);
+    if (toolCall && counted !== OTHER_TOOL) {
       core.usage.record(backend.name, name, { durationMs: ms, error: outcome !== "success" });
+    }
     const principal = ctx.principal.id;
-    core.cluster?.counters?.count({ server: backend.name, label, principal, outcome, durationMs: ms });
+    core.cluster?.counters?.count({
+      server: backend.name,
+      label: counted,
+      principal,
+      outcome,
+      durationMs: ms,
+    });
     if (log.level >= 3) {
-      log.info(`${kind} ${backend.name}/${label} ${outcome} ${ms}ms`, {
+      log.info(`${kind} ${backend.name}/${counted} ${outcome} ${ms}ms`, {
         backend: backend.name,
-        [kind === "tool" ? "tool" : "method"]: label,
+        [kind === "tool" ? "tool" : "method"]: counted,
         outcome,
         duration_ms: ms,
         session: ctx.session.label,

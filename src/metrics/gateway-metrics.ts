@@ -26,6 +26,9 @@ export interface GatewayMetricsOptions {
 
 const CIRCUIT_STATES: readonly CircuitState[] = ["closed", "half-open", "open"];
 
+/** A tool name as the MCP spec (2025-11-25) asks for: 1–128 ASCII letters, digits, `_`, `-`, `.`. */
+const TOOL_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
+
 /** The label a tool is counted under once its backend has `maxToolsPerBackend` distinct tools. */
 export const OTHER_TOOL = "other";
 
@@ -116,15 +119,23 @@ export class GatewayMetrics {
     this.#duration.observe({ backend, tool: label }, Math.max(0, durationMs) / 1000);
   }
 
-  /** The tool label used for `tool`: itself until the backend has `maxToolsPerBackend` others, then "other". */
-  toolLabel(backend: string, tool: string): string {
+  /**
+   * The tool label used for `tool`: itself until the backend has `maxToolsPerBackend` labels, then "other".
+   * `listed: true` (a tool the backend lists, or a method: bounded sets) is always itself. `listed: false`
+   * (a name a client sent a direct session) is "other" also without a tool name's shape (the spec's 1–128
+   * of `A-Za-z0-9_-.`): made-up names can neither be kept at any length nor push real tools out of the cap.
+   */
+  toolLabel(backend: string, tool: string, options: { listed?: boolean } = {}): string {
     let seen = this.#toolLabels.get(backend);
     if (!seen) {
       seen = new Set();
       this.#toolLabels.set(backend, seen);
     }
-    if (seen.has(tool)) return tool;
-    if (seen.size >= this.maxToolsPerBackend) return OTHER_TOOL;
+    if (seen.has(tool) || tool === OTHER_TOOL) return tool;
+    if (options.listed !== true) {
+      if (seen.size >= this.maxToolsPerBackend) return OTHER_TOOL;
+      if (options.listed === false && !TOOL_NAME.test(tool)) return OTHER_TOOL;
+    }
     seen.add(tool);
     return tool;
   }
