@@ -1,5 +1,5 @@
 import { dirname, resolve } from "node:path";
-import { LineCounter, parseDocument } from "yaml";
+import type { LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
 import { GatewayError } from "../errors.ts";
 import { didYouMean } from "../suggest.ts";
@@ -9,6 +9,7 @@ import { plainYamlValue } from "./plain-yaml.ts";
 import { readConfigText } from "./read.ts";
 import { type BackendConfig, type GatewayConfig, GatewayConfigSchema } from "./schema.ts";
 import { allowedKeys } from "./schema-keys.ts";
+import { yamlLibrary } from "./yaml-library.ts";
 import { locate } from "./yaml-position.ts";
 
 /**
@@ -119,8 +120,9 @@ export function parseConfig(
   let full: { doc: ReturnType<typeof parseDocument>; counter: LineCounter } | undefined;
   const parsedFully = (): { doc: ReturnType<typeof parseDocument>; counter: LineCounter } => {
     if (!full) {
-      const counter = new LineCounter();
-      full = { doc: parseDocument(text, { lineCounter: counter, prettyErrors: false }), counter };
+      const yaml = yamlLibrary();
+      const counter = new yaml.LineCounter();
+      full = { doc: yaml.parseDocument(text, { lineCounter: counter, prettyErrors: false }), counter };
     }
     return full;
   };

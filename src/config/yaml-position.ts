@@ -1,4 +1,5 @@
-import { isMap, isScalar, type LineCounter, type Node, type Document as YamlDocument } from "yaml";
+import type { LineCounter, Node, Document as YamlDocument } from "yaml";
+import { yamlLibrary } from "./yaml-library.ts";
 
 /** 1-based line and column of a spot in the config file. */
 export interface Position {
@@ -7,6 +8,7 @@ export interface Position {
 }
 
 function keyNode(doc: YamlDocument, path: readonly PropertyKey[], key: string): Node | undefined {
+  const { isMap, isScalar } = yamlLibrary();
   const parent = path.length === 0 ? doc.contents : doc.getIn(path as unknown[], true);
   if (!isMap(parent)) return undefined;
   const pair = parent.items.find((item) => isScalar(item.key) && String(item.key.value) === key);

@@ -1,9 +1,9 @@
 import type { Context, Hono } from "hono";
-import { stringify } from "yaml";
 import { z } from "zod";
 import type { Auth } from "../auth/auth.ts";
 import { listKeys } from "../auth/manage.ts";
 import { maskedConfig } from "../config/mask.ts";
+import { yamlLibrary } from "../config/yaml-library.ts";
 import { errorForm } from "../error-table.ts";
 import { errorMessage, isGatewayError } from "../errors.ts";
 import type { CallContext, Principal } from "../gateway/call-context.ts";
@@ -104,7 +104,10 @@ export function adminApi(app: Hono<AppEnv>, parts: AdminApiParts): void {
   app.get(
     "/api/config",
     admitted((c) =>
-      c.json({ yaml: stringify(maskedConfig(gateway.config)), rejected: gateway.rejectedReload ?? null }),
+      c.json({
+        yaml: yamlLibrary().stringify(maskedConfig(gateway.config)),
+        rejected: gateway.rejectedReload ?? null,
+      }),
     ),
   );
 
