@@ -35,6 +35,19 @@ export function sessionLabel(id: string): string {
 }
 
 /**
+ * Forgets a closed session's label: the cache is for the requests of live sessions, and closed ones
+ * (thousands after a fuzz run, each id 32 characters) would otherwise stay until it fills.
+ */
+export function forgetSessionLabel(id: string): void {
+  sessionLabels.delete(id);
+}
+
+/** Session ids with a cached label (for tests). */
+export function cachedSessionLabels(): number {
+  return sessionLabels.size;
+}
+
+/**
  * The one route every request to a backend takes, in this order: access check → session tracking (so the
  * backend's own requests during the call reach this client) → failsafes (breaker, rate, concurrency, retry;
  * a cold backend starts inside the attempt, under the breaker) → the backend → metrics, usage, one log line

@@ -2,7 +2,7 @@ import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { z } from "zod";
 import { ANONYMOUS, type CallContext, type Principal, type Surface } from "../gateway/call-context.ts";
 import type { Gateway } from "../gateway/gateway.ts";
-import { sessionLabel } from "../gateway/pipeline.ts";
+import { forgetSessionLabel, sessionLabel } from "../gateway/pipeline.ts";
 import type { SessionPeer } from "../gateway/session-hub.ts";
 import { RELAY_VALIDATOR } from "../relay-validator.ts";
 import { VERSION } from "../version.ts";
@@ -64,11 +64,19 @@ export function createSessionServer(
   const principal = options.principal ?? ANONYMOUS;
   // Log messages and list changes of a backend the profile does not reach would leak its name and activity.
   if (gateway.restricts(principal)) peer.hears = (server) => gateway.mayReach(principal, server);
-  server.onclose = gateway.attach(peer);
+  const detach = gateway.attach(peer);
+  let sessionId: string | undefined;
+  server.onclose = () => {
+    detach();
+    // The label cache is for live sessions (legacy SSE and /ws ids land in it here too).
+    if (sessionId !== undefined) forgetSessionLabel(sessionId);
+  };
 
   const context = (extra: Extra, meta?: { progressToken?: string | number }): CallContext => {
-    if (extra.sessionId && peer.label !== sessionLabel(extra.sessionId))
+    if (extra.sessionId && peer.label !== sessionLabel(extra.sessionId)) {
+      sessionId = extra.sessionId;
       peer.label = sessionLabel(extra.sessionId);
+    }
     return {
       principal,
       session: peer,

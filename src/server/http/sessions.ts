@@ -8,7 +8,7 @@ import type { InitializeClaims, SessionSigner } from "../../cluster/session-toke
 import { randomToken } from "../../digest.ts";
 import { ANONYMOUS, type Principal, type Surface } from "../../gateway/call-context.ts";
 import type { Gateway } from "../../gateway/gateway.ts";
-import { sessionLabel } from "../../gateway/pipeline.ts";
+import { forgetSessionLabel, sessionLabel } from "../../gateway/pipeline.ts";
 import { createSessionServer } from "../session-server.ts";
 
 /** One client's MCP session over Streamable HTTP. */
@@ -305,8 +305,10 @@ export class SessionStore {
       return send(origin ? namedForClient(message, origin) : message, options);
     };
     session.transport = transport;
+    // Every way a session ends (DELETE, close, discard of a refused initialize) closes its transport.
     transport.onclose = () => {
       if (session.id) this.#sessions.delete(session.id);
+      forgetSessionLabel(id);
     };
     await server.connect(transport);
     if (origin) {
