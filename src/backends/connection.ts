@@ -1,5 +1,4 @@
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import { errorMessage, isGatewayError } from "../errors.ts";
 import type { CallOptions } from "./backend.ts";
@@ -147,6 +146,9 @@ export function isSdkTimeout(err: unknown): boolean {
  * (what several real servers, server-everything among them, answer after a restart).
  */
 export function isSessionLost(err: unknown): boolean {
-  if (!(err instanceof StreamableHTTPError)) return false;
-  return err.code === 404 || (err.code === 400 && /session/i.test(err.message));
+  // The SDK's StreamableHTTPError, known by its message and numeric code: importing the class would load
+  // the HTTP client module at every start, stdio-only gateways included.
+  if (!(err instanceof Error) || !err.message.startsWith("Streamable HTTP error: ")) return false;
+  const code = (err as { code?: unknown }).code;
+  return code === 404 || (code === 400 && /session/i.test(err.message));
 }

@@ -5,12 +5,13 @@ import { scrubbedLog } from "../log.ts";
 import { scrubber, secretsOf } from "../redact.ts";
 import type { TransportKind } from "./backend.ts";
 import { splitCommandLine } from "./command-line.ts";
-import { httpTransportFactory, isSseUrl } from "./http-transports.ts";
+import type { HttpBackendOptions } from "./http-transports.ts";
 import type { ManifestStore } from "./manifest.ts";
 import { McpBackend } from "./mcp-backend.ts";
 import { StdioEraTransport } from "./modern-stdio.ts";
 import type { Timers } from "./restart-backoff.ts";
 import { type SpawnFn, SpawnTransport } from "./spawn-transport.ts";
+import { isSseUrl } from "./sse-url.ts";
 import type { BackendTransport } from "./transport.ts";
 import { isWebSocketUrl, WebSocketBackendTransport } from "./ws-transport.ts";
 
@@ -61,7 +62,7 @@ export function createBackend(
     const url = new URL(config.http_url ?? "");
     connect = () => new WebSocketBackendTransport({ url, headers: config.headers });
   } else {
-    connect = httpTransportFactory({
+    connect = lazyHttpTransport({
       url: new URL(config.http_url ?? ""),
       headers: config.headers,
       transport: config.transport,
@@ -84,4 +85,16 @@ export function createBackend(
     log,
     ...(options.now ? { now: options.now } : {}),
   });
+}
+
+/**
+ * An HTTP backend's transports, their module (the SDK's HTTP and SSE clients, eventsource, the 2026 probe)
+ * loaded when the backend first connects rather than at every start.
+ */
+function lazyHttpTransport(options: HttpBackendOptions): () => Promise<BackendTransport> {
+  let factory: Promise<() => Promise<BackendTransport>> | undefined;
+  return async () => {
+    factory ??= import("./http-transports.ts").then((m) => m.httpTransportFactory(options));
+    return (await factory)();
+  };
 }

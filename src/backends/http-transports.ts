@@ -10,6 +10,7 @@ import { tracedFetch } from "../telemetry/trace-context.ts";
 import type { TransportKind } from "./backend.ts";
 import { probePost, readLimited, speaksModern } from "./modern-probe.ts";
 import { ModernTransport } from "./modern-transport.ts";
+import { isSseUrl } from "./sse-url.ts";
 import type { BackendTransport } from "./transport.ts";
 
 /** Options for reaching an HTTP backend. */
@@ -31,11 +32,6 @@ const RECONNECT = {
   reconnectionDelayGrowFactor: 1.5,
   maxRetries: 1_000_000,
 };
-
-/** URLs ending in `/sse` are the legacy HTTP+SSE transport by convention; no probe needed. */
-export function isSseUrl(url: URL): boolean {
-  return url.pathname.replace(/\/+$/, "").endsWith("/sse");
-}
 
 function withKind<T extends BackendTransport>(transport: T, kind: TransportKind): T {
   Object.defineProperty(transport, "kind", { value: kind, configurable: true });

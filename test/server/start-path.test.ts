@@ -49,6 +49,15 @@ describe("the start path", () => {
     ]);
   });
 
+  test("the SDK's HTTP and SSE clients load with the first HTTP backend, not at start", async () => {
+    const graph = [...(await staticGraph(START))];
+    expect(graph.some((f) => f.endsWith("src/backends/mcp-backend.ts"))).toBe(true);
+    expect(
+      graph.filter((f) => /sdk\/dist\/esm\/client\/(streamableHttp|sse)\.js$|\/eventsource\//.test(f)),
+    ).toEqual([]);
+    expect(graph.some((f) => f.endsWith("src/backends/http-transports.ts"))).toBe(false);
+  });
+
   test("without redis: there is no cluster; with it, Gateway.open brings one and fromConfig refuses", async () => {
     expect(await openCluster(undefined, { log: console, env: {} })).toBeUndefined();
     const { config } = parseConfig("redis:\n  url: redis://127.0.0.1:1\n", { file: "gw.yaml", env: {} });
