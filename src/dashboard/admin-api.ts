@@ -1,8 +1,6 @@
 import type { Context, Hono } from "hono";
 import { z } from "zod";
 import type { Auth } from "../auth/auth.ts";
-import { listKeys } from "../auth/manage.ts";
-import { maskedConfig } from "../config/mask.ts";
 import { yamlLibrary } from "../config/yaml-library.ts";
 import { errorForm } from "../error-table.ts";
 import { errorMessage, isGatewayError } from "../errors.ts";
@@ -11,7 +9,7 @@ import type { Gateway } from "../gateway/gateway.ts";
 import type { AppEnv } from "../server/http/auth.ts";
 import { readJsonBody } from "../server/http/body.ts";
 import type { RequestTally } from "./request-tally.ts";
-import { UsageReporter } from "./usage-report.ts";
+import type { UsageReporter } from "./usage-report.ts";
 
 type Handler = (c: Context<AppEnv>, principal: Principal) => Promise<Response> | Response;
 
@@ -56,11 +54,19 @@ async function body<T>(c: Context<AppEnv>, schema: z.ZodType<T>, hint: string): 
  */
 export function adminApi(app: Hono<AppEnv>, parts: AdminApiParts): void {
   const { gateway, auth, callers, admitted, context } = parts;
-  const usage = new UsageReporter(gateway, { auth, callers, servers: parts.servers });
+  // What only these pages need (the key file, config masking, the usage report) loads at their first
+  // request: a gateway nobody opens the dashboard of never pays for it at start.
+  let usage: Promise<UsageReporter> | undefined;
+  const reporter = (): Promise<UsageReporter> =>
+    (usage ??= import("./usage-report.ts").then(
+      ({ UsageReporter }) => new UsageReporter(gateway, { auth, callers, servers: parts.servers }),
+    ));
 
   app.get(
     "/api/usage",
-    admitted(async (c, principal) => c.json(await usage.report(context(principal, c.req.raw.signal)))),
+    admitted(async (c, principal) =>
+      c.json(await (await reporter()).report(context(principal, c.req.raw.signal))),
+    ),
   );
 
   app.get(
@@ -72,6 +78,7 @@ export function adminApi(app: Hono<AppEnv>, parts: AdminApiParts): void {
         findings: s.findings ?? {},
       }));
       // Never the hashes: id, name, scopes, dates, and the last request seen since start.
+      const { listKeys } = await import("../auth/manage.ts");
       const keys = auth
         ? listKeys(auth.keysPath).map((k) => ({
             ...k,
@@ -103,12 +110,13 @@ export function adminApi(app: Hono<AppEnv>, parts: AdminApiParts): void {
 
   app.get(
     "/api/config",
-    admitted((c) =>
-      c.json({
+    admitted(async (c) => {
+      const { maskedConfig } = await import("../config/mask.ts");
+      return c.json({
         yaml: yamlLibrary().stringify(maskedConfig(gateway.config)),
         rejected: gateway.rejectedReload ?? null,
-      }),
-    ),
+      });
+    }),
   );
 
   app.post(

@@ -58,6 +58,14 @@ describe("the start path", () => {
     expect(graph.some((f) => f.endsWith("src/backends/http-transports.ts"))).toBe(false);
   });
 
+  test("the dashboard's pages load what only they need at their first request", async () => {
+    const graph = [...(await staticGraph(START))].map((f) => f.replace(/^.*src\//, ""));
+    expect(graph).toContain("dashboard/routes.ts");
+    for (const lazy of ["auth/manage.ts", "auth/keys.ts", "config/mask.ts", "dashboard/usage-report.ts"]) {
+      expect(graph).not.toContain(lazy);
+    }
+  });
+
   test("without redis: there is no cluster; with it, Gateway.open brings one and fromConfig refuses", async () => {
     expect(await openCluster(undefined, { log: console, env: {} })).toBeUndefined();
     const { config } = parseConfig("redis:\n  url: redis://127.0.0.1:1\n", { file: "gw.yaml", env: {} });
