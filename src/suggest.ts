@@ -1,4 +1,10 @@
-import levenshtein from "fast-levenshtein";
+type Levenshtein = typeof import("fast-levenshtein");
+let levenshtein: Levenshtein | undefined;
+/** fast-levenshtein, loaded at the first suggestion: only a mistake needs one, and start-up does not. */
+function distance(a: string, b: string): number {
+  levenshtein ??= require("fast-levenshtein") as Levenshtein;
+  return levenshtein.get(a, b);
+}
 
 /**
  * Closest candidates to a misspelled name, best first: case-insensitive edit distance within about a
@@ -15,10 +21,9 @@ export function suggest(
   const scored: { name: string; score: number }[] = [];
   for (const name of new Set(candidates)) {
     const hay = name.toLowerCase();
-    const distance = levenshtein.get(needle, hay);
+    const edits = distance(needle, hay);
     const contains = needle.length >= 3 && (hay.includes(needle) || needle.includes(hay));
-    if (distance <= limit || contains)
-      scored.push({ name, score: contains ? Math.min(distance, limit) : distance });
+    if (edits <= limit || contains) scored.push({ name, score: contains ? Math.min(edits, limit) : edits });
   }
   scored.sort((a, b) => a.score - b.score || a.name.localeCompare(b.name));
   return scored.slice(0, max).map((s) => s.name);
