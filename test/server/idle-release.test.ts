@@ -51,6 +51,7 @@ function releaser(options: Omit<IdleReleaseOptions, "rss"> & { rss: { value: num
     idleMs: 1_000,
     growth: 0.2,
     settleMs: 10_000,
+    minIntervalMs: 10_000,
     ...options,
     rss: () => options.rss.value,
     release: () => released.push(options.rss.value),
@@ -125,11 +126,7 @@ describe("IdleRelease", () => {
     idle.end();
     timers.advance(1_000);
     expect(released).toEqual([300]);
-    // Before it settled: no second release, however high RSS still is.
-    idle.begin();
-    idle.end();
-    timers.advance(1_000);
-    expect(released).toEqual([300]);
+    // Quiet until it settled: 150 is the new level.
     rss.value = 150;
     timers.advance(10_000);
     // 170 is within 20 % of 150: kept; 190 is past it.
@@ -143,6 +140,45 @@ describe("IdleRelease", () => {
     idle.end();
     timers.advance(1_000);
     expect(released).toEqual([300, 190]);
+  });
+
+  test("a burst during the settle time does not become the level the next one is measured from", () => {
+    const rss = { value: 100 };
+    const { idle, timers, released } = releaser({ rss, minIntervalMs: 1_000 });
+    rss.value = 300;
+    idle.begin();
+    idle.end();
+    timers.advance(1_000);
+    expect(released).toEqual([300]);
+    // The next burst starts before the release settled: RSS read then is that burst's.
+    timers.advance(3_000);
+    idle.begin();
+    rss.value = 280;
+    timers.advance(10_000);
+    idle.end();
+    timers.advance(1_000);
+    expect(released).toEqual([300, 280]);
+  });
+
+  test("a burst that ends within minIntervalMs of a release is looked at when the interval is over", () => {
+    const rss = { value: 100 };
+    const { idle, timers, released } = releaser({ rss, minIntervalMs: 30_000 });
+    rss.value = 300;
+    idle.begin();
+    idle.end();
+    timers.advance(1_000);
+    expect(released).toEqual([300]);
+    timers.advance(2_000);
+    idle.begin();
+    rss.value = 290;
+    idle.end();
+    timers.advance(5_000);
+    expect(released).toEqual([300]);
+    timers.advance(23_000);
+    expect(released).toEqual([300, 290]);
+    // Nothing came since: the end of this interval looks at nothing.
+    timers.advance(60_000);
+    expect(released).toEqual([300, 290]);
   });
 
   test("stop cancels what is pending", () => {
@@ -194,6 +230,7 @@ backends:
         idleMs: 20,
         growth: 0,
         settleMs: 0,
+        minIntervalMs: 0,
         release: () => {
           releases.push(Date.now());
           releasedDuringCall.push(callRunning);

@@ -7,8 +7,16 @@ export interface IdleReleaseOptions {
    * release) before a release is worth what it costs: 0.2 is 20 % above. @default 0.2
    */
   growth?: number;
-  /** Time after a release at which the new resident level is read (and no other release runs). @default 10_000 */
+  /**
+   * Time after a release at which the new resident level is read, if no request came meanwhile (a level
+   * read during the next burst would be that burst's, and would hold back the release after it). @default 10_000
+   */
   settleMs?: number;
+  /**
+   * Least time between two releases; a burst that ended meanwhile is looked at when it is over.
+   * @default 30_000
+   */
+  minIntervalMs?: number;
   /** Whether work is still running that no request is waiting on (calls on backends). @default never */
   busy?: () => boolean;
   /** The process's resident set in bytes. @default process.memoryUsage.rss */
@@ -50,6 +58,7 @@ export class IdleRelease {
   readonly #idleMs: number;
   readonly #growth: number;
   readonly #settleMs: number;
+  readonly #minIntervalMs: number;
   readonly #busy: () => boolean;
   readonly #rss: () => number;
   readonly #release: () => void;
@@ -60,6 +69,9 @@ export class IdleRelease {
   #inflight = 0;
   #idleTimer: unknown;
   #settleTimer: unknown;
+  #cooldownTimer: unknown;
+  /** No request since the last release. */
+  #quiet = false;
   #releases = 0;
   #stopped = false;
 
@@ -68,10 +80,12 @@ export class IdleRelease {
     this.#idleMs = options.idleMs ?? 2_000;
     this.#growth = options.growth ?? 0.2;
     this.#settleMs = options.settleMs ?? 10_000;
+    this.#minIntervalMs = options.minIntervalMs ?? 30_000;
     for (const [name, value] of [
       ["idleMs", this.#idleMs],
       ["growth", this.#growth],
       ["settleMs", this.#settleMs],
+      ["minIntervalMs", this.#minIntervalMs],
     ] as const) {
       if (!Number.isFinite(value) || value < 0) {
         throw new RangeError(`idle release: ${name} must be a finite number >= 0, got ${value}`);
@@ -95,6 +109,7 @@ export class IdleRelease {
   /** A request arrived: not idle until it ends. */
   begin(): void {
     this.#inflight++;
+    this.#quiet = false;
     if (this.#idleTimer !== undefined) {
       this.#clearTimer(this.#idleTimer);
       this.#idleTimer = undefined;
@@ -112,16 +127,18 @@ export class IdleRelease {
   /** Cancels the timers; nothing is released after this. */
   stop(): void {
     this.#stopped = true;
-    for (const timer of [this.#idleTimer, this.#settleTimer]) {
+    for (const timer of [this.#idleTimer, this.#settleTimer, this.#cooldownTimer]) {
       if (timer !== undefined) this.#clearTimer(timer);
     }
     this.#idleTimer = undefined;
     this.#settleTimer = undefined;
+    this.#cooldownTimer = undefined;
   }
 
   #idle(): void {
     this.#idleTimer = undefined;
-    if (this.#stopped || this.#inflight > 0 || this.#settleTimer !== undefined) return;
+    // Within the cooldown the cooldown's end looks again.
+    if (this.#stopped || this.#inflight > 0 || this.#cooldownTimer !== undefined) return;
     // A call still running on a backend is no pause: look again once more time has passed.
     if (this.#busy()) {
       this.#idleTimer = this.#setTimer(() => this.#idle(), this.#idleMs);
@@ -132,10 +149,18 @@ export class IdleRelease {
     this.#release();
     this.#releases++;
     this.#onRelease?.({ rss, baseline: this.#baseline });
+    this.#quiet = true;
     // What the process holds once the release took effect is the level the next burst is measured from.
+    if (this.#settleTimer !== undefined) this.#clearTimer(this.#settleTimer);
     this.#settleTimer = this.#setTimer(() => {
       this.#settleTimer = undefined;
-      this.#baseline = this.#rss();
+      if (this.#quiet) this.#baseline = this.#rss();
     }, this.#settleMs);
+    this.#cooldownTimer = this.#setTimer(() => {
+      this.#cooldownTimer = undefined;
+      // A burst came and went within the cooldown (its idle wait is over): look at it now rather than at
+      // the next request's end. Nothing came: nothing new to look at.
+      if (!this.#quiet && this.#inflight === 0 && this.#idleTimer === undefined) this.#idle();
+    }, this.#minIntervalMs);
   }
 }
