@@ -70,7 +70,12 @@ export class BackendPool {
     const next = (): Backend | undefined => (this.#stops === stops ? queue.shift() : undefined);
     const worker = async (): Promise<void> => {
       for (let backend = next(); backend; backend = next()) {
-        await backend.start().catch((err) => log.withTag(backend.name).error(errorMessage(err)));
+        await backend.start().catch((err) => {
+          // Stopped while starting (the gateway is shutting down): not the backend's failure.
+          if (this.#stops !== stops)
+            log.withTag(backend.name).debug(`start ended by stop: ${errorMessage(err)}`);
+          else log.withTag(backend.name).error(errorMessage(err));
+        });
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, worker));

@@ -61,6 +61,9 @@ export class GatewayCore {
   readonly cluster: Cluster | undefined;
   readonly #policies = new Map<string, FailsafePolicy>();
   #ready: Promise<void> | undefined;
+  /** Begins a deferred warm-up round now (set until it has begun). */
+  #begin: (() => void) | undefined;
+  #begun: Promise<void> | undefined;
   #warmingUp = false;
   #ticker: ReturnType<typeof setInterval> | undefined;
 
@@ -159,15 +162,31 @@ export class GatewayCore {
   /**
    * Brings backends up in the background (eager ones, and lazy ones whose tools are not on disk yet) and
    * starts the idle/health housekeeping; `ready` settles when that first round has started or failed.
+   * With `warmUpAfter`, the round begins when that settles (the front end: once the first client has been
+   * answered): child processes starting beside a client's initialize slow its answer several times over,
+   * and it needs none of them. Whatever needs the backends sooner (`ready`) begins the round at once.
+   * @returns when the round began
    */
-  start(options: { tickMs?: number } = {}): void {
+  start(options: { tickMs?: number; warmUpAfter?: Promise<unknown> } = {}): Promise<void> {
     void this.cluster?.start();
     if (!this.#ready) {
       this.#warmingUp = true;
-      this.#ready = this.pool
-        .warmUp({
-          concurrency: this.config.lifecycle.warmup_concurrency,
-          lazy: (name) => isLazy(name, this.config),
+      const { promise: begun, resolve: begin } = Promise.withResolvers<void>();
+      this.#begin = begin;
+      this.#begun = begun;
+      if (options.warmUpAfter)
+        options.warmUpAfter.then(
+          () => begin(),
+          () => begin(),
+        );
+      else begin();
+      this.#ready = begun
+        .then(() => {
+          this.#begin = undefined;
+          return this.pool.warmUp({
+            concurrency: this.config.lifecycle.warmup_concurrency,
+            lazy: (name) => isLazy(name, this.config),
+          });
         })
         .finally(() => {
           this.#warmingUp = false;
@@ -178,6 +197,7 @@ export class GatewayCore {
       this.#ticker = setInterval(() => this.pool.tick(this.now()), tickMs);
       this.#ticker.unref?.();
     }
+    return this.#begun ?? Promise.resolve();
   }
 
   /** True from `start` until the first start of every backend has settled (/health says `starting`). */
@@ -187,6 +207,7 @@ export class GatewayCore {
 
   /** Resolves once the first start of every backend has settled (never rejects). */
   get ready(): Promise<void> {
+    this.#begin?.();
     return this.#ready ?? Promise.resolve();
   }
 

@@ -157,8 +157,12 @@ export class Gateway {
     return this.#core.pool.get(name) !== undefined;
   }
 
-  start(options: { tickMs?: number } = {}): void {
-    this.#core.start(options);
+  /**
+   * Brings the backends up in the background (see `GatewayCore.start`; `warmUpAfter` defers the round
+   * until it settles or something needs the backends). @returns when the round began
+   */
+  start(options: { tickMs?: number; warmUpAfter?: Promise<unknown> } = {}): Promise<void> {
+    return this.#core.start(options);
   }
 
   /** Resolves once the first start of every backend has settled (never rejects). */

@@ -103,7 +103,7 @@ export async function runGateway(
 
   const exposed = auth || certificatesRequired ? undefined : exposureWarning(config.server.host);
   if (exposed) log.warn(exposed);
-  // Listen first: a client's initialize and tools/list need no backend, so the backends start after.
+  // Listen first: a client's initialize and tools/list need no backend, so the backends start after them.
   const { startHttpFrontEnd } = await import("./http/front-end.ts");
   try {
     http = startHttpFrontEnd(gateway, { surface, auth, tls });
@@ -119,13 +119,14 @@ export async function runGateway(
     }
     throw err;
   }
-  gateway.start();
+  // The backends start once the first client has been served (or shortly after listening without one).
+  const begun = gateway.start({ warmUpAfter: http.firstServed });
   log.info(
     `listening on ${http.url.href}mcp (${surface.kind} mode, ${gateway.backendNames.length} backends)`,
   );
   // The dashboard answers where /metrics does: on a loopback bind, or anywhere with auth (admin keys).
   if (auth || isLoopbackHost(config.server.host)) log.info(`dashboard: ${new URL("/ui", http.url).href}`);
-  flags.onListening?.(gateway);
+  void begun.then(() => flags.onListening?.(gateway));
 }
 
 /** The config's `auth:` section at work (keys file read), or undefined without one. */

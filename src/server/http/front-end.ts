@@ -6,6 +6,7 @@ import type { Gateway } from "../../gateway/gateway.ts";
 import { log } from "../../log.ts";
 import { type WsData, WsSessions } from "../ws/sessions.ts";
 import { createApp } from "./app.ts";
+import { FirstServed, type FirstServedOptions } from "./first-served.ts";
 import { IdleRelease, type IdleReleaseOptions } from "./idle-release.ts";
 import { type MutualTls, startMutualTls } from "./mtls.ts";
 import { SessionStore } from "./sessions.ts";
@@ -33,6 +34,8 @@ export interface HttpFrontEndOptions {
    * @default the IdleRelease defaults
    */
   idleRelease?: IdleReleaseOptions | false;
+  /** When the first client counts as served (quiet time, cap). @default the FirstServed defaults */
+  firstServed?: FirstServedOptions;
 }
 
 /** The front end's TLS: PEM contents, not paths. */
@@ -53,6 +56,8 @@ export interface HttpFrontEnd {
   sessions: SessionStore;
   /** The `/ws` sessions. */
   ws: WsSessions;
+  /** Settles once the first client has been served (see `first-served.ts`): when the backends start. */
+  firstServed: Promise<void>;
   /**
    * Stops listening, lets calls in flight finish (up to `graceMs`), then closes every session.
    * @default graceMs 0
@@ -107,6 +112,7 @@ export function startHttpFrontEnd(gateway: Gateway, options: HttpFrontEndOptions
     options.idleRelease === false
       ? undefined
       : new IdleRelease({ busy: () => gateway.inflight > 0, ...options.idleRelease });
+  const served = new FirstServed(options.firstServed);
   const serve: (request: Request, self: BunServer<WsData>) => Response | Promise<Response> = mutual
     ? (request, self) => {
         const subject = terminator?.peerOf(self.requestIP(request)?.port);
@@ -126,16 +132,17 @@ export function startHttpFrontEnd(gateway: Gateway, options: HttpFrontEndOptions
     // reader stops at max_body_size whatever the client declared.
     maxRequestBodySize: maxBodySize * 2 + 1024 * 1024,
     websocket: ws.handlers,
-    fetch: idle
-      ? async (request, self) => {
-          idle.begin();
-          try {
-            return await serve(request, self);
-          } finally {
-            idle.end();
-          }
-        }
-      : serve,
+    fetch: async (request, self) => {
+      const counted = !served.done;
+      if (counted) served.begin();
+      idle?.begin();
+      try {
+        return await serve(request, self);
+      } finally {
+        idle?.end();
+        if (counted) served.end();
+      }
+    },
   });
   ws.listen(server);
   if (mutual) {
@@ -153,6 +160,7 @@ export function startHttpFrontEnd(gateway: Gateway, options: HttpFrontEndOptions
       void server.stop(true);
       clearInterval(sweeper);
       idle?.stop();
+      served.stop();
       throw error;
     }
   }
@@ -163,11 +171,13 @@ export function startHttpFrontEnd(gateway: Gateway, options: HttpFrontEndOptions
     url: new URL(`${scheme}://${host.includes(":") ? `[${host}]` : host}:${listening}`),
     sessions,
     ws,
+    firstServed: served.settled,
     stop: async (stopOptions = {}) => {
       // Stop accepting connections; requests already in flight carry on.
       terminator?.stop();
       void server.stop(false);
       idle?.stop();
+      served.stop();
       const grace = stopOptions.graceMs ?? 0;
       if (grace > 0) {
         if (gateway.inflight > 0)
