@@ -5,10 +5,16 @@ import type { Backend, BackendSnapshot, BackendStatus, CallOptions } from "../ba
 import { GatewayError } from "../errors.ts";
 import type { LookupFn, SsrfSettings } from "../firewall/ssrf.ts";
 import { builtinCategory } from "./builtin-categories.ts";
-import { type CapabilityFile, readCapabilityDirectory, watchDirectories } from "./directory.ts";
-import { executeCapability, type FetchFn, ResultCache } from "./execute.ts";
-import { type Capability, parseCapability } from "./load.ts";
+import type { CapabilitySet } from "./capability-set.ts";
+import type { CapabilityFile } from "./directory.ts";
+import type { FetchFn, ResultCache } from "./execute.ts";
+import type { Capability } from "./load.ts";
 import type { ToolResult } from "./response.ts";
+
+export type { CapabilitySet } from "./capability-set.ts";
+
+// Parsing (yaml, the capability schemas) and calling (request, auth, response) load only when there is
+// something to parse or call: with no built-ins and no directories, `serve` never pays for them.
 
 /** Options of the capability backend; every field has a default except `log`. */
 export interface CapabilityBackendOptions {
@@ -41,43 +47,6 @@ export interface CapabilityBackendOptions {
   log: ConsolaInstance;
 }
 
-/** What one load found: capabilities by name and the files that were skipped, with why. */
-export interface CapabilitySet {
-  capabilities: Map<string, Capability>;
-  problems: string[];
-  warnings: string[];
-}
-
-/** Parses files into a set; later files replace earlier ones of the same name only across sources. */
-export function loadCapabilitySet(groups: readonly (readonly CapabilityFile[])[]): CapabilitySet {
-  const capabilities = new Map<string, Capability>();
-  const problems: string[] = [];
-  const warnings: string[] = [];
-  for (const files of groups) {
-    const seenInGroup = new Map<string, string>();
-    for (const file of files) {
-      const parsed = parseCapability(file.text, { source: file.source });
-      if (!parsed.ok) {
-        problems.push(...parsed.problems);
-        continue;
-      }
-      const { capability } = parsed;
-      const name = capability.definition.name;
-      warnings.push(...capability.warnings);
-      const earlier = seenInGroup.get(name);
-      if (earlier !== undefined) {
-        problems.push(
-          `${file.source}:1:1: name "${name}" is already used by ${earlier}; this file is skipped`,
-        );
-        continue;
-      }
-      seenInGroup.set(name, file.source);
-      capabilities.set(name, capability);
-    }
-  }
-  return { capabilities, problems, warnings };
-}
-
 function fingerprint(tools: readonly Tool[]): string {
   return JSON.stringify(tools);
 }
@@ -93,7 +62,8 @@ export class CapabilityBackend implements Backend {
 
   readonly #options: CapabilityBackendOptions;
   readonly #directories: string[];
-  readonly #cache = new ResultCache();
+  /** Made at the first call, with the execute module. */
+  #cache: ResultCache | undefined;
   readonly #listeners = new Set<() => void>();
   #builtin: CapabilityFile[] = [];
   #set: CapabilitySet = { capabilities: new Map(), problems: [], warnings: [] };
@@ -102,6 +72,8 @@ export class CapabilityBackend implements Backend {
   #listedAt: number | undefined;
   #unwatch: (() => void) | undefined;
   #reloads = 0;
+  /** The reload running or last run: reloads queue behind it, so they never overlap. */
+  #reloading: Promise<void> = Promise.resolve();
 
   constructor(options: CapabilityBackendOptions) {
     this.#options = options;
@@ -161,14 +133,17 @@ export class CapabilityBackend implements Backend {
         ? []
         : (this.#options.builtinFiles ?? (await import("./builtin.generated.ts")).BUILTIN_CAPABILITIES);
     this.#builtin = all.filter((f) => !Array.isArray(wanted) || wanted.includes(builtinCategory(f.source)));
-    this.#reload(true);
+    await this.#reload(true);
     this.#status = "running";
     if (this.#options.watch !== false && this.#directories.length > 0) {
+      const { watchDirectories } = await import("./directory.ts");
       this.#unwatch = watchDirectories(this.#directories, {
         debounceMs: this.#options.debounceMs ?? 250,
         onChange: () => {
           this.#reloads++;
-          this.#reload(false);
+          this.#reload(false).catch((err: unknown) =>
+            this.#options.log.warn(`cannot reload capabilities: ${String(err)}`),
+          );
         },
         onError: (dir, err) => this.#options.log.warn(`cannot watch ${dir} for changes: ${String(err)}`),
       });
@@ -176,7 +151,7 @@ export class CapabilityBackend implements Backend {
   }
 
   async refreshTools(): Promise<void> {
-    this.#reload(false);
+    await this.#reload(false);
   }
 
   async stop(): Promise<void> {
@@ -193,6 +168,9 @@ export class CapabilityBackend implements Backend {
     const capability = this.#set.capabilities.get(name);
     if (!capability)
       throw new GatewayError("TOOL_NOT_FOUND", `no capability named "${name}" in ${this.name}`);
+    // A loaded capability means the parser is loaded; the executor comes with the first call.
+    const { executeCapability, ResultCache } = await import("./execute.ts");
+    this.#cache ??= new ResultCache();
     const result: ToolResult = await executeCapability(capability, args, {
       env: this.#options.env ?? process.env,
       cache: this.#cache,
@@ -210,8 +188,21 @@ export class CapabilityBackend implements Backend {
     return result;
   }
 
-  #reload(first: boolean): void {
-    const log = this.#options.log;
+  /** Queues a reload behind the one running; resolves (or rejects) when this one has run. */
+  #reload(first: boolean): Promise<void> {
+    const run = this.#reloading.then(() => this.#load(first));
+    this.#reloading = run.catch(() => {});
+    return run;
+  }
+
+  /** Reads and parses everything into the next set; nothing to read loads nothing. */
+  async #read(): Promise<CapabilitySet> {
+    if (this.#builtin.length === 0 && this.#directories.length === 0)
+      return { capabilities: new Map(), problems: [], warnings: [] };
+    const [{ loadCapabilitySet }, { readCapabilityDirectory }] = await Promise.all([
+      import("./capability-set.ts"),
+      import("./directory.ts"),
+    ]);
     const groups: CapabilityFile[][] = [this.#builtin];
     const unreadable: string[] = [];
     for (const dir of this.#directories) {
@@ -221,6 +212,12 @@ export class CapabilityBackend implements Backend {
     }
     const next = loadCapabilitySet(groups);
     next.problems.unshift(...unreadable);
+    return next;
+  }
+
+  async #load(first: boolean): Promise<void> {
+    const log = this.#options.log;
+    const next = await this.#read();
     const previous = this.#set;
     this.#set = next;
     for (const problem of next.problems)
@@ -235,7 +232,7 @@ export class CapabilityBackend implements Backend {
       JSON.stringify([...previous.capabilities.values()].map((c) => c.definition)) !==
       JSON.stringify([...next.capabilities.values()].map((c) => c.definition))
     )
-      this.#cache.clear();
+      this.#cache?.clear();
     if (first) {
       log.info(
         `${tools.length} capabilities loaded (${this.#builtin.length} built in, ${this.#directories.length} directories)`,

@@ -1,7 +1,7 @@
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { GatewayError } from "../errors.ts";
-import { type CapabilitySet, loadCapabilitySet } from "./backend.ts";
 import { BUILTIN_CAPABILITIES } from "./builtin.generated.ts";
+import { type CapabilitySet, loadCapabilitySet } from "./capability-set.ts";
 import { type CapabilityFile, listCapabilityFiles } from "./directory.ts";
 import { type Capability, parseCapability } from "./load.ts";
 import { capabilityHash, pinnedContent, withPin } from "./pin.ts";

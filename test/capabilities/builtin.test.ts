@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
-import { loadCapabilitySet } from "../../src/capabilities/backend.ts";
 import { BUILTIN_CAPABILITIES } from "../../src/capabilities/builtin.generated.ts";
 import {
   BUILTIN_DIR,
@@ -8,6 +7,7 @@ import {
   builtinCategories,
   renderBuiltinModule,
 } from "../../src/capabilities/builtin-generate.ts";
+import { loadCapabilitySet } from "../../src/capabilities/capability-set.ts";
 import { executeCapability } from "../../src/capabilities/execute.ts";
 import cases from "./builtin-cases.json" with { type: "json" };
 import { type StandIn, startStandIn } from "./stand-in.ts";

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { loadCapabilitySet } from "../../src/capabilities/backend.ts";
+import { loadCapabilitySet } from "../../src/capabilities/capability-set.ts";
 import { readCapabilityDirectory } from "../../src/capabilities/directory.ts";
 import { executeCapability } from "../../src/capabilities/execute.ts";
 import type { Capability } from "../../src/capabilities/load.ts";
