@@ -30,7 +30,8 @@ async function staticGraph(entries: string[]): Promise<Set<string>> {
     if (seen.has(file)) continue;
     seen.add(file);
     for (const i of meta.inputs[file]?.imports ?? []) {
-      if (i.kind !== "dynamic-import" && meta.inputs[i.path]) todo.push(i.path);
+      // import() and require() run when reached (config/yaml-library.ts requires yaml on first use).
+      if (i.kind !== "dynamic-import" && i.kind !== "require-call" && meta.inputs[i.path]) todo.push(i.path);
     }
   }
   return seen;
@@ -64,6 +65,15 @@ describe("the start path", () => {
     for (const lazy of ["auth/manage.ts", "auth/keys.ts", "config/mask.ts", "dashboard/usage-report.ts"]) {
       expect(graph).not.toContain(lazy);
     }
+  });
+
+  test("no capability parser, no yaml library: a plain config and no capability files need neither", async () => {
+    const graph = [...(await staticGraph(START))];
+    expect(graph.some((f) => f.endsWith("src/capabilities/backend.ts"))).toBe(true);
+    for (const lazy of ["capabilities/load.ts", "capabilities/schema.ts", "capabilities/execute.ts"]) {
+      expect(graph.some((f) => f.endsWith(`src/${lazy}`))).toBe(false);
+    }
+    expect(graph.filter((f) => f.includes("node_modules/yaml/"))).toEqual([]);
   });
 
   test("without redis: there is no cluster; with it, Gateway.open brings one and fromConfig refuses", async () => {
