@@ -95,16 +95,12 @@ const ConcurrencyConfig = z.strictObject({
 /** The global `failsafe:` section: circuit breaker, retry, rate limit and concurrency limit per backend. */
 export const FailsafeConfigSchema = z
   .strictObject({
-    circuit_breaker: CircuitBreakerConfig.prefault({}).describe(
-      "Per-backend circuit breaker",
-    ),
+    circuit_breaker: CircuitBreakerConfig.prefault({}).describe("Per-backend circuit breaker"),
     retry: RetryConfig.prefault({}).describe(
       "Retry with exponential backoff and full jitter, only when repeating is safe",
     ),
     rate_limit: RateLimitConfig.prefault({}).describe("Per-backend token bucket"),
-    concurrency: ConcurrencyConfig.prefault({}).describe(
-      "Per-backend limit on calls in flight",
-    ),
+    concurrency: ConcurrencyConfig.prefault({}).describe("Per-backend limit on calls in flight"),
   })
   .describe("Failsafes applied to every backend; see docs/failsafes.md");
 
