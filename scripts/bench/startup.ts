@@ -161,7 +161,12 @@ publish(
         "client in the timed path. The floor is fixtures/sdk-floor-server.ts (McpServer, one tool, " +
         "WebStandardStreamableHTTPServerTransport on Bun.serve) run by the same bun; its compiled row is context. " +
         "The gateway answers with its meta-tools. 3 = examples/gateway.yaml " +
-        "servers, 100 = catalog fixture processes serving 2 tools each.",
+        "servers, 100 = catalog fixture processes serving 2 tools each. The backends start once the first client " +
+        "has been served (src/server/http/first-served.ts: an answer and 10 ms with none open, or 250 ms after " +
+        "listening); test/server/start-path.test.ts keeps the Redis side, the SDK's HTTP clients, the capability " +
+        "parser, the yaml library and the dashboard pages' own modules out of what loads before the first answer. " +
+        "Source mode is still about twice the floor: most of the rest is zod building the module-level schemas of " +
+        "the files on that path, which the compiled binary pays far less for.",
     },
   ],
 );
