@@ -209,7 +209,9 @@ backends:
         minIntervalMs: 0,
         release: () => {
           releases.push(Date.now());
-          releasedDuringCall.push(callRunning);
+          // A call still on the backend: what the release must wait for (the answer may still be on its way
+          // to the client: handing it over is not a call running).
+          releasedDuringCall.push(callRunning && gateway.inflight > 0);
         },
       },
     });
@@ -218,6 +220,19 @@ backends:
     await http?.stop();
     await gateway?.stop();
   });
+
+  /**
+   * Waits until the front end has nothing left to release for: one more request, then the release its
+   * quiet time brings. A release pending from the client's connecting would otherwise fall while the
+   * call is being sent (a slow machine takes longer than the 20 ms quiet time) and look like one during it.
+   */
+  async function settled(): Promise<void> {
+    await (await fetch(new URL("/health", http.url))).text();
+    const answered = Date.now();
+    await waitFor("the release after connecting", () =>
+      releases.some((at) => at >= answered) ? true : undefined,
+    );
+  }
 
   async function longCall(client: Client): Promise<void> {
     callRunning = true;
@@ -240,6 +255,7 @@ backends:
   test("gives memory back after HTTP requests stop, not while one is open", async () => {
     const client = await connectHttp(new URL("/mcp", http.url));
     try {
+      await settled();
       const before = releases.length;
       await longCall(client);
       await waitFor("a release after the call", () => (releases.length > before ? true : undefined));
@@ -251,11 +267,16 @@ backends:
 
   test("waits for a call running on a backend with no HTTP request open (a /ws session)", async () => {
     // WebSocket frames never pass the HTTP handler: only the gateway's own count of calls holds it back.
+    await settled();
     const client = new Client({ name: "idle-release-test", version: "1.0.0" });
+    // The upgrade is the last HTTP request: its quiet time ends while the call runs over frames.
     await client.connect(new WebSocketClientTransport(wsUrl(http.url)));
     try {
       const before = releases.length;
       await longCall(client);
+      // Only an HTTP request's end starts the idle wait (frames do not): a request after the call makes sure
+      // one is looked at, whether or not the upgrade's wait was spent before the call reached the backend.
+      await (await fetch(new URL("/health", http.url))).text();
       await waitFor("a release after the call", () => (releases.length > before ? true : undefined));
       expect(releasedDuringCall).not.toContain(true);
     } finally {
