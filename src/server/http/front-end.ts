@@ -112,6 +112,8 @@ export function startHttpFrontEnd(gateway: Gateway, options: HttpFrontEndOptions
     options.idleRelease === false
       ? undefined
       : new IdleRelease({ busy: () => gateway.inflight > 0, ...options.idleRelease });
+  // Calls over /ws end without an HTTP request ending: each call's end starts the idle wait too.
+  const stopWatchingCalls = idle ? gateway.onRequest(() => idle.callEnded()) : () => undefined;
   const served = new FirstServed(options.firstServed);
   const serve: (request: Request, self: BunServer<WsData>) => Response | Promise<Response> = mutual
     ? (request, self) => {
@@ -160,6 +162,7 @@ export function startHttpFrontEnd(gateway: Gateway, options: HttpFrontEndOptions
       void server.stop(true);
       clearInterval(sweeper);
       idle?.stop();
+      stopWatchingCalls();
       served.stop();
       throw error;
     }
@@ -177,6 +180,7 @@ export function startHttpFrontEnd(gateway: Gateway, options: HttpFrontEndOptions
       terminator?.stop();
       void server.stop(false);
       idle?.stop();
+      stopWatchingCalls();
       served.stop();
       const grace = stopOptions.graceMs ?? 0;
       if (grace > 0) {

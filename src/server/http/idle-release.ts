@@ -124,6 +124,16 @@ export class IdleRelease {
     this.#idleTimer = this.#setTimer(() => this.#idle(), this.#idleMs);
   }
 
+  /**
+   * A call ended on a backend, whatever carried it (an HTTP request, or frames of a `/ws` session, which
+   * never pass `begin`/`end`): with no request open, the idle wait starts again from now.
+   */
+  callEnded(): void {
+    if (this.#inflight > 0 || this.#stopped) return;
+    if (this.#idleTimer !== undefined) this.#clearTimer(this.#idleTimer);
+    this.#idleTimer = this.#setTimer(() => this.#idle(), this.#idleMs);
+  }
+
   /** Cancels the timers; nothing is released after this. */
   stop(): void {
     this.#stopped = true;
