@@ -1,5 +1,5 @@
 import { dirname, resolve } from "node:path";
-import type { LineCounter, parseDocument } from "yaml";
+import type { Document, LineCounter } from "yaml";
 import type { z } from "zod";
 import { GatewayError } from "../errors.ts";
 import { didYouMean } from "../suggest.ts";
@@ -17,6 +17,9 @@ import { locate } from "./yaml-position.ts";
  * its first parse) costs far more to build than one parse saves, about half of the parse at start-up.
  */
 const PARSED_ONCE = { jitless: true } as const;
+
+/** The yaml library's document of a config text, with the line counter its positions need. */
+type FullParse = { doc: Document.Parsed; counter: LineCounter };
 
 /** A config as loaded: validated values plus what the user should hear about. */
 export interface LoadedConfig {
@@ -80,11 +83,7 @@ function openQuote(text: string): number | undefined {
 }
 
 /** The value of a text by the full parser, or its syntax errors (each at its line:col). */
-function fullValue(
-  text: string,
-  file: string,
-  { doc, counter }: { doc: ReturnType<typeof parseDocument>; counter: LineCounter },
-): unknown {
+function fullValue(text: string, file: string, { doc, counter }: FullParse): unknown {
   if (doc.errors.length > 0) {
     const lines = doc.errors.map((e) => {
       // yaml reports an unterminated quote where the file ends; the user needs the line it opened on.
@@ -117,8 +116,8 @@ export function parseConfig(
   options: { file: string; env?: Record<string, string | undefined> },
 ): { config: GatewayConfig; warnings: string[] } {
   // The full parser runs only when a message needs a position or the text is not plain (plain-yaml.ts).
-  let full: { doc: ReturnType<typeof parseDocument>; counter: LineCounter } | undefined;
-  const parsedFully = (): { doc: ReturnType<typeof parseDocument>; counter: LineCounter } => {
+  let full: FullParse | undefined;
+  const parsedFully = (): FullParse => {
     if (!full) {
       const yaml = yamlLibrary();
       const counter = new yaml.LineCounter();

@@ -118,8 +118,7 @@ async function route(
     // only while it looks like a tool name and the label cap has room, else as "other": names a client makes
     // up (up to max_body_size long, as many as it likes) are then kept nowhere (labels, usage, log fields).
     const listed = !toolCall || core.catalog.find(backend.name, name) !== undefined;
-    const counted = core.metrics.toolLabel(backend.name, label, { listed });
-    core.metrics.recordRequest(backend.name, counted, outcome, ms);
+    const counted = core.metrics.recordRequest(backend.name, label, outcome, ms, { listed });
     if (toolCall && counted !== OTHER_TOOL) {
       core.usage.record(backend.name, name, { durationMs: ms, error: outcome !== "success" });
     }

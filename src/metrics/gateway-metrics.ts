@@ -112,11 +112,21 @@ export class GatewayMetrics {
     });
   }
 
-  /** Counts one finished tool call and its latency. */
-  recordRequest(backend: string, tool: string, outcome: RequestOutcome, durationMs: number): void {
-    const label = this.toolLabel(backend, tool);
+  /**
+   * Counts one finished tool call and its latency under the tool's label (see {@link toolLabel}).
+   * @returns that label
+   */
+  recordRequest(
+    backend: string,
+    tool: string,
+    outcome: RequestOutcome,
+    durationMs: number,
+    options: { listed?: boolean } = {},
+  ): string {
+    const label = this.toolLabel(backend, tool, options);
     this.#requests.inc({ backend, tool: label, outcome });
     this.#duration.observe({ backend, tool: label }, Math.max(0, durationMs) / 1000);
+    return label;
   }
 
   /**
