@@ -190,6 +190,109 @@ describe("IdleRelease", () => {
   test("refuses options out of range", () => {
     expect(() => new IdleRelease({ idleMs: -1 })).toThrow(RangeError);
     expect(() => new IdleRelease({ growth: Number.NaN })).toThrow("growth");
+    expect(() => new IdleRelease({ startupIdleMs: -1 })).toThrow("startupIdleMs");
+  });
+
+  test("once start-up is over, the first quiet of startupIdleMs releases once whatever the growth", async () => {
+    const rss = { value: 100 };
+    const startedUp = Promise.withResolvers<void>();
+    const events: boolean[] = [];
+    const { idle, timers, released } = releaser({
+      rss,
+      startedUp: startedUp.promise,
+      startupIdleMs: 200,
+      onRelease: (event) => events.push(event.startup),
+    });
+    // The first client's requests, before the backends are up: no start-up release yet.
+    idle.begin();
+    idle.end();
+    timers.advance(5_000);
+    expect(released).toEqual([]);
+    startedUp.resolve();
+    await startedUp.promise;
+    timers.advance(199);
+    expect(released).toEqual([]);
+    timers.advance(1);
+    expect(released).toEqual([100]); // no growth at all: released anyway
+    expect(events).toEqual([true]);
+    // Only once: later quiet times without growth release nothing.
+    for (let i = 0; i < 3; i++) {
+      idle.begin();
+      idle.end();
+      timers.advance(60_000);
+    }
+    expect(released).toEqual([100]);
+  });
+
+  test("the start-up release waits for requests open when start-up ends, and for calls on backends", async () => {
+    const rss = { value: 100 };
+    let busy = false;
+    const { idle, timers, released } = releaser({
+      rss,
+      startedUp: Promise.resolve(),
+      startupIdleMs: 200,
+      busy: () => busy,
+    });
+    idle.begin();
+    await Promise.resolve();
+    timers.advance(5_000);
+    expect(released).toEqual([]); // a request is open
+    busy = true;
+    idle.end();
+    timers.advance(1_000);
+    expect(released).toEqual([]); // a call still runs on a backend
+    busy = false;
+    timers.advance(200);
+    expect(released).toEqual([100]);
+  });
+
+  test("a request within startupIdleMs starts the start-up wait over", async () => {
+    const rss = { value: 100 };
+    const { idle, timers, released } = releaser({ rss, startedUp: Promise.resolve(), startupIdleMs: 200 });
+    await Promise.resolve();
+    timers.advance(150);
+    idle.begin();
+    timers.advance(500);
+    idle.end();
+    timers.advance(150);
+    expect(released).toEqual([]);
+    timers.advance(50);
+    expect(released).toEqual([100]);
+  });
+
+  test("no start-up release without startedUp, nor after stop", async () => {
+    const rss = { value: 100 };
+    const plain = releaser({ rss });
+    plain.idle.begin();
+    plain.idle.end();
+    plain.timers.advance(60_000);
+    expect(plain.released).toEqual([]);
+    const startedUp = Promise.withResolvers<void>();
+    const stopped = releaser({ rss, startedUp: startedUp.promise });
+    stopped.idle.stop();
+    startedUp.resolve();
+    await startedUp.promise;
+    stopped.timers.advance(60_000);
+    expect(stopped.released).toEqual([]);
+    expect(stopped.timers.pending).toBe(0);
+  });
+
+  test("a start-up that ends within minIntervalMs of a release is released for when the interval is over", async () => {
+    const rss = { value: 100 };
+    const startedUp = Promise.withResolvers<void>();
+    const { idle, timers, released } = releaser({ rss, startedUp: startedUp.promise, startupIdleMs: 200 });
+    rss.value = 300;
+    idle.begin();
+    idle.end();
+    timers.advance(1_000);
+    expect(released).toEqual([300]); // grown: the ordinary release
+    rss.value = 250;
+    startedUp.resolve();
+    await startedUp.promise;
+    timers.advance(5_000);
+    expect(released).toEqual([300]); // within the interval
+    timers.advance(5_000);
+    expect(released).toEqual([300, 250]);
   });
 });
 

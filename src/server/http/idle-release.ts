@@ -17,6 +17,19 @@ export interface IdleReleaseOptions {
    * @default 30_000
    */
   minIntervalMs?: number;
+  /**
+   * Settles when start-up is over (the front end: the first client served and the backends' first start
+   * settled). The first quiet of `startupIdleMs` after it gives memory back once whatever the growth:
+   * loading and compiling the modules, reading the config and the backends' first lists leave allocator
+   * pages and compiled code behind (3-5 MiB of a 70 MiB idle gateway) that no later burst may exceed
+   * the start level by enough to reclaim. @default never: no start-up release
+   */
+  startedUp?: Promise<unknown>;
+  /**
+   * Quiet time before the start-up release: shorter than `idleMs`, since the release it makes up for is
+   * one, and what it costs (the next request's code compiled again) is paid once. @default 250
+   */
+  startupIdleMs?: number;
   /** Whether work is still running that no request is waiting on (calls on backends). @default never */
   busy?: () => boolean;
   /** The process's resident set in bytes. @default process.memoryUsage.rss */
@@ -26,11 +39,22 @@ export interface IdleReleaseOptions {
    * code, collects, and returns free malloc pages to the system (`Bun.gc(true)` alone returns almost none).
    */
   release?: () => void;
-  /** Told after each release, with the resident set before it and the level it is measured against. */
-  onRelease?: (event: { rss: number; baseline: number }) => void;
+  /**
+   * Told after each release, with the resident set before it, the level it is measured against, and
+   * whether it was the start-up release.
+   */
+  onRelease?: (event: ReleaseEvent) => void;
   /** Timers (tests inject their own). @default setTimeout / clearTimeout, unref'd */
   setTimer?: (fn: () => void, ms: number) => unknown;
   clearTimer?: (timer: unknown) => void;
+}
+
+/** What {@link IdleReleaseOptions.onRelease} is told. */
+export interface ReleaseEvent {
+  rss: number;
+  baseline: number;
+  /** The one release after start-up (`startedUp`), made whatever the growth. */
+  startup: boolean;
 }
 
 function defaultRelease(): void {
@@ -52,17 +76,19 @@ function unrefTimeout(fn: () => void, ms: number): unknown {
  * JIT keeps code for paths that ran once (issue 11: 126 % of the starting RSS 45 s after a fuzz run, with
  * under 1 MiB of it live objects). Releasing costs recompiling what runs next, so it happens only when no
  * request has been seen for `idleMs`, nothing runs on a backend, and the resident set grew by `growth` over
- * where it last settled.
+ * where it last settled. Once after start-up (`startedUp`) it releases whatever the growth, after a
+ * shorter quiet (`startupIdleMs`).
  */
 export class IdleRelease {
   readonly #idleMs: number;
+  readonly #startupIdleMs: number;
   readonly #growth: number;
   readonly #settleMs: number;
   readonly #minIntervalMs: number;
   readonly #busy: () => boolean;
   readonly #rss: () => number;
   readonly #release: () => void;
-  readonly #onRelease: ((event: { rss: number; baseline: number }) => void) | undefined;
+  readonly #onRelease: ((event: ReleaseEvent) => void) | undefined;
   readonly #setTimer: (fn: () => void, ms: number) => unknown;
   readonly #clearTimer: (timer: unknown) => void;
   #baseline: number;
@@ -74,15 +100,19 @@ export class IdleRelease {
   #quiet = false;
   #releases = 0;
   #stopped = false;
+  /** The start-up release: waiting for `startedUp`, due at the next quiet, or done (or never asked for). */
+  #startup: "waiting" | "due" | "done";
 
   /** @throws RangeError when an option is out of range */
   constructor(options: IdleReleaseOptions = {}) {
     this.#idleMs = options.idleMs ?? 2_000;
+    this.#startupIdleMs = options.startupIdleMs ?? 250;
     this.#growth = options.growth ?? 0.2;
     this.#settleMs = options.settleMs ?? 10_000;
     this.#minIntervalMs = options.minIntervalMs ?? 30_000;
     for (const [name, value] of [
       ["idleMs", this.#idleMs],
+      ["startupIdleMs", this.#startupIdleMs],
       ["growth", this.#growth],
       ["settleMs", this.#settleMs],
       ["minIntervalMs", this.#minIntervalMs],
@@ -99,6 +129,9 @@ export class IdleRelease {
     this.#clearTimer =
       options.clearTimer ?? ((timer) => clearTimeout(timer as ReturnType<typeof setTimeout>));
     this.#baseline = this.#rss();
+    this.#startup = options.startedUp ? "waiting" : "done";
+    const startedUp = (): void => this.#startedUp();
+    options.startedUp?.then(startedUp, startedUp);
   }
 
   /** Releases so far. */
@@ -120,8 +153,7 @@ export class IdleRelease {
   end(): void {
     this.#inflight = Math.max(0, this.#inflight - 1);
     if (this.#inflight > 0 || this.#stopped) return;
-    if (this.#idleTimer !== undefined) this.#clearTimer(this.#idleTimer);
-    this.#idleTimer = this.#setTimer(() => this.#idle(), this.#idleMs);
+    this.#wait();
   }
 
   /**
@@ -130,8 +162,7 @@ export class IdleRelease {
    */
   callEnded(): void {
     if (this.#inflight > 0 || this.#stopped) return;
-    if (this.#idleTimer !== undefined) this.#clearTimer(this.#idleTimer);
-    this.#idleTimer = this.#setTimer(() => this.#idle(), this.#idleMs);
+    this.#wait();
   }
 
   /** Cancels the timers; nothing is released after this. */
@@ -145,20 +176,36 @@ export class IdleRelease {
     this.#cooldownTimer = undefined;
   }
 
+  /** (Re)starts the idle wait: the start-up release's shorter one while it is due. */
+  #wait(): void {
+    if (this.#idleTimer !== undefined) this.#clearTimer(this.#idleTimer);
+    const ms = this.#startup === "due" ? this.#startupIdleMs : this.#idleMs;
+    this.#idleTimer = this.#setTimer(() => this.#idle(), ms);
+  }
+
+  #startedUp(): void {
+    if (this.#stopped || this.#startup !== "waiting") return;
+    this.#startup = "due";
+    // With a request open, its end starts the wait.
+    if (this.#inflight === 0) this.#wait();
+  }
+
   #idle(): void {
     this.#idleTimer = undefined;
     // Within the cooldown the cooldown's end looks again.
     if (this.#stopped || this.#inflight > 0 || this.#cooldownTimer !== undefined) return;
     // A call still running on a backend is no pause: look again once more time has passed.
     if (this.#busy()) {
-      this.#idleTimer = this.#setTimer(() => this.#idle(), this.#idleMs);
+      this.#wait();
       return;
     }
     const rss = this.#rss();
-    if (rss <= this.#baseline * (1 + this.#growth)) return;
+    const startup = this.#startup === "due";
+    if (!startup && rss <= this.#baseline * (1 + this.#growth)) return;
+    if (startup) this.#startup = "done";
     this.#release();
     this.#releases++;
-    this.#onRelease?.({ rss, baseline: this.#baseline });
+    this.#onRelease?.({ rss, baseline: this.#baseline, startup });
     this.#quiet = true;
     // What the process holds once the release took effect is the level the next burst is measured from.
     if (this.#settleTimer !== undefined) this.#clearTimer(this.#settleTimer);
@@ -170,7 +217,9 @@ export class IdleRelease {
       this.#cooldownTimer = undefined;
       // A burst came and went within the cooldown (its idle wait is over): look at it now rather than at
       // the next request's end. Nothing came: nothing new to look at.
-      if (!this.#quiet && this.#inflight === 0 && this.#idleTimer === undefined) this.#idle();
+      // The start-up release fell due meanwhile: it is looked at now too.
+      const look = !this.#quiet || this.#startup === "due";
+      if (look && this.#inflight === 0 && this.#idleTimer === undefined) this.#idle();
     }, this.#minIntervalMs);
   }
 }
