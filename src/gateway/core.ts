@@ -1,8 +1,6 @@
 import { BackendPool, isLazy } from "../backends/pool.ts";
 import { Catalog } from "../catalog/catalog.ts";
-import { ToolSearch } from "../catalog/search.ts";
-import { toolVectorsFor } from "../catalog/semantic.ts";
-import type { ToolVectors } from "../catalog/vectors.ts";
+import { LazyToolSearch } from "../catalog/lazy-search.ts";
 import type { Cluster } from "../cluster/cluster.ts";
 import { clusterWanted } from "../cluster/config.ts";
 import { catchUp, followCircuits, sharedFailsafe } from "../cluster/share-failsafe.ts";
@@ -48,8 +46,8 @@ export class GatewayCore {
   readonly firewall: Firewall;
   /** Each backend's transform chain (`backends.X.transforms`), from the current config. */
   readonly transforms: Transforms;
-  readonly search: ToolSearch;
-  readonly #vectors: ToolVectors | undefined;
+  /** Tool search; its modules load at the first query. */
+  readonly search: LazyToolSearch;
   readonly hub: SessionHub;
   readonly startedAt: number;
   readonly metrics = new GatewayMetrics();
@@ -93,11 +91,10 @@ export class GatewayCore {
       transform: (server, tools) => this.transforms.tools(server, tools),
     });
     // Vectors are computed in the background from the first search on; until then search uses words only.
-    this.#vectors = toolVectorsFor(config.search, this.catalog, {
+    this.search = new LazyToolSearch(this.catalog, config.search, {
       cacheDir: options.cacheDir ?? cacheDir(),
       onError: (message) => log.withTag("search").warn(message),
     });
-    this.search = new ToolSearch(this.catalog, this.#vectors ? { vectors: this.#vectors } : {});
     this.hub = new SessionHub(this.pool, { fanOut: this.cluster?.fanOut });
     this.startedAt = this.now();
     this.usage = new UsageStore({ now: this.now, warn: (m) => log.warn(m) });
@@ -232,7 +229,7 @@ export class GatewayCore {
   async stop(): Promise<void> {
     clearInterval(this.#ticker);
     this.#ticker = undefined;
-    this.#vectors?.close();
+    this.search.close();
     await this.cluster?.close();
     await Promise.all([this.pool.stopAll(), this.usage.close(), this.telemetry.shutdown()]);
     this.firewall.close();

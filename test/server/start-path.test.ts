@@ -67,6 +67,15 @@ describe("the start path", () => {
     }
   });
 
+  test("tool search (minisearch, the stemmer, word tables, semantic side) loads at the first query", async () => {
+    const graph = [...(await staticGraph(START))];
+    expect(graph.some((f) => f.endsWith("src/catalog/lazy-search.ts"))).toBe(true);
+    for (const lazy of ["search.ts", "semantic.ts", "vectors.ts", "embedder.ts", "related-words.ts"]) {
+      expect(graph.some((f) => f.endsWith(`src/catalog/${lazy}`))).toBe(false);
+    }
+    expect(graph.filter((f) => /node_modules\/(minisearch|stemmer)\//.test(f))).toEqual([]);
+  });
+
   test("no capability parser, no yaml library: a plain config and no capability files need neither", async () => {
     const graph = [...(await staticGraph(START))];
     expect(graph.some((f) => f.endsWith("src/capabilities/backend.ts"))).toBe(true);
