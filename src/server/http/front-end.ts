@@ -108,13 +108,18 @@ export function startHttpFrontEnd(gateway: Gateway, options: HttpFrontEndOptions
   // each connection to this server on a loopback port; see mtls.ts.
   const mutual = tls?.ca !== undefined;
   let terminator: MutualTls | undefined;
+  const served = new FirstServed(options.firstServed);
   const idle =
     options.idleRelease === false
       ? undefined
-      : new IdleRelease({ busy: () => gateway.inflight > 0, ...options.idleRelease });
+      : new IdleRelease({
+          busy: () => gateway.inflight > 0,
+          // Start-up is over once the first client was served and the backends' first start settled.
+          startedUp: served.settled.then(() => gateway.ready),
+          ...options.idleRelease,
+        });
   // Calls over /ws end without an HTTP request ending: each call's end starts the idle wait too.
   const stopWatchingCalls = idle ? gateway.onRequest(() => idle.callEnded()) : () => undefined;
-  const served = new FirstServed(options.firstServed);
   const serve: (request: Request, self: BunServer<WsData>) => Response | Promise<Response> = mutual
     ? (request, self) => {
         const subject = terminator?.peerOf(self.requestIP(request)?.port);
