@@ -93,10 +93,14 @@ export async function runGateway(
   }
 
   if (flags.stdio) {
-    gateway.start();
+    // As over HTTP: the backends start once the client's first requests are answered (or shortly after).
+    const { FirstServed } = await import("./http/first-served.ts");
+    const served = new FirstServed();
+    gateway.start({ warmUpAfter: served.settled });
     const { serveStdio } = await import("./stdio.ts");
     log.info(`serving MCP on stdio (${surface.kind} mode)`);
-    await serveStdio(gateway, surface);
+    await serveStdio(gateway, surface, { served });
+    served.stop();
     await shutdown("stdin closed");
     process.exit(0);
   }
